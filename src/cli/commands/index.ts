@@ -1,0 +1,5 @@
+/** Every sub-command `vidpad --help` lists, in the order it lists them. */
+import type { CliCommand } from '../command.js';
+import { backendsCommand } from './backends.js';
+
+export const COMMANDS: readonly CliCommand[] = [backendsCommand];

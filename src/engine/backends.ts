@@ -1,0 +1,215 @@
+/**
+ * Backend selection: the one place that maps a user's backend name to a ready
+ * TensorFlow.js backend, registering vidpad's own kernels on the way.
+ *
+ * Names, fastest first (the order `auto` tries them in):
+ * - `tensorflow`: `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`, only
+ *   when the user installed one (never a dependency of vidpad: they download
+ *   libtensorflow at install time).
+ * - `native`: the `cpu` backend with its hot kernels on oneDNN, through
+ *   vidpad's optional node-gyp addon (needs Debian's `libdnnl-dev`).
+ * - `wasm`: XNNPACK in WebAssembly, plus vidpad's gradient kernels; the
+ *   default portable path. Its .wasm files are read from node_modules.
+ * - `cpu`: plain JavaScript, always there, slow; the reference in tests.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import os from 'node:os';
+import { tf } from './tf.js';
+import { BackendError, ConfigError } from '../errors.js';
+import { registerWasmKernels } from './wasm-kernels.js';
+
+export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type BackendRequest = BackendName | 'auto';
+
+export interface BackendOptions {
+  /** Threads for backends that can use several (native). Default: the cores available. */
+  threads?: number;
+}
+
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  /** Why it is unavailable, and what to install to make it available. */
+  reason?: string;
+}
+
+export interface ActiveBackend {
+  name: BackendName;
+  /** The name tfjs knows the backend by (`tf.getBackend()`). */
+  tfName: string;
+  threads: number;
+}
+
+interface BackendProvider {
+  name: BackendName;
+  /** Never throws: an unavailable backend says why. */
+  probe(): Promise<BackendProbe>;
+  /** Makes the backend current in tfjs; idempotent. */
+  activate(threads: number): Promise<string>;
+}
+
+const requireFromHere = createRequire(import.meta.url);
+
+function isResolvable(pkg: string): boolean {
+  try {
+    requireFromHere.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Directory of the wasm binaries shipped inside the npm package, with a trailing slash. */
+export function wasmBinaryDir(): string {
+  const pkgJson = requireFromHere.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  return path.join(path.dirname(pkgJson), 'dist') + path.sep;
+}
+
+async function setBackendOrThrow(tfName: string): Promise<void> {
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfName);
+  } catch (cause) {
+    throw new BackendError(`backend '${tfName}' failed to initialise: ${(cause as Error).message}`, { cause });
+  }
+  if (!ok) throw new BackendError(`backend '${tfName}' failed to initialise`);
+  await tf.ready();
+  // The cpu backend greets Node users with advice to install tfjs-node; vidpad
+  // chose its backend on purpose, so the note is noise.
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (backend.firstUse !== undefined) backend.firstUse = false;
+}
+
+const cpuProvider: BackendProvider = {
+  name: 'cpu',
+  async probe() {
+    return { name: 'cpu', available: true };
+  },
+  async activate() {
+    await setBackendOrThrow('cpu');
+    return 'cpu';
+  },
+};
+
+const wasmProvider: BackendProvider = {
+  name: 'wasm',
+  async probe() {
+    if (!isResolvable('@tensorflow/tfjs-backend-wasm')) {
+      return { name: 'wasm', available: false, reason: "package '@tensorflow/tfjs-backend-wasm' is not installed (npm install)" };
+    }
+    return { name: 'wasm', available: true };
+  },
+  async activate() {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // Must happen before the backend initialises; never fetch from a CDN.
+    wasm.setWasmPaths(wasmBinaryDir());
+    registerWasmKernels();
+    await setBackendOrThrow('wasm');
+    return 'wasm';
+  },
+};
+
+const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+const tensorflowProvider: BackendProvider = {
+  name: 'tensorflow',
+  async probe() {
+    const found = TFJS_NODE_PACKAGES.find(isResolvable);
+    if (!found) {
+      return {
+        name: 'tensorflow',
+        available: false,
+        reason: "neither '@tensorflow/tfjs-node' nor '@tensorflow/tfjs-node-gpu' is installed (they download libtensorflow at install time; install one yourself where that is possible)",
+      };
+    }
+    return { name: 'tensorflow', available: true };
+  },
+  async activate() {
+    const found = TFJS_NODE_PACKAGES.find(isResolvable);
+    if (!found) throw new BackendError('tfjs-node is not installed');
+    try {
+      await import(found);
+    } catch (cause) {
+      throw new BackendError(`'${found}' is installed but failed to load: ${(cause as Error).message}`, { cause });
+    }
+    await setBackendOrThrow('tensorflow');
+    return 'tensorflow';
+  },
+};
+
+const nativeProvider: BackendProvider = {
+  name: 'native',
+  async probe() {
+    const { probeNativeBackend } = await import('./native/backend.js');
+    return probeNativeBackend();
+  },
+  async activate(threads) {
+    const { activateNativeBackend } = await import('./native/backend.js');
+    return activateNativeBackend(threads, setBackendOrThrow);
+  },
+};
+
+const PROVIDERS: Record<BackendName, BackendProvider> = {
+  tensorflow: tensorflowProvider,
+  native: nativeProvider,
+  wasm: wasmProvider,
+  cpu: cpuProvider,
+};
+
+/** Every backend name with whether it can run on this machine, fastest first. */
+export async function probeBackends(): Promise<BackendProbe[]> {
+  return Promise.all(BACKEND_NAMES.map((name) => PROVIDERS[name].probe()));
+}
+
+function resolveThreads(threads: number | undefined): number {
+  if (threads === undefined) return Math.max(1, os.availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ConfigError('backend.threads', `expected a whole number >= 1, got ${String(threads)}`);
+  }
+  return threads;
+}
+
+function describeProbes(probes: BackendProbe[]): string {
+  return probes.map((p) => (p.available ? `  ${p.name} (available)` : `  ${p.name} (unavailable: ${p.reason ?? 'unknown'})`)).join('\n');
+}
+
+/**
+ * Makes `request` the current tfjs backend and returns what was chosen.
+ * `auto` takes the first available of tensorflow, native, wasm, cpu.
+ * Throws BackendError naming the valid and available backends when the
+ * request is unknown or cannot run here.
+ */
+export async function initBackend(request: BackendRequest | string = 'auto', options: BackendOptions = {}): Promise<ActiveBackend> {
+  const threads = resolveThreads(options.threads);
+  const valid = ['auto', ...BACKEND_NAMES];
+  if (!valid.includes(request)) {
+    const probes = await probeBackends();
+    const available = probes.filter((p) => p.available).map((p) => p.name);
+    throw new BackendError(
+      `unknown backend '${request}': valid names are ${valid.join(', ')}; available on this machine: ${available.join(', ')}\n${describeProbes(probes)}`,
+    );
+  }
+  const candidates: BackendName[] = request === 'auto' ? [...BACKEND_NAMES] : [request as BackendName];
+  const failures: string[] = [];
+  for (const name of candidates) {
+    const probe = await PROVIDERS[name].probe();
+    if (!probe.available) {
+      failures.push(`${name}: ${probe.reason ?? 'unavailable'}`);
+      continue;
+    }
+    try {
+      const tfName = await PROVIDERS[name].activate(threads);
+      return { name, tfName, threads: name === 'native' ? threads : 1 };
+    } catch (err) {
+      if (request !== 'auto') throw err;
+      failures.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  const probes = await probeBackends();
+  const available = probes.filter((p) => p.available).map((p) => p.name);
+  throw new BackendError(
+    `backend '${request}' is not available on this machine (${failures.join('; ')}); available: ${available.join(', ') || 'none'}\n${describeProbes(probes)}`,
+  );
+}

@@ -1,0 +1,60 @@
+/**
+ * vidpad's typed errors. Every error a user can meet carries a stable `code`
+ * and a message that names the offending input and, where there is a list,
+ * the valid choices.
+ */
+
+export type VidpadErrorCode =
+  | 'E_CONFIG'
+  | 'E_BACKEND'
+  | 'E_INPUT'
+  | 'E_SHAPE'
+  | 'E_IO'
+  | 'E_NATIVE'
+  | 'E_USAGE';
+
+export class VidpadError extends Error {
+  readonly code: VidpadErrorCode;
+  constructor(code: VidpadErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A configuration value is missing, of the wrong type or out of range. `path` names the field, e.g. `train.lr`. */
+export class ConfigError extends VidpadError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('E_CONFIG', `${path}: ${message}`);
+    this.path = path;
+  }
+}
+
+/** A compute backend was asked for that is unknown or cannot run here. */
+export class BackendError extends VidpadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_BACKEND', message, options);
+  }
+}
+
+/** A tensor or array argument has the wrong rank, size or dtype. */
+export class ShapeError extends VidpadError {
+  constructor(message: string) {
+    super('E_SHAPE', message);
+  }
+}
+
+/** Bad user input: a file, a value or a record that cannot be used as it is. */
+export class InputError extends VidpadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_INPUT', message, options);
+  }
+}
+
+/** Wrong command-line usage: an unknown command or option, a missing argument. */
+export class UsageError extends VidpadError {
+  constructor(message: string) {
+    super('E_USAGE', message);
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * vidpad's public library API. This file only re-exports, in groups; the CLI,
+ * the HTTP service and the web demo use nothing else.
+ */
+
+// Errors
+export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError } from './errors.js';
+export type { VidpadErrorCode } from './errors.js';
+
+// Engine: backends and the (2+1)D convolution
+export * from './engine/index.js';
+
+// Models
+export * from './models/index.js';

@@ -1,0 +1,318 @@
+/**
+ * AlexNet-(2+1)D: AlexNet's five convolutions, each factored into a spatial
+ * k×k and a temporal t×1×1 convolution (R(2+1)D), over a clip of T frames.
+ *
+ * Layer table (torchvision's AlexNet widths at widthMultiplier 1; spatial sizes
+ * for a 224² input, 112² in brackets; T frames kept through the convolutions,
+ * temporal kernel 3 with `same` padding, stride 1):
+ *
+ * | layer | spatial conv          | mid (R(2+1)D rule) | out           | output (224², [112²])   |
+ * |-------|-----------------------|--------------------|---------------|-------------------------|
+ * | conv1 | 11×11 /4, pad 2       | 125                | 64            | T×55×55 [T×27×27]       |
+ * | pool1 | max 3×3 /2            |                    |               | T×27×27 [T×13×13]       |
+ * | conv2 | 5×5 /1, pad 2         | 423                | 192           | T×27×27 [T×13×13]       |
+ * | pool2 | max 3×3 /2            |                    |               | T×13×13 [T×6×6]         |
+ * | conv3 | 3×3 /1, pad 1         | 691                | 384           | T×13×13 [T×6×6]         |
+ * | conv4 | 3×3 /1, pad 1         | 628                | 256           | T×13×13 [T×6×6]         |
+ * | conv5 | 3×3 /1, pad 1         | 576                | 256           | T×13×13 [T×6×6]         |
+ * | pool5 | max 3×3 /2            |                    |               | T×6×6 [T×2×2]           |
+ * | tmean | mean over T           |                    |               | 9216 [1024] features    |
+ * | fc6   | dense, ReLU, dropout  |                    | 4096          |                         |
+ * | fc7   | dense, ReLU, dropout  |                    | 4096          |                         |
+ * | embed | dense                 |                    | embeddingSize |                         |
+ *
+ * mid = ⌊t·k²·Cin·Cout / (k²·Cin + t·Cout)⌋ with t = 3 (see `midChannels`).
+ * At T = 5, embedding 512: 64.0 M parameters and 19.8 GFLOP per clip forward
+ * at 224² (30.5 M, 4.4 GFLOP at 112²); `estimateCost` computes these.
+ *
+ * Every conv half is followed by a ReLU (R(2+1)D's extra nonlinearity sits
+ * between the halves). `forwardFeatures` stops after conv5's ReLU (what
+ * Grad-CAM needs); `forwardHead` goes from there to the embedding.
+ */
+import { tf } from '../engine/tf.js';
+import type { Tensor, Tensor2D, Tensor5D, Variable } from '../engine/tf.js';
+import { conv2plus1d, midChannels } from '../engine/conv2plus1d.js';
+import type { SpatialPadding } from '../engine/conv2plus1d.js';
+import { ConfigError, ShapeError } from '../errors.js';
+
+export interface AlexNet2Plus1DConfig {
+  /** Frames per clip, T. The paper uses 5; 2 and 3 are supported. */
+  frames: number;
+  /** Input height = width in pixels: 224 (the paper) or 112 (small runs). */
+  inputSize: number;
+  /** Multiplies every conv and fc width, for small CPU runs. */
+  widthMultiplier: number;
+  /** Width of the fc6/fc7 layers at multiplier 1. */
+  fcWidth: number;
+  /** Size of the output embedding (not scaled by the multiplier). */
+  embeddingSize: number;
+  /** Temporal kernel length of every (2+1)D block. */
+  temporalKernel: number;
+  /** Dropout rate after fc6 and fc7 while training. */
+  dropoutRate: number;
+  /** Seed of the weight initialisation. */
+  seed: number;
+}
+
+export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Object.freeze({
+  frames: 5,
+  inputSize: 224,
+  widthMultiplier: 1,
+  fcWidth: 4096,
+  embeddingSize: 512,
+  temporalKernel: 3,
+  dropoutRate: 0.5,
+  seed: 0,
+});
+
+interface ConvLayerSpec {
+  name: string;
+  kernel: number;
+  stride: number;
+  pad: number;
+  /** Output channels at multiplier 1. */
+  channels: number;
+  /** Max-pool 3×3 /2 after this layer. */
+  poolAfter: boolean;
+}
+
+/** torchvision's AlexNet feature extractor. */
+export const ALEXNET_CONV_LAYERS: readonly ConvLayerSpec[] = Object.freeze([
+  { name: 'conv1', kernel: 11, stride: 4, pad: 2, channels: 64, poolAfter: true },
+  { name: 'conv2', kernel: 5, stride: 1, pad: 2, channels: 192, poolAfter: true },
+  { name: 'conv3', kernel: 3, stride: 1, pad: 1, channels: 384, poolAfter: false },
+  { name: 'conv4', kernel: 3, stride: 1, pad: 1, channels: 256, poolAfter: false },
+  { name: 'conv5', kernel: 3, stride: 1, pad: 1, channels: 256, poolAfter: true },
+]);
+
+const POOL_KERNEL = 3;
+const POOL_STRIDE = 2;
+
+/** One row of the resolved layer plan: every size a forward pass meets. */
+export interface ConvLayerPlan {
+  name: string;
+  kernel: number;
+  stride: number;
+  pad: number;
+  inChannels: number;
+  midChannels: number;
+  outChannels: number;
+  /** Spatial size of the input and of the conv output (square). */
+  inSize: number;
+  convSize: number;
+  /** Spatial size after the optional pool. */
+  outSize: number;
+  poolAfter: boolean;
+}
+
+export interface AlexNet2Plus1DPlan {
+  config: Readonly<AlexNet2Plus1DConfig>;
+  convs: ConvLayerPlan[];
+  /** Flattened features entering fc6: outSize² × conv5 channels. */
+  fcInputSize: number;
+  fcWidth: number;
+}
+
+function checkWhole(path: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ConfigError(path, `expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Validates a partial config against the defaults; errors name the field. */
+export function resolveAlexNetConfig(partial: Partial<AlexNet2Plus1DConfig> = {}): Readonly<AlexNet2Plus1DConfig> {
+  const c = { ...DEFAULT_ALEXNET_2PLUS1D_CONFIG, ...partial };
+  if (![2, 3, 5].includes(c.frames)) throw new ConfigError('model.frames', `expected 2, 3 or 5, got ${JSON.stringify(c.frames)}`);
+  checkWhole('model.inputSize', c.inputSize, 63);
+  if (typeof c.widthMultiplier !== 'number' || !(c.widthMultiplier > 0) || c.widthMultiplier > 4) {
+    throw new ConfigError('model.widthMultiplier', `expected a number in (0, 4], got ${JSON.stringify(c.widthMultiplier)}`);
+  }
+  checkWhole('model.fcWidth', c.fcWidth, 1);
+  checkWhole('model.embeddingSize', c.embeddingSize, 1);
+  checkWhole('model.temporalKernel', c.temporalKernel, 1);
+  checkWhole('model.seed', c.seed, 0);
+  if (typeof c.dropoutRate !== 'number' || c.dropoutRate < 0 || c.dropoutRate >= 1) {
+    throw new ConfigError('model.dropoutRate', `expected a number in [0, 1), got ${JSON.stringify(c.dropoutRate)}`);
+  }
+  return Object.freeze(c);
+}
+
+const scaled = (channels: number, multiplier: number): number => Math.max(1, Math.round(channels * multiplier));
+
+/** Resolves every layer size for a config (pure; no tensors). */
+export function planAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}): AlexNet2Plus1DPlan {
+  const config = resolveAlexNetConfig(partial);
+  const convs: ConvLayerPlan[] = [];
+  let size = config.inputSize;
+  let channels = 3;
+  for (const layer of ALEXNET_CONV_LAYERS) {
+    const outChannels = scaled(layer.channels, config.widthMultiplier);
+    const convSize = Math.floor((size + 2 * layer.pad - layer.kernel) / layer.stride) + 1;
+    const outSize = layer.poolAfter ? Math.floor((convSize - POOL_KERNEL) / POOL_STRIDE) + 1 : convSize;
+    if (outSize < 1) throw new ConfigError('model.inputSize', `${config.inputSize} is too small: ${layer.name} output would be empty`);
+    convs.push({
+      name: layer.name,
+      kernel: layer.kernel,
+      stride: layer.stride,
+      pad: layer.pad,
+      inChannels: channels,
+      midChannels: midChannels(channels, outChannels, config.temporalKernel, layer.kernel),
+      outChannels,
+      inSize: size,
+      convSize,
+      outSize,
+      poolAfter: layer.poolAfter,
+    });
+    size = outSize;
+    channels = outChannels;
+  }
+  return { config, convs, fcInputSize: size * size * channels, fcWidth: scaled(config.fcWidth, config.widthMultiplier) };
+}
+
+export interface CostEstimate {
+  parameters: number;
+  /** Multiply-adds × 2 of one clip's forward pass (convolutions and dense layers). */
+  forwardFlops: number;
+  /** Forward + backward (data and filter gradients; no data gradient for the input clip). */
+  trainFlops: number;
+}
+
+/** Parameters and FLOPs per clip, worked out from the plan. */
+export function estimateCost(plan: AlexNet2Plus1DPlan): CostEstimate {
+  const t = plan.config.frames;
+  const kt = plan.config.temporalKernel;
+  let parameters = 0;
+  let forward = 0;
+  let backwardData = 0;
+  plan.convs.forEach((l, i) => {
+    const spatialW = l.kernel * l.kernel * l.inChannels * l.midChannels;
+    const temporalW = kt * l.midChannels * l.outChannels;
+    parameters += spatialW + l.midChannels + temporalW + l.outChannels;
+    const spatialFlops = 2 * t * l.convSize * l.convSize * spatialW;
+    const temporalFlops = 2 * t * l.convSize * l.convSize * temporalW;
+    forward += spatialFlops + temporalFlops;
+    backwardData += temporalFlops + (i === 0 ? 0 : spatialFlops);
+  });
+  const dense = [
+    [plan.fcInputSize, plan.fcWidth],
+    [plan.fcWidth, plan.fcWidth],
+    [plan.fcWidth, plan.config.embeddingSize],
+  ] as const;
+  for (const [input, output] of dense) {
+    parameters += input * output + output;
+    forward += 2 * input * output;
+    backwardData += 2 * input * output;
+  }
+  // The filter gradient costs as much as the forward pass.
+  return { parameters, forwardFlops: forward, trainFlops: forward * 2 + backwardData };
+}
+
+export interface ForwardOptions {
+  /** Applies dropout (needs `seed` for reproducibility). */
+  training?: boolean;
+  seed?: number;
+}
+
+/** A built network: named variables plus its two forward halves. */
+export interface AlexNet2Plus1D {
+  readonly plan: AlexNet2Plus1DPlan;
+  /** Trainable weights by stable name (`conv1.spatial.weight`, `fc6.bias`, …). */
+  readonly variables: ReadonlyMap<string, Variable>;
+  /** `[B, T, H, W, 3]` → conv5 activations `[B, T, h, w, C5]` (before pool5). */
+  forwardFeatures(clip: Tensor5D): Tensor5D;
+  /** conv5 activations → embedding `[B, embeddingSize]`. */
+  forwardHead(features: Tensor5D, options?: ForwardOptions): Tensor2D;
+  /** Both halves: `[B, T, H, W, 3]` → `[B, embeddingSize]`. */
+  forward(clip: Tensor5D, options?: ForwardOptions): Tensor2D;
+  dispose(): void;
+}
+
+/** He-normal initialisation, deterministic for a seed. */
+function heNormal(shape: number[], fanIn: number, seed: number): Variable {
+  return tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed), true));
+}
+
+/** Builds the network with freshly initialised weights. */
+export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}): AlexNet2Plus1D {
+  const plan = planAlexNet2Plus1D(partial);
+  const { config } = plan;
+  const vars = new Map<string, Variable>();
+  let seed = config.seed * 1000;
+  const add = (name: string, v: Variable) => vars.set(name, v);
+  const zeros = (name: string, n: number) => add(name, tf.variable(tf.zeros([n]), true));
+  for (const l of plan.convs) {
+    add(`${l.name}.spatial.weight`, heNormal([l.kernel, l.kernel, l.inChannels, l.midChannels], l.kernel * l.kernel * l.inChannels, seed++));
+    zeros(`${l.name}.spatial.bias`, l.midChannels);
+    add(`${l.name}.temporal.weight`, heNormal([config.temporalKernel, 1, l.midChannels, l.outChannels], config.temporalKernel * l.midChannels, seed++));
+    zeros(`${l.name}.temporal.bias`, l.outChannels);
+  }
+  const dense: Array<[string, number, number]> = [
+    ['fc6', plan.fcInputSize, plan.fcWidth],
+    ['fc7', plan.fcWidth, plan.fcWidth],
+    ['embed', plan.fcWidth, config.embeddingSize],
+  ];
+  for (const [name, input, output] of dense) {
+    add(`${name}.weight`, heNormal([input, output], input, seed++));
+    zeros(`${name}.bias`, output);
+  }
+  const v = (name: string) => {
+    const found = vars.get(name);
+    if (!found) throw new Error(`internal: no variable ${name}`);
+    return found;
+  };
+
+  const forwardFeatures = (clip: Tensor5D): Tensor5D => {
+    const [, t, h, w, c] = clip.shape;
+    if (clip.rank !== 5 || t !== config.frames || h !== config.inputSize || w !== config.inputSize || c !== 3) {
+      throw new ShapeError(
+        `AlexNet-(2+1)D input: expected [B, ${config.frames}, ${config.inputSize}, ${config.inputSize}, 3], got [${clip.shape.join(', ')}]`,
+      );
+    }
+    return tf.tidy(() => {
+      let x: Tensor5D = clip;
+      plan.convs.forEach((l, i) => {
+        if (i > 0 && plan.convs[i - 1]!.poolAfter) x = maxPoolFrames(x);
+        const pad: SpatialPadding = [[l.pad, l.pad], [l.pad, l.pad]];
+        x = tf.relu(
+          conv2plus1d(x, {
+            spatial: { filter: v(`${l.name}.spatial.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.spatial.bias`) as Tensor as tf.Tensor1D, strides: l.stride, padding: pad },
+            temporal: { filter: v(`${l.name}.temporal.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.temporal.bias`) as Tensor as tf.Tensor1D, padding: 'same' },
+          }),
+        );
+      });
+      return x;
+    });
+  };
+
+  const forwardHead = (features: Tensor5D, options: ForwardOptions = {}): Tensor2D =>
+    tf.tidy(() => {
+      const pooled = maxPoolFrames(features);
+      const [b] = pooled.shape;
+      let h = tf.reshape(tf.mean(pooled, 1), [b, plan.fcInputSize]) as Tensor2D;
+      let dropSeed = options.seed ?? 0;
+      for (const name of ['fc6', 'fc7']) {
+        h = tf.relu(tf.add(tf.matMul(h, v(`${name}.weight`) as Tensor as Tensor2D), v(`${name}.bias`))) as Tensor2D;
+        if (options.training && config.dropoutRate > 0) h = tf.dropout(h, config.dropoutRate, undefined, dropSeed++) as Tensor2D;
+      }
+      return tf.add(tf.matMul(h, v('embed.weight') as Tensor as Tensor2D), v('embed.bias')) as Tensor2D;
+    });
+
+  return {
+    plan,
+    variables: vars,
+    forwardFeatures,
+    forwardHead,
+    forward: (clip, options) => tf.tidy(() => forwardHead(forwardFeatures(clip), options)),
+    dispose: () => vars.forEach((variable) => variable.dispose()),
+  };
+}
+
+/** Max-pool 3×3 stride 2 of every frame: `[B, T, H, W, C]` → `[B, T, H', W', C]`. */
+export function maxPoolFrames(x: Tensor5D): Tensor5D {
+  return tf.tidy(() => {
+    const [b, t, h, w, c] = x.shape;
+    const y = tf.maxPool(tf.reshape(x, [b * t, h, w, c]) as tf.Tensor4D, POOL_KERNEL, POOL_STRIDE, 'valid');
+    return tf.reshape(y, [b, t, y.shape[1], y.shape[2], c]) as Tensor5D;
+  });
+}

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import { main } from '../../src/cli/main.js';
+import { COMMANDS } from '../../src/cli/commands/index.js';
+
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  const sink = (key: 'stdout' | 'stderr') =>
+    new Writable({
+      write(chunk, _enc, done) {
+        out[key] += String(chunk);
+        done();
+      },
+    });
+  return { out, io: { stdout: sink('stdout'), stderr: sink('stderr') } };
+}
+
+test('--help lists every registered command and nothing else', async () => {
+  const { out, io } = capture();
+  assert.equal(await main(['--help'], io), 0);
+  const listed = out.stdout
+    .split('Commands:\n')[1]!
+    .split('\n\n')[0]!
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0]);
+  assert.deepEqual(listed, COMMANDS.map((c) => c.name));
+});
+
+test('every command has --help that documents each of its options', async () => {
+  for (const c of COMMANDS) {
+    const { out, io } = capture();
+    assert.equal(await main([c.name, '--help'], io), 0);
+    assert.match(out.stdout, new RegExp(`Usage: vidpad ${c.name}`));
+    for (const o of c.options) assert.ok(out.stdout.includes(`--${o.name}`), `${c.name} --help mentions --${o.name}`);
+  }
+});
+
+test('an unknown command or option is a usage error (exit 2) that names it', async () => {
+  let r = capture();
+  assert.equal(await main(['frobnicate'], r.io), 2);
+  assert.ok(r.out.stderr.includes(`unknown command 'frobnicate'; commands: ${COMMANDS.map((c) => c.name).join(', ')}`));
+  r = capture();
+  assert.equal(await main(['backends', '--no-such-flag'], r.io), 2);
+  assert.match(r.out.stderr, /--no-such-flag/);
+});
+
+test('no arguments prints the help and exits 2', async () => {
+  const { out, io } = capture();
+  assert.equal(await main([], io), 2);
+  assert.match(out.stdout, /Usage: vidpad <command>/);
+});
+
+test('vidpad backends --json reports cpu and wasm available; --check cpu passes', async () => {
+  const { out, io } = capture();
+  assert.equal(await main(['backends', '--json', '--check', 'cpu'], io), 0);
+  const report = JSON.parse(out.stdout) as { backends: Array<{ name: string; available: boolean }>; check: { ok: boolean; maxRelativeError: number } };
+  assert.equal(report.backends.find((b) => b.name === 'cpu')?.available, true);
+  assert.equal(report.check.ok, true);
+  assert.ok(report.check.maxRelativeError < 1e-6);
+});
+
+test('vidpad backends --check with an unknown backend fails with exit 1 and lists the names', async () => {
+  const { out, io } = capture();
+  assert.equal(await main(['backends', '--check', 'tpu'], io), 1);
+  assert.match(out.stderr, /\[E_BACKEND\]: unknown backend 'tpu'/);
+});
+
+test('the installed bin runs (compiled output) and prints its version', () => {
+  const r = spawnSync(process.execPath, ['bin/vidpad.js', '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^vidpad \d+\.\d+\.\d+/);
+});

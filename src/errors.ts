@@ -58,3 +58,17 @@ export class UsageError extends VidpadError {
     super('E_USAGE', message);
   }
 }
+
+/** Why a video could not be read; callers such as a preprocessing cache record it per file. */
+export type VideoErrorReason = 'missing-file' | 'not-video' | 'truncated' | 'empty' | 'range' | 'decode';
+
+/** A video file that cannot be read as asked. `file` is the path; `reason` says what is wrong with it. */
+export class VideoError extends InputError {
+  readonly file: string;
+  readonly reason: VideoErrorReason;
+  constructor(file: string, reason: VideoErrorReason, message: string, options?: { cause?: unknown }) {
+    super(`${file}: ${message}`, options);
+    this.file = file;
+    this.reason = reason;
+  }
+}

@@ -1,5 +1,227 @@
 /**
- * Kernels vidpad registers for the tfjs wasm backend, where wasm lacks them or
- * has only scalar loops.
+ * Kernels vidpad registers for the tfjs wasm backend, where wasm lacks them
+ * (Conv2DBackpropFilter) or has only a scalar loop (Conv2DBackpropInput).
+ *
+ * Both convolution gradients are rewritten as forward convolutions, so they
+ * run on the backend's XNNPACK Conv2D instead of loops. Inside a kernel no
+ * public tf op may run (the engine is mid-kernel, and ops would be recorded on
+ * the tape), so these kernels call the wasm backend's own registered kernels
+ * and free every intermediate with `backend.disposeData`.
  */
-export function registerWasmKernels(): void {}
+import { tf } from './tf.js';
+import { BackendError } from '../errors.js';
+import { filterGradAxis, inputGradAxis } from './wasm-conv-geometry.js';
+
+type TensorInfo = tf.TensorInfo;
+type KernelFunc = tf.KernelFunc;
+type Backend = tf.KernelBackend;
+type Attrs = tf.NamedAttrMap;
+type Pad4 = [[0, 0], [number, number], [number, number], [0, 0]];
+
+const WASM = 'wasm';
+/** Marks vidpad's kernel functions, so a second registration can recognise them in the registry. */
+const VIDPAD_KERNEL = Symbol.for('vidpad.wasmKernel');
+
+/** The kernel names vidpad replaces or adds on wasm. */
+export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
+
+function runKernel(name: string, backend: Backend, inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown> = {}): TensorInfo {
+  const kernel = tf.getKernel(name, WASM);
+  if (!kernel) throw new BackendError(`wasm kernel '${name}' is not registered (is @tensorflow/tfjs-backend-wasm loaded?)`);
+  const out = kernel.kernelFunc({ inputs, backend, attrs: attrs as Attrs });
+  if (Array.isArray(out)) throw new BackendError(`wasm kernel '${name}' returned ${out.length} tensors, expected one`);
+  return out;
+}
+
+/**
+ * Runs `body` with a scratch list; every TensorInfo pushed to it is freed
+ * afterwards except the one returned. Reshapes share a dataId with their
+ * source, and the backend counts references, so freeing both is right.
+ */
+function withScratch(backend: Backend, body: (keep: (t: TensorInfo) => TensorInfo) => TensorInfo): TensorInfo {
+  const scratch: TensorInfo[] = [];
+  let result: TensorInfo | undefined;
+  try {
+    result = body((t) => {
+      scratch.push(t);
+      return t;
+    });
+    return result;
+  } finally {
+    for (const t of scratch) if (t !== result) backend.disposeData(t.dataId);
+  }
+}
+
+function reshape(backend: Backend, x: TensorInfo, shape: number[]): TensorInfo {
+  return runKernel('Reshape', backend, { x }, { shape });
+}
+
+function transpose(backend: Backend, x: TensorInfo, perm: number[]): TensorInfo {
+  return runKernel('Transpose', backend, { x }, { perm });
+}
+
+function padZeros(backend: Backend, x: TensorInfo, paddings: Array<[number, number]>): TensorInfo {
+  return runKernel('PadV2', backend, { x }, { paddings, constantValue: 0 });
+}
+
+function conv2d(backend: Backend, x: TensorInfo, filter: TensorInfo, pad: Pad4, dilations: [number, number]): TensorInfo {
+  return runKernel('Conv2D', backend, { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined });
+}
+
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function convInfo(xShape: number[], filterShape: number[], a: ConvGradAttrs): tf.backend_util.Conv2DInfo {
+  if (a.dataFormat === 'NCHW') throw new BackendError("vidpad's wasm conv gradients support dataFormat 'NHWC' only, got 'NCHW'");
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
+const shape4 = (t: TensorInfo): [number, number, number, number] => {
+  if (t.shape.length !== 4) throw new BackendError(`expected a rank-4 tensor, got shape [${t.shape.join(', ')}]`);
+  return t.shape as [number, number, number, number];
+};
+
+/**
+ * dW[a,b,ci,co] = Σ_{n,i,j} xpad[n, i·sh + a, j·sw + b, ci] · dy[n,i,j,co]:
+ * a Conv2D whose batch is x's channels, whose channels are x's batch, whose
+ * filter is dy with batch and channels swapped, with dilation = stride. When
+ * the width axis is trivial (kw = 1, sw = 1, no width pad: the temporal half
+ * of the (2+1)D conv) the width joins the batch in the contracted channels,
+ * which gives XNNPACK far longer dot products than the batch alone.
+ */
+function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: Backend; attrs?: Attrs }): TensorInfo {
+  const x = inputs['x'];
+  const dy = inputs['dy'];
+  if (!x || !dy) throw new BackendError('Conv2DBackpropFilter: expected inputs x and dy');
+  const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
+  const [n, h, w, cin] = shape4(x);
+  const [, ho, wo, cout] = shape4(dy);
+  const [kh, kw] = a.filterShape;
+  const info = convInfo([n, h, w, cin], a.filterShape, a);
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const rows = filterGradAxis(h, ho, kh, sh, info.padInfo.top);
+  const foldWidth = kw === 1 && sw === 1 && info.padInfo.left === 0 && w === wo;
+  return withScratch(backend, (keep) => {
+    if (foldWidth) {
+      const dyRows = rows.extraOutputs > 0 ? keep(padZeros(backend, dy, [[0, 0], [0, rows.extraOutputs], [0, 0], [0, 0]])) : dy;
+      // x [n,h,w,cin] → [cin, h, 1, n·w]; dy [n,ho',w,cout] → [ho', 1, n·w, cout].
+      const xt = keep(reshape(backend, keep(transpose(backend, x, [3, 1, 0, 2])), [cin, h, 1, n * w]));
+      const hoExt = ho + rows.extraOutputs;
+      const dyt = keep(reshape(backend, keep(transpose(backend, dyRows, [1, 0, 2, 3])), [hoExt, 1, n * w, cout]));
+      const out = keep(conv2d(backend, xt, dyt, [[0, 0], [rows.padBefore, rows.padAfter], [0, 0], [0, 0]], [sh, 1]));
+      // [cin, kh, 1, cout] → [kh, 1, cin, cout]
+      return transpose(backend, out, [1, 2, 0, 3]);
+    }
+    const cols = filterGradAxis(w, wo, kw, sw, info.padInfo.left);
+    const dyExt =
+      rows.extraOutputs > 0 || cols.extraOutputs > 0
+        ? keep(padZeros(backend, dy, [[0, 0], [0, rows.extraOutputs], [0, cols.extraOutputs], [0, 0]]))
+        : dy;
+    const xt = keep(transpose(backend, x, [3, 1, 2, 0])); // [cin, h, w, n]
+    const dyt = keep(transpose(backend, dyExt, [1, 2, 0, 3])); // [ho', wo', n, cout]
+    const out = keep(
+      conv2d(backend, xt, dyt, [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]], [sh, sw]),
+    );
+    return transpose(backend, out, [1, 2, 0, 3]); // [cin, kh, kw, cout] → [kh, kw, cin, cout]
+  });
+}
+
+/**
+ * dx = Conv2D(dy dilated by the stride, filter flipped in space with in/out
+ * channels swapped), padded so the output is x's size. The dilation spends
+ * stride² more multiply-adds than needed, so the scalar kernel keeps strides
+ * above `maxStride`, and also shapes this formulation cannot express.
+ */
+function makeConv2DBackpropInput(fallback: KernelFunc | undefined, maxStride: number): KernelFunc {
+  return ({ inputs, backend: anyBackend, attrs }) => {
+    const backend = anyBackend as Backend;
+    const dy = inputs['dy'];
+    const filter = inputs['filter'];
+    if (!dy || !filter) throw new BackendError('Conv2DBackpropInput: expected inputs dy and filter');
+    const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] };
+    const [n, h, w, cin] = a.inputShape;
+    const [kh, kw, , cout] = shape4(filter);
+    const [, ho, wo] = shape4(dy);
+    const info = convInfo(a.inputShape, [kh, kw, cin, cout], a);
+    const { strideHeight: sh, strideWidth: sw } = info;
+    const rows = inputGradAxis(h, ho, kh, sh, info.padInfo.top);
+    const cols = inputGradAxis(w, wo, kw, sw, info.padInfo.left);
+    if (!rows || !cols || sh > maxStride || sw > maxStride) {
+      if (!fallback) throw new BackendError(`Conv2DBackpropInput: no kernel for strides [${sh}, ${sw}] and pad ${JSON.stringify(a.pad)}`);
+      return fallback({ inputs, backend, attrs });
+    }
+    return withScratch(backend, (keep) => {
+      const flipped = keep(runKernel('Reverse', backend, { x: filter }, { dims: [0, 1] }));
+      const wt = keep(transpose(backend, flipped, [0, 1, 3, 2])); // [kh, kw, cout, cin]
+      let src = dy;
+      if (sh > 1 || sw > 1) {
+        // Interleave stride−1 zeros after every row and column: [n,ho,1,wo,1,c] padded to [n,ho,sh,wo,sw,c].
+        const spread = keep(reshape(backend, dy, [n, ho, 1, wo, 1, cout]));
+        const padded = keep(padZeros(backend, spread, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]));
+        src = keep(reshape(backend, padded, [n, ho * sh, wo * sw, cout]));
+      }
+      return conv2d(backend, src, wt, [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]], [1, 1]);
+    });
+  };
+}
+
+function isVidpadKernel(name: string): boolean {
+  const existing = tf.getKernel(name, WASM) as tf.KernelConfig | undefined;
+  return existing !== undefined && (existing.kernelFunc as unknown as Record<symbol, unknown>)[VIDPAD_KERNEL] === true;
+}
+
+function mark(fn: KernelFunc): KernelFunc {
+  Object.defineProperty(fn, VIDPAD_KERNEL, { value: true });
+  return fn;
+}
+
+export interface WasmKernelOptions {
+  /**
+   * Largest stride for which Conv2DBackpropInput runs as a Conv2D of dilated
+   * dy; larger strides use wasm's own kernel. Default 2 (see the report in
+   * the tests: at stride 4 the 16× wasted work cancels XNNPACK's speed).
+   */
+  maxInputGradStride?: number;
+}
+
+/**
+ * Registers vidpad's kernels for the wasm backend. Idempotent: kernels that
+ * are already vidpad's (looked up in tfjs's registry) are left alone. Needs
+ * `@tensorflow/tfjs-backend-wasm` imported first, because the replaced
+ * kernels keep wasm's own implementation (and its setup) as a fallback.
+ */
+export function registerWasmKernels(options: WasmKernelOptions = {}): void {
+  const maxStride = options.maxInputGradStride ?? 2;
+  if (!tf.getKernel('Conv2D', WASM)) {
+    throw new BackendError("registerWasmKernels: the wasm backend's kernels are not loaded; import '@tensorflow/tfjs-backend-wasm' first");
+  }
+  if (!isVidpadKernel('Conv2DBackpropFilter')) {
+    if (tf.getKernel('Conv2DBackpropFilter', WASM)) tf.unregisterKernel('Conv2DBackpropFilter', WASM);
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: mark(conv2DBackpropFilter as KernelFunc) });
+  }
+  if (!isVidpadKernel('Conv2DBackpropInput')) {
+    const original = tf.getKernel('Conv2DBackpropInput', WASM) as tf.KernelConfig | undefined;
+    if (original) tf.unregisterKernel('Conv2DBackpropInput', WASM);
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropInput',
+      backendName: WASM,
+      kernelFunc: mark(makeConv2DBackpropInput(original?.kernelFunc, maxStride)),
+      // wasm's kernel binds its C function in setup; keeping it keeps the fallback usable.
+      ...(original?.setupFunc ? { setupFunc: original.setupFunc } : {}),
+      ...(original?.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
+    });
+  }
+}

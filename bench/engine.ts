@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:engine`: one training step (forward, backward, Nesterov
+ * update) and inference of AlexNet-(2+1)D, batch 8, T = 5, at 112² and 224²,
+ * computed three ways in the same run:
+ *   (a) baseline: tfjs's own `conv3d`/`maxPool3d`, as a user would write the
+ *       (2+1)D network without vidpad, on the wasm backend;
+ *   (b) vidpad's engine on wasm: (2+1)D as `conv2d` plus vidpad's wasm kernels;
+ *   (c) vidpad's engine on the native (oneDNN) backend, when it is available.
+ * Both forms share the same weights, and the bench checks that they give the
+ * same loss. Each figure is printed with the ratio to the baseline and the
+ * share of the machine's peak, measured here with the fastest large sgemm the
+ * project has (native `MatMul` when available, else wasm's).
+ *
+ * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 3
+ *          --baseline-reps 1  --no-baseline  --backends wasm,native  --json FILE
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, planAlexNet2Plus1D } from '../src/index.js';
+import type { AlexNet2Plus1D, BackendName, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
+
+const args = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '112,224' },
+    width: { type: 'string', default: '0.25' },
+    batch: { type: 'string', default: '8' },
+    frames: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '3' },
+    'baseline-reps': { type: 'string', default: '1' },
+    'no-baseline': { type: 'boolean', default: false },
+    backends: { type: 'string', default: 'wasm,native' },
+    json: { type: 'string' },
+  },
+}).values;
+
+const sizes = args.sizes!.split(',').map(Number);
+const widthMultiplier = Number(args.width);
+const batch = Number(args.batch);
+const frames = Number(args.frames);
+const reps = Number(args.reps);
+const baselineReps = Number(args['baseline-reps']);
+
+type Mode = 'baseline conv3d' | 'engine';
+interface Row {
+  size: number;
+  mode: Mode;
+  backend: BackendName;
+  task: 'train step' | 'inference';
+  msPerStep: number;
+  msPerClip: number;
+  gflops: number;
+  vsBaseline?: number;
+  ofPeak: number;
+  loss?: number;
+}
+
+function modelConfig(inputSize: number) {
+  return { inputSize, frames, widthMultiplier, fcWidth: Math.round(4096 * widthMultiplier), embeddingSize: 128, seed: 1 };
+}
+
+/** The same network written with tfjs's 3D ops, reading the model's variables. */
+function forwardConv3d(model: AlexNet2Plus1D, clip: Tensor5D): Tensor2D {
+  const v = (name: string) => model.variables.get(name)! as Tensor;
+  return tf.tidy(() => {
+    let x: Tensor5D = clip;
+    const pool = (t: Tensor5D) => tf.maxPool3d(t, [1, 3, 3], [1, 2, 2], 'valid');
+    model.plan.convs.forEach((l, i) => {
+      if (i > 0 && model.plan.convs[i - 1]!.poolAfter) x = pool(x);
+      const padded = tf.pad(x, [[0, 0], [0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]]) as Tensor5D;
+      const ws = tf.reshape(v(`${l.name}.spatial.weight`), [1, l.kernel, l.kernel, l.inChannels, l.midChannels]) as tf.Tensor5D;
+      let y = tf.relu(tf.add(tf.conv3d(padded, ws, [1, l.stride, l.stride], 'valid'), v(`${l.name}.spatial.bias`))) as Tensor5D;
+      const wt = tf.reshape(v(`${l.name}.temporal.weight`), [model.plan.config.temporalKernel, 1, 1, l.midChannels, l.outChannels]) as tf.Tensor5D;
+      y = tf.relu(tf.add(tf.conv3d(y, wt, 1, 'same'), v(`${l.name}.temporal.bias`))) as Tensor5D;
+      x = y;
+    });
+    const pooled = pool(x);
+    let h = tf.reshape(tf.mean(pooled, 1), [clip.shape[0], model.plan.fcInputSize]) as Tensor2D;
+    for (const name of ['fc6', 'fc7']) h = tf.relu(tf.add(tf.matMul(h, v(`${name}.weight`) as Tensor2D), v(`${name}.bias`))) as Tensor2D;
+    return tf.add(tf.matMul(h, v('embed.weight') as Tensor2D), v('embed.bias')) as Tensor2D;
+  });
+}
+
+function timeMs(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+async function measurePeak(available: Set<BackendName>): Promise<{ backend: BackendName; gflops: number }> {
+  const backend: BackendName = available.has('native') ? 'native' : 'wasm';
+  await initBackend(backend);
+  const n = 2048;
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1) as Tensor2D;
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2) as Tensor2D;
+  let best = Infinity;
+  for (let i = 0; i < 4; i++) {
+    best = Math.min(best, timeMs(() => tf.tidy(() => tf.matMul(a, b).dataSync())));
+  }
+  tf.dispose([a, b]);
+  return { backend, gflops: (2 * n ** 3) / (best / 1e3) / 1e9 };
+}
+
+async function benchOne(size: number, mode: Mode, backend: BackendName, repsHere: number, peak: number): Promise<Row[]> {
+  await initBackend(backend);
+  const model = createAlexNet2Plus1D(modelConfig(size));
+  const cost = estimateCost(model.plan);
+  const clip = tf.randomNormal([batch, frames, size, size, 3], 0, 1, 'float32', 5) as Tensor5D;
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32'), 2);
+  const classifier = tf.variable(tf.randomNormal([128, 2], 0, 0.05, 'float32', 9)) as Variable;
+  // No dropout: both forms must compute the same loss, which the bench checks.
+  const forward = (x: Tensor5D) => (mode === 'engine' ? model.forward(x) : forwardConv3d(model, x));
+  const lossFn = () => tf.losses.softmaxCrossEntropy(labels, tf.matMul(forward(clip), classifier)) as tf.Scalar;
+  const optimizer = tf.train.momentum(0.005, 0.9, true);
+  const varList = [...model.variables.values(), classifier];
+  let loss = NaN;
+  const trainStep = () => {
+    const cost = optimizer.minimize(lossFn, true, varList)!;
+    loss = cost.dataSync()[0]!;
+    cost.dispose();
+  };
+  const infer = () => tf.tidy(() => forward(clip).dataSync());
+  const rows: Row[] = [];
+  const record = (task: Row['task'], ms: number, flopsPerClip: number) =>
+    rows.push({ size, mode, backend, task, msPerStep: ms, msPerClip: ms / batch, gflops: (flopsPerClip * batch) / (ms / 1e3) / 1e9, ofPeak: 0, ...(task === 'train step' ? { loss } : {}) });
+  // The first call of each pays for kernel set-up (and, for training, the optimizer's slots).
+  const firstLoss = tf.tidy(() => lossFn().dataSync()[0]!);
+  infer();
+  let bestInfer = Infinity;
+  for (let i = 0; i < repsHere; i++) bestInfer = Math.min(bestInfer, timeMs(infer));
+  trainStep();
+  let bestTrain = Infinity;
+  for (let i = 0; i < repsHere; i++) bestTrain = Math.min(bestTrain, timeMs(trainStep));
+  record('train step', bestTrain, cost.trainFlops);
+  record('inference', bestInfer, cost.forwardFlops);
+  for (const r of rows) r.ofPeak = r.gflops / peak;
+  rows[0]!.loss = firstLoss;
+  optimizer.dispose();
+  tf.dispose([clip, labels, classifier]);
+  model.dispose();
+  return rows;
+}
+
+function fmt(n: number, digits = 1): string {
+  return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  const probes = await probeBackends();
+  const available = new Set(probes.filter((p) => p.available).map((p) => p.name));
+  const wanted = args.backends!.split(',').map((s) => s.trim()) as BackendName[];
+  const engineBackends = wanted.filter((b) => {
+    if (available.has(b)) return true;
+    console.log(`# skipping backend ${b}: ${probes.find((p) => p.name === b)?.reason ?? 'unknown backend'}`);
+    return false;
+  });
+  const peak = await measurePeak(available);
+  console.log(`# vidpad bench:engine — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} cores, node ${process.version}`);
+  console.log(`# AlexNet-(2+1)D, width ×${widthMultiplier}, batch ${batch}, T=${frames}; peak = sgemm 2048² on ${peak.backend}: ${fmt(peak.gflops)} GFLOP/s`);
+  const all: Row[] = [];
+  for (const size of sizes) {
+    const cost = estimateCost(planAlexNet2Plus1D(modelConfig(size)));
+    console.log(`# ${frames}×${size}²: ${(cost.parameters / 1e6).toFixed(2)} M parameters, ${(cost.forwardFlops / 1e9).toFixed(2)} GFLOP/clip forward, ${(cost.trainFlops / 1e9).toFixed(2)} train`);
+    let baseline: Row[] = [];
+    if (!args['no-baseline']) {
+      baseline = await benchOne(size, 'baseline conv3d', 'wasm', baselineReps, peak.gflops);
+      all.push(...baseline);
+    }
+    for (const backend of engineBackends) {
+      const rows = await benchOne(size, 'engine', backend, reps, peak.gflops);
+      for (const r of rows) {
+        const base = baseline.find((b) => b.task === r.task);
+        if (base) r.vsBaseline = base.msPerStep / r.msPerStep;
+        const baseLoss = baseline[0]?.loss;
+        if (r.task === 'train step' && baseLoss !== undefined && Math.abs((r.loss ?? NaN) - baseLoss) > 1e-3 * Math.max(1, Math.abs(baseLoss))) {
+          console.log(`# WARNING: ${backend} engine loss ${r.loss} differs from the conv3d baseline's ${baseLoss}`);
+        }
+      }
+      all.push(...rows);
+    }
+  }
+  const header = ['size', 'mode', 'backend', 'task', 'ms/step', 'ms/clip', 'GFLOP/s', '× baseline', '% of peak'];
+  const lines = all.map((r) => [
+    `${frames}×${r.size}²`,
+    r.mode,
+    r.backend,
+    r.task,
+    fmt(r.msPerStep),
+    fmt(r.msPerClip),
+    fmt(r.gflops, 2),
+    r.vsBaseline !== undefined ? `${fmt(r.vsBaseline)}×` : '1×',
+    `${(100 * r.ofPeak).toFixed(1)}%`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log(row(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const l of lines) console.log(row(l));
+  if (args.json) {
+    mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
+    writeFileSync(args.json, JSON.stringify({ peak, widthMultiplier, batch, frames, rows: all }, null, 2));
+  }
+}
+
+await main();

@@ -1,15 +1,52 @@
 /**
- * The `native` backend: tfjs's cpu backend with its hot kernels on oneDNN.
- * (The addon itself lands with the native-speed work; until it is built this
- * backend reports itself unavailable.)
+ * The `native` backend as `backends.ts` sees it: whether it can run here
+ * (the oneDNN addon is built, loads and passes its self-test), and making it
+ * the current tfjs backend with a given thread count.
+ *
+ * The design (see `kernels.ts`): a tfjs backend named `native` whose instance
+ * is tfjs's own `MathBackendCPU`, with every `cpu` kernel registered again for
+ * it and the hot ones (convolutions and their gradients, matrix products, max
+ * pooling) replaced by oneDNN kernels that work on the cpu backend's typed
+ * arrays in place. `cpu` itself stays untouched, the reference in tests.
  */
 import type { BackendProbe } from '../backends.js';
 import { BackendError } from '../../errors.js';
+import { tf } from '../tf.js';
+import { defaultAddonPath, loadNativeAddon } from './addon.js';
+import { NATIVE_BACKEND_NAME, NativeBackend, registerNativeBackend } from './kernels.js';
 
-export async function probeNativeBackend(): Promise<BackendProbe> {
-  return { name: 'native', available: false, reason: "vidpad's oneDNN addon is not built (apt-get install libdnnl-dev, then npm rebuild vidpad)" };
+/**
+ * Whether the native backend can run here; the reason, when not, names the
+ * package to install. `addonPath` is for tests (default: the built addon).
+ */
+export async function probeNativeBackend(addonPath: string = defaultAddonPath()): Promise<BackendProbe> {
+  const load = loadNativeAddon(addonPath);
+  return load.ok ? { name: 'native', available: true } : { name: 'native', available: false, reason: load.reason };
 }
 
-export async function activateNativeBackend(_threads: number, _set: (tfName: string) => Promise<void>): Promise<string> {
-  throw new BackendError("the native backend is unavailable: vidpad's oneDNN addon is not built (apt-get install libdnnl-dev, then npm rebuild vidpad)");
+/**
+ * Registers the native backend (once), makes it current through `set` and
+ * sets its oneDNN thread count. Returns the tfjs backend name, `native`.
+ * Throws BackendError, saying what to install, when the addon is unavailable.
+ */
+export async function activateNativeBackend(
+  threads: number,
+  set: (tfName: string) => Promise<void>,
+  addonPath: string = defaultAddonPath(),
+): Promise<string> {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new BackendError(`native backend: threads must be a whole number >= 1, got ${String(threads)}`);
+  }
+  const load = loadNativeAddon(addonPath);
+  if (!load.ok) throw new BackendError(`the native backend is unavailable: ${load.reason}`);
+  registerNativeBackend(load.addon, threads);
+  await set(NATIVE_BACKEND_NAME);
+  const backend = tf.findBackend(NATIVE_BACKEND_NAME);
+  if (!(backend instanceof NativeBackend)) {
+    throw new BackendError(`backend '${NATIVE_BACKEND_NAME}' is registered but is not vidpad's native backend`);
+  }
+  backend.native.setThreads(threads);
+  return NATIVE_BACKEND_NAME;
 }
+
+export { NativeBackend } from './kernels.js';

@@ -1,0 +1,695 @@
+// vidpad's oneDNN addon: the hot kernels of TensorFlow.js's `native` backend.
+//
+// Owns one Context per JS caller (the engine, the stream, the thread count and
+// a cache of primitives keyed by shape), and the kernels: 2D convolution
+// forward / backward-data / backward-weights (NHWC data, HWIO filters, exactly
+// as tfjs's cpu backend stores them), batched matmul with transposes, and max
+// pooling with its gradient. Every kernel reads the caller's Float32Arrays in
+// place and writes into a Float32Array the caller allocated, synchronously,
+// because tfjs kernels are synchronous.
+//
+// Why blocked weights: oneDNN's AVX-512 direct convolutions want filters in a
+// blocked layout; activations stay NHWC (which those kernels accept), so only
+// the small filter tensors are reordered, per call (they change every step).
+
+#include <napi.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <list>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dnnl.hpp"
+
+namespace {
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+// A cached primitive with the reorders and owned buffers it needs.
+struct Entry {
+  virtual ~Entry() = default;
+};
+
+struct ConvFwdEntry : Entry {
+  dnnl::convolution_forward prim;
+  memory::desc src_md, dst_md, bias_md, user_w_md;
+  memory::desc w_md;  // the layout the primitive wants
+  bool reorder_w = false;
+  dnnl::reorder w_reorder;
+  memory w_mem;
+  bool has_bias = false;
+};
+
+struct ConvBwdDataEntry : Entry {
+  dnnl::convolution_backward_data prim;
+  memory::desc diff_src_md, diff_dst_md, user_w_md, w_md;
+  bool reorder_w = false;
+  dnnl::reorder w_reorder;
+  memory w_mem;
+};
+
+struct ConvBwdWeightsEntry : Entry {
+  dnnl::convolution_backward_weights prim;
+  memory::desc src_md, diff_dst_md, user_dw_md, dw_md, diff_bias_md;
+  bool reorder_dw = false;
+  dnnl::reorder dw_reorder;
+  memory dw_mem;
+  bool has_bias = false;
+};
+
+struct MatMulEntry : Entry {
+  dnnl::matmul prim;
+  memory::desc a_md, b_md, c_md, bias_md;
+  bool has_bias = false;
+};
+
+// Least-recently-used map of primitives. Shapes in a training run are few, so
+// the bound only guards programs that sweep many shapes.
+class PrimitiveCache {
+ public:
+  explicit PrimitiveCache(size_t capacity) : capacity_(capacity) {}
+
+  Entry* Find(const std::string& key) {
+    auto it = map_.find(key);
+    if (it == map_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second.second);
+    return it->second.first.get();
+  }
+
+  Entry* Insert(const std::string& key, std::unique_ptr<Entry> entry) {
+    order_.push_front(key);
+    Entry* raw = entry.get();
+    map_[key] = {std::move(entry), order_.begin()};
+    while (map_.size() > capacity_) {
+      map_.erase(order_.back());
+      order_.pop_back();
+    }
+    return raw;
+  }
+
+  void Clear() {
+    map_.clear();
+    order_.clear();
+  }
+  size_t Size() const { return map_.size(); }
+
+ private:
+  size_t capacity_;
+  std::list<std::string> order_;
+  std::unordered_map<std::string, std::pair<std::unique_ptr<Entry>, std::list<std::string>::iterator>> map_;
+};
+
+struct ConvShape {
+  int64_t n, h, w, c;       // input NHWC
+  int64_t kh, kw, o;        // filter HWIO (i = c)
+  int64_t oh, ow;           // output spatial
+  int64_t sh, sw;           // strides
+  int64_t pt, pb, pl, pr;   // explicit padding
+
+  std::string Key(const char* kind) const {
+    std::ostringstream s;
+    s << kind << ':' << n << ',' << h << ',' << w << ',' << c << ',' << kh << ',' << kw << ',' << o << ',' << oh << ','
+      << ow << ',' << sh << ',' << sw << ',' << pt << ',' << pb << ',' << pl << ',' << pr;
+    return s.str();
+  }
+  memory::desc Src() const { return memory::desc({n, c, h, w}, dt::f32, tag::nhwc); }
+  memory::desc Dst() const { return memory::desc({n, o, oh, ow}, dt::f32, tag::nhwc); }
+  memory::desc UserW() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::hwio); }
+  memory::desc AnyW() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::any); }
+  memory::dims Strides() const { return {sh, sw}; }
+  memory::dims PadL() const { return {pt, pl}; }
+  memory::dims PadR() const { return {pb, pr}; }
+};
+
+float* F32(const Napi::Value& v, size_t expected, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + ": expected a Float32Array");
+  }
+  auto arr = v.As<Napi::Float32Array>();
+  if (arr.ElementLength() != expected) {
+    std::ostringstream s;
+    s << what << ": expected " << expected << " elements, got " << arr.ElementLength();
+    throw Napi::RangeError::New(v.Env(), s.str());
+  }
+  return arr.Data();
+}
+
+// Optional Float32Array: null/undefined gives nullptr.
+float* OptF32(const Napi::Value& v, size_t expected, const char* what) {
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  return F32(v, expected, what);
+}
+
+std::vector<int64_t> Dims(const Napi::Value& v, size_t count, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + ": expected an Int32Array");
+  }
+  auto arr = v.As<Napi::Int32Array>();
+  if (arr.ElementLength() != count) {
+    std::ostringstream s;
+    s << what << ": expected " << count << " integers, got " << arr.ElementLength();
+    throw Napi::RangeError::New(v.Env(), s.str());
+  }
+  std::vector<int64_t> out(count);
+  for (size_t i = 0; i < count; ++i) {
+    out[i] = arr[i];
+    if (out[i] < 0) throw Napi::RangeError::New(v.Env(), std::string(what) + ": negative dimension");
+  }
+  return out;
+}
+
+ConvShape ReadConv(const Napi::Value& v) {
+  auto d = Dims(v, 15, "conv dims");
+  ConvShape s{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+  if (s.n < 1 || s.h < 1 || s.w < 1 || s.c < 1 || s.kh < 1 || s.kw < 1 || s.o < 1 || s.oh < 1 || s.ow < 1 || s.sh < 1 ||
+      s.sw < 1) {
+    throw Napi::RangeError::New(v.Env(), "conv dims: sizes and strides must be >= 1");
+  }
+  return s;
+}
+
+class Context : public Napi::ObjectWrap<Context> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Context",
+                       {
+                           InstanceMethod("setThreads", &Context::SetThreads),
+                           InstanceMethod("threads", &Context::Threads),
+                           InstanceMethod("cacheSize", &Context::CacheSize),
+                           InstanceMethod("clearCache", &Context::ClearCache),
+                           InstanceMethod("conv2d", &Context::Conv2D),
+                           InstanceMethod("conv2dBackpropInput", &Context::Conv2DBackpropInput),
+                           InstanceMethod("conv2dBackpropFilter", &Context::Conv2DBackpropFilter),
+                           InstanceMethod("matMul", &Context::MatMul),
+                           InstanceMethod("maxPool", &Context::MaxPool),
+                           InstanceMethod("maxPoolGrad", &Context::MaxPoolGrad),
+                           InstanceMethod("implInfo", &Context::ImplInfo),
+                           InstanceMethod("binary", &Context::Binary),
+                           InstanceMethod("unary", &Context::Unary),
+                           InstanceMethod("sum", &Context::Sum),
+                       });
+  }
+
+  explicit Context(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Context>(info), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_), cache_(512) {
+    threads_ = std::max(1, omp_get_max_threads());
+  }
+
+ private:
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  PrimitiveCache cache_;
+  int threads_;
+
+  // oneDNN decides a primitive's work split at creation from the thread count,
+  // so primitives are dropped whenever it changes.
+  Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+    int n = info[0].As<Napi::Number>().Int32Value();
+    if (n < 1) throw Napi::RangeError::New(info.Env(), "threads: expected a whole number >= 1");
+    if (n != threads_) cache_.Clear();
+    threads_ = n;
+    omp_set_num_threads(n);
+    return info.Env().Undefined();
+  }
+  Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), threads_); }
+  Napi::Value CacheSize(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(cache_.Size()));
+  }
+  Napi::Value ClearCache(const Napi::CallbackInfo& info) {
+    cache_.Clear();
+    return info.Env().Undefined();
+  }
+
+  // Run oneDNN code, turning its errors into JS exceptions.
+  template <typename F>
+  auto Guard(Napi::Env env, const char* what, F&& f) -> decltype(f()) {
+    omp_set_num_threads(threads_);
+    try {
+      return f();
+    } catch (const dnnl::error& e) {
+      throw Napi::Error::New(env, std::string(what) + ": oneDNN: " + e.what());
+    }
+  }
+
+  dnnl::convolution_forward::primitive_desc FwdPd(const ConvShape& s, bool bias, bool relu, dnnl::prop_kind kind) {
+    memory::desc bias_md = bias ? memory::desc({s.o}, dt::f32, tag::a) : memory::desc();
+    dnnl::convolution_forward::desc d(kind, dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), bias_md, s.Dst(),
+                                      s.Strides(), s.PadL(), s.PadR());
+    dnnl::primitive_attr attr;
+    if (relu) {
+      dnnl::post_ops po;
+      po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      attr.set_post_ops(po);
+    }
+    return dnnl::convolution_forward::primitive_desc(d, attr, engine_);
+  }
+
+  ConvFwdEntry* GetConvFwd(const ConvShape& s, bool bias, bool relu) {
+    std::string key = s.Key("cf") + (bias ? "b" : "") + (relu ? "r" : "");
+    if (auto* e = cache_.Find(key)) return static_cast<ConvFwdEntry*>(e);
+    auto e = std::make_unique<ConvFwdEntry>();
+    auto pd = FwdPd(s, bias, relu, dnnl::prop_kind::forward_inference);
+    e->prim = dnnl::convolution_forward(pd);
+    e->src_md = s.Src();
+    e->dst_md = s.Dst();
+    e->user_w_md = s.UserW();
+    e->w_md = pd.weights_desc();
+    e->has_bias = bias;
+    if (bias) e->bias_md = memory::desc({s.o}, dt::f32, tag::a);
+    e->reorder_w = e->w_md != e->user_w_md;
+    if (e->reorder_w) {
+      e->w_mem = memory(e->w_md, engine_);
+      e->w_reorder = dnnl::reorder(dnnl::reorder::primitive_desc(engine_, e->user_w_md, engine_, e->w_md));
+    }
+    return static_cast<ConvFwdEntry*>(cache_.Insert(key, std::move(e)));
+  }
+
+  // conv2d(x, w, bias|null, y, dims, relu)
+  Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ConvShape s = ReadConv(info[4]);
+    float* x = F32(info[0], s.n * s.h * s.w * s.c, "conv2d x");
+    float* w = F32(info[1], s.kh * s.kw * s.c * s.o, "conv2d filter");
+    float* b = OptF32(info[2], s.o, "conv2d bias");
+    float* y = F32(info[3], s.n * s.oh * s.ow * s.o, "conv2d y");
+    bool relu = info[5].ToBoolean();
+    Guard(env, "conv2d", [&] {
+      auto* e = GetConvFwd(s, b != nullptr, relu);
+      memory src(e->src_md, engine_, x), dst(e->dst_md, engine_, y), uw(e->user_w_md, engine_, w);
+      memory wm = uw;
+      if (e->reorder_w) {
+        e->w_reorder.execute(stream_, uw, e->w_mem);
+        wm = e->w_mem;
+      }
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst}};
+      if (b) args.insert({DNNL_ARG_BIAS, memory(e->bias_md, engine_, b)});
+      e->prim.execute(stream_, args);
+      stream_.wait();
+    });
+    return env.Undefined();
+  }
+
+  ConvBwdDataEntry* GetConvBwdData(const ConvShape& s) {
+    std::string key = s.Key("cbd");
+    if (auto* e = cache_.Find(key)) return static_cast<ConvBwdDataEntry*>(e);
+    auto e = std::make_unique<ConvBwdDataEntry>();
+    auto hint = FwdPd(s, false, false, dnnl::prop_kind::forward_training);
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), s.Dst(),
+                                            s.Strides(), s.PadL(), s.PadR());
+    dnnl::convolution_backward_data::primitive_desc pd(d, engine_, hint);
+    e->prim = dnnl::convolution_backward_data(pd);
+    e->diff_src_md = s.Src();
+    e->diff_dst_md = s.Dst();
+    e->user_w_md = s.UserW();
+    e->w_md = pd.weights_desc();
+    e->reorder_w = e->w_md != e->user_w_md;
+    if (e->reorder_w) {
+      e->w_mem = memory(e->w_md, engine_);
+      e->w_reorder = dnnl::reorder(dnnl::reorder::primitive_desc(engine_, e->user_w_md, engine_, e->w_md));
+    }
+    return static_cast<ConvBwdDataEntry*>(cache_.Insert(key, std::move(e)));
+  }
+
+  // conv2dBackpropInput(dy, w, dx, dims)
+  Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ConvShape s = ReadConv(info[3]);
+    float* dy = F32(info[0], s.n * s.oh * s.ow * s.o, "conv2dBackpropInput dy");
+    float* w = F32(info[1], s.kh * s.kw * s.c * s.o, "conv2dBackpropInput filter");
+    float* dx = F32(info[2], s.n * s.h * s.w * s.c, "conv2dBackpropInput dx");
+    Guard(env, "conv2dBackpropInput", [&] {
+      auto* e = GetConvBwdData(s);
+      memory ddst(e->diff_dst_md, engine_, dy), dsrc(e->diff_src_md, engine_, dx), uw(e->user_w_md, engine_, w);
+      memory wm = uw;
+      if (e->reorder_w) {
+        e->w_reorder.execute(stream_, uw, e->w_mem);
+        wm = e->w_mem;
+      }
+      e->prim.execute(stream_, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dsrc}});
+      stream_.wait();
+    });
+    return env.Undefined();
+  }
+
+  ConvBwdWeightsEntry* GetConvBwdWeights(const ConvShape& s, bool bias) {
+    std::string key = s.Key("cbw") + (bias ? "b" : "");
+    if (auto* e = cache_.Find(key)) return static_cast<ConvBwdWeightsEntry*>(e);
+    auto e = std::make_unique<ConvBwdWeightsEntry>();
+    auto hint = FwdPd(s, bias, false, dnnl::prop_kind::forward_training);
+    memory::desc bias_md = bias ? memory::desc({s.o}, dt::f32, tag::a) : memory::desc();
+    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), bias_md,
+                                               s.Dst(), s.Strides(), s.PadL(), s.PadR());
+    dnnl::convolution_backward_weights::primitive_desc pd(d, engine_, hint);
+    e->prim = dnnl::convolution_backward_weights(pd);
+    e->src_md = s.Src();
+    e->diff_dst_md = s.Dst();
+    e->user_dw_md = s.UserW();
+    e->dw_md = pd.diff_weights_desc();
+    e->has_bias = bias;
+    e->diff_bias_md = bias_md;
+    e->reorder_dw = e->dw_md != e->user_dw_md;
+    if (e->reorder_dw) {
+      e->dw_mem = memory(e->dw_md, engine_);
+      e->dw_reorder = dnnl::reorder(dnnl::reorder::primitive_desc(engine_, e->dw_md, engine_, e->user_dw_md));
+    }
+    return static_cast<ConvBwdWeightsEntry*>(cache_.Insert(key, std::move(e)));
+  }
+
+  // conv2dBackpropFilter(x, dy, dw, dbias|null, dims)
+  Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ConvShape s = ReadConv(info[4]);
+    float* x = F32(info[0], s.n * s.h * s.w * s.c, "conv2dBackpropFilter x");
+    float* dy = F32(info[1], s.n * s.oh * s.ow * s.o, "conv2dBackpropFilter dy");
+    float* dw = F32(info[2], s.kh * s.kw * s.c * s.o, "conv2dBackpropFilter dw");
+    float* db = OptF32(info[3], s.o, "conv2dBackpropFilter dbias");
+    Guard(env, "conv2dBackpropFilter", [&] {
+      auto* e = GetConvBwdWeights(s, db != nullptr);
+      memory src(e->src_md, engine_, x), ddst(e->diff_dst_md, engine_, dy), udw(e->user_dw_md, engine_, dw);
+      memory dwm = e->reorder_dw ? e->dw_mem : udw;
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, dwm}};
+      if (db) args.insert({DNNL_ARG_DIFF_BIAS, memory(e->diff_bias_md, engine_, db)});
+      e->prim.execute(stream_, args);
+      if (e->reorder_dw) e->dw_reorder.execute(stream_, e->dw_mem, udw);
+      stream_.wait();
+    });
+    return env.Undefined();
+  }
+
+  // matMul(a, b, bias|null, c, dims=[batchA, batchB, m, k, n, transA, transB], relu)
+  // a is [batchA, m, k] (or [batchA, k, m] when transA), b is [batchB, k, n]
+  // (or [batchB, n, k]); a batch of 1 broadcasts against the other.
+  Napi::Value MatMul(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto d = Dims(info[4], 7, "matMul dims");
+    int64_t ba = d[0], bb = d[1], m = d[2], k = d[3], n = d[4];
+    bool ta = d[5] != 0, tb = d[6] != 0;
+    if (ba < 1 || bb < 1 || m < 1 || k < 1 || n < 1) throw Napi::RangeError::New(env, "matMul dims: sizes must be >= 1");
+    if (ba != bb && ba != 1 && bb != 1) throw Napi::RangeError::New(env, "matMul: batches must match or be 1");
+    int64_t batch = std::max(ba, bb);
+    float* a = F32(info[0], ba * m * k, "matMul a");
+    float* b = F32(info[1], bb * k * n, "matMul b");
+    float* bias = OptF32(info[2], n, "matMul bias");
+    float* c = F32(info[3], batch * m * n, "matMul c");
+    bool relu = info[5].ToBoolean();
+    Guard(env, "matMul", [&] {
+      std::ostringstream ks;
+      ks << "mm:" << ba << ',' << bb << ',' << m << ',' << k << ',' << n << ',' << ta << tb << (bias ? 'b' : '-')
+         << (relu ? 'r' : '-');
+      std::string key = ks.str();
+      auto* e = static_cast<MatMulEntry*>(cache_.Find(key));
+      if (!e) {
+        auto ne = std::make_unique<MatMulEntry>();
+        // Transposes are strides over the same buffer: no copies.
+        ne->a_md = ta ? memory::desc({ba, m, k}, dt::f32, memory::dims{m * k, 1, m})
+                      : memory::desc({ba, m, k}, dt::f32, memory::dims{m * k, k, 1});
+        ne->b_md = tb ? memory::desc({bb, k, n}, dt::f32, memory::dims{k * n, 1, k})
+                      : memory::desc({bb, k, n}, dt::f32, memory::dims{k * n, n, 1});
+        ne->c_md = memory::desc({batch, m, n}, dt::f32, memory::dims{m * n, n, 1});
+        ne->has_bias = bias != nullptr;
+        if (bias) ne->bias_md = memory::desc({1, 1, n}, dt::f32, memory::dims{n, n, 1});
+        dnnl::matmul::desc md = bias ? dnnl::matmul::desc(ne->a_md, ne->b_md, ne->bias_md, ne->c_md)
+                                     : dnnl::matmul::desc(ne->a_md, ne->b_md, ne->c_md);
+        dnnl::primitive_attr attr;
+        if (relu) {
+          dnnl::post_ops po;
+          po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+          attr.set_post_ops(po);
+        }
+        ne->prim = dnnl::matmul(dnnl::matmul::primitive_desc(md, attr, engine_));
+        e = static_cast<MatMulEntry*>(cache_.Insert(key, std::move(ne)));
+      }
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e->a_md, engine_, a)},
+                                           {DNNL_ARG_WEIGHTS, memory(e->b_md, engine_, b)},
+                                           {DNNL_ARG_DST, memory(e->c_md, engine_, c)}};
+      if (bias) args.insert({DNNL_ARG_BIAS, memory(e->bias_md, engine_, bias)});
+      e->prim.execute(stream_, args);
+      stream_.wait();
+    });
+    return env.Undefined();
+  }
+
+  // Max pooling is written by hand rather than with oneDNN so that ties (common
+  // after a ReLU: windows of zeros) resolve exactly as tfjs's cpu kernel does:
+  // the first maximum in row-major window order wins, and receives the gradient.
+  struct PoolShape {
+    int64_t n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow;
+  };
+  static PoolShape ReadPool(const Napi::Value& v) {
+    auto d = Dims(v, 12, "pool dims");
+    PoolShape p{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+    if (p.n < 1 || p.h < 1 || p.w < 1 || p.c < 1 || p.kh < 1 || p.kw < 1 || p.sh < 1 || p.sw < 1 || p.oh < 1 ||
+        p.ow < 1) {
+      throw Napi::RangeError::New(v.Env(), "pool dims: sizes and strides must be >= 1");
+    }
+    return p;
+  }
+
+  // Index (into x) of the window's first maximum, or -1 for an all-padding window.
+  static inline int64_t ArgMax(const float* x, const PoolShape& p, int64_t b, int64_t r, int64_t q, int64_t ch) {
+    float best = -INFINITY;
+    int64_t pos = -1;
+    int64_t r0 = r * p.sh - p.pt, c0 = q * p.sw - p.pl;
+    for (int64_t i = 0; i < p.kh; ++i) {
+      int64_t xr = r0 + i;
+      if (xr < 0 || xr >= p.h) continue;
+      for (int64_t j = 0; j < p.kw; ++j) {
+        int64_t xc = c0 + j;
+        if (xc < 0 || xc >= p.w) continue;
+        int64_t idx = ((b * p.h + xr) * p.w + xc) * p.c + ch;
+        if (pos < 0 || x[idx] > best) {
+          best = x[idx];
+          pos = idx;
+        }
+      }
+    }
+    return pos;
+  }
+
+  // maxPool(x, y, dims)
+  Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+    PoolShape p = ReadPool(info[2]);
+    const float* x = F32(info[0], p.n * p.h * p.w * p.c, "maxPool x");
+    float* y = F32(info[1], p.n * p.oh * p.ow * p.c, "maxPool y");
+    omp_set_num_threads(threads_);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t b = 0; b < p.n; ++b) {
+      for (int64_t r = 0; r < p.oh; ++r) {
+        for (int64_t q = 0; q < p.ow; ++q) {
+          float* out = y + ((b * p.oh + r) * p.ow + q) * p.c;
+          int64_t r0 = r * p.sh - p.pt, c0 = q * p.sw - p.pl;
+          for (int64_t ch = 0; ch < p.c; ++ch) out[ch] = -INFINITY;
+          // Channel-innermost so the loads are contiguous; strict '>' keeps the first maximum.
+          for (int64_t i = 0; i < p.kh; ++i) {
+            int64_t xr = r0 + i;
+            if (xr < 0 || xr >= p.h) continue;
+            for (int64_t j = 0; j < p.kw; ++j) {
+              int64_t xc = c0 + j;
+              if (xc < 0 || xc >= p.w) continue;
+              const float* in = x + ((b * p.h + xr) * p.w + xc) * p.c;
+              for (int64_t ch = 0; ch < p.c; ++ch) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
+            }
+          }
+        }
+      }
+    }
+    return info.Env().Undefined();
+  }
+
+  // maxPoolGrad(x, dy, dx, dims): dx must arrive zeroed.
+  Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+    PoolShape p = ReadPool(info[3]);
+    const float* x = F32(info[0], p.n * p.h * p.w * p.c, "maxPoolGrad x");
+    const float* dy = F32(info[1], p.n * p.oh * p.ow * p.c, "maxPoolGrad dy");
+    float* dx = F32(info[2], p.n * p.h * p.w * p.c, "maxPoolGrad dx");
+    omp_set_num_threads(threads_);
+    // Windows overlap along rows and columns, never across images or channels:
+    // parallel over (image, channel) keeps every write private to one thread.
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t b = 0; b < p.n; ++b) {
+      for (int64_t ch = 0; ch < p.c; ++ch) {
+        for (int64_t r = 0; r < p.oh; ++r) {
+          for (int64_t q = 0; q < p.ow; ++q) {
+            int64_t pos = ArgMax(x, p, b, r, q, ch);
+            if (pos >= 0) dx[pos] += dy[((b * p.oh + r) * p.ow + q) * p.c + ch];
+          }
+        }
+      }
+    }
+    return info.Env().Undefined();
+  }
+
+  // Elementwise kernels: memory-bound, so plain loops over both cores are
+  // enough; their point is to replace tfjs's per-element index arithmetic for
+  // broadcasts, which costs more than the convolutions they sit between.
+
+  // binary(op, a, b, out, period, bIsSmall): out = a op b where the smaller
+  // operand repeats with `period` elements (period = out length when both are
+  // full). op: 0 add, 1 subtract, 2 multiply.
+  Napi::Value Binary(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int op = info[0].As<Napi::Number>().Int32Value();
+    int64_t period = info[4].As<Napi::Number>().Int64Value();
+    bool b_small = info[5].ToBoolean();
+    auto out_arr = info[3].As<Napi::Float32Array>();
+    int64_t len = static_cast<int64_t>(out_arr.ElementLength());
+    if (period < 1 || len % period != 0) throw Napi::RangeError::New(env, "binary: period must divide the output length");
+    const float* a = F32(info[1], b_small ? len : period, "binary a");
+    const float* b = F32(info[2], b_small ? period : len, "binary b");
+    float* out = F32(info[3], len, "binary out");
+    const float* big = b_small ? a : b;
+    const float* small = b_small ? b : a;
+    int64_t rows = len / period;
+    omp_set_num_threads(threads_);
+    // a op b keeps its operand order whichever side repeats (subtraction).
+#define VIDPAD_BINARY(EXPR)                                                 \
+  _Pragma("omp parallel for schedule(static) if (len > 32768)")            \
+  for (int64_t r = 0; r < rows; ++r) {                                      \
+    const float* pb = big + r * period;                                     \
+    float* po = out + r * period;                                           \
+    for (int64_t j = 0; j < period; ++j) {                                  \
+      float x = b_small ? pb[j] : small[j];                                 \
+      float y = b_small ? small[j] : pb[j];                                 \
+      po[j] = EXPR;                                                         \
+    }                                                                       \
+  }
+    if (rows == 1 && period > 32768) {
+      // One long row (same-shape operands): parallelise inside it.
+      if (op == 0) {
+#pragma omp parallel for schedule(static)
+        for (int64_t j = 0; j < period; ++j) out[j] = a[j] + b[j];
+      } else if (op == 1) {
+#pragma omp parallel for schedule(static)
+        for (int64_t j = 0; j < period; ++j) out[j] = a[j] - b[j];
+      } else if (op == 2) {
+#pragma omp parallel for schedule(static)
+        for (int64_t j = 0; j < period; ++j) out[j] = a[j] * b[j];
+      } else {
+        throw Napi::RangeError::New(env, "binary: unknown op");
+      }
+    } else if (op == 0) {
+      VIDPAD_BINARY(x + y)
+    } else if (op == 1) {
+      VIDPAD_BINARY(x - y)
+    } else if (op == 2) {
+      VIDPAD_BINARY(x * y)
+    } else {
+      throw Napi::RangeError::New(env, "binary: unknown op");
+    }
+#undef VIDPAD_BINARY
+    return env.Undefined();
+  }
+
+  // unary(op, x, out, alpha): op 0 relu, 1 step (x > 0 ? 1 : alpha; NaN stays NaN, as in tfjs).
+  Napi::Value Unary(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int op = info[0].As<Napi::Number>().Int32Value();
+    auto x_arr = info[1].As<Napi::Float32Array>();
+    int64_t len = static_cast<int64_t>(x_arr.ElementLength());
+    const float* x = F32(info[1], len, "unary x");
+    float* out = F32(info[2], len, "unary out");
+    float alpha = static_cast<float>(info[3].As<Napi::Number>().DoubleValue());
+    omp_set_num_threads(threads_);
+    if (op == 0) {
+#pragma omp parallel for schedule(static) if (len > 32768)
+      for (int64_t i = 0; i < len; ++i) out[i] = x[i] < 0.f ? 0.f : x[i];
+    } else if (op == 1) {
+#pragma omp parallel for schedule(static) if (len > 32768)
+      for (int64_t i = 0; i < len; ++i) out[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? 1.f : alpha);
+    } else {
+      throw Napi::RangeError::New(env, "unary: unknown op");
+    }
+    return env.Undefined();
+  }
+
+  // sum(x, out, rows, cols, overRows): x viewed as [rows, cols]; overRows sums
+  // the rows away (out has cols elements), otherwise the columns (out has rows).
+  // Accumulates in double, as tfjs's JavaScript sum does.
+  Napi::Value Sum(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int64_t rows = info[2].As<Napi::Number>().Int64Value();
+    int64_t cols = info[3].As<Napi::Number>().Int64Value();
+    bool over_rows = info[4].ToBoolean();
+    if (rows < 1 || cols < 1) throw Napi::RangeError::New(env, "sum: rows and cols must be >= 1");
+    const float* x = F32(info[0], rows * cols, "sum x");
+    float* out = F32(info[1], over_rows ? cols : rows, "sum out");
+    omp_set_num_threads(threads_);
+    if (!over_rows) {
+#pragma omp parallel for schedule(static) if (rows * cols > 32768)
+      for (int64_t r = 0; r < rows; ++r) {
+        double acc = 0;
+        const float* p = x + r * cols;
+        for (int64_t j = 0; j < cols; ++j) acc += p[j];
+        out[r] = static_cast<float>(acc);
+      }
+      return env.Undefined();
+    }
+    int nthr = rows * cols > 32768 ? threads_ : 1;
+    std::vector<double> partial(static_cast<size_t>(nthr) * cols, 0.0);
+#pragma omp parallel num_threads(nthr)
+    {
+      int t = omp_get_thread_num();
+      int nt = omp_get_num_threads();
+      double* acc = partial.data() + static_cast<size_t>(t) * cols;
+      int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* p = x + r * cols;
+        for (int64_t j = 0; j < cols; ++j) acc[j] += p[j];
+      }
+    }
+    for (int64_t j = 0; j < cols; ++j) {
+      double acc = 0;
+      for (int t = 0; t < nthr; ++t) acc += partial[static_cast<size_t>(t) * cols + j];
+      out[j] = static_cast<float>(acc);
+    }
+    return env.Undefined();
+  }
+
+  // implInfo(kind, dims): the oneDNN implementation a conv would use, for tests and profiling.
+  Napi::Value ImplInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string kind = info[0].As<Napi::String>().Utf8Value();
+    ConvShape s = ReadConv(info[1]);
+    return Guard(env, "implInfo", [&]() -> Napi::Value {
+      auto fwd = FwdPd(s, false, false, dnnl::prop_kind::forward_training);
+      if (kind == "forward") return Napi::String::New(env, fwd.impl_info_str());
+      if (kind == "backwardData") {
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), s.Dst(),
+                                                s.Strides(), s.PadL(), s.PadR());
+        return Napi::String::New(env, dnnl::convolution_backward_data::primitive_desc(d, engine_, fwd).impl_info_str());
+      }
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), s.Dst(),
+                                                 s.Strides(), s.PadL(), s.PadR());
+      return Napi::String::New(env, dnnl::convolution_backward_weights::primitive_desc(d, engine_, fwd).impl_info_str());
+    });
+  }
+};
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  const dnnl_version_t* v = dnnl_version();
+  std::ostringstream s;
+  s << v->major << '.' << v->minor << '.' << v->patch;
+  return Napi::String::New(info.Env(), s.str());
+}
+
+Napi::Value MaxThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_num_procs()); }
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Context", Context::Define(env));
+  exports.Set("oneDnnVersion", Napi::Function::New(env, Version));
+  exports.Set("numProcs", Napi::Function::New(env, MaxThreads));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(vidpad_native, Init)

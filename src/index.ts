@@ -12,3 +12,6 @@ export * from './engine/index.js';
 
 // Models
 export * from './models/index.js';
+
+// Evaluation
+export * from './eval/index.js';

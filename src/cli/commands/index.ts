@@ -1,5 +1,6 @@
 /** Every sub-command `vidpad --help` lists, in the order it lists them. */
 import type { CliCommand } from '../command.js';
 import { backendsCommand } from './backends.js';
+import { metricsCommand } from './metrics.js';
 
-export const COMMANDS: readonly CliCommand[] = [backendsCommand];
+export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand];

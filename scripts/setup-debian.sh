@@ -25,4 +25,6 @@ fi
 if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 
 echo "setup: node $(node --version), npm $(npm --version)"
+# onnxruntime-node: keep its install script from downloading CUDA binaries (also in .npmrc).
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund

@@ -48,22 +48,26 @@ export interface InputGradAxis {
    * output followed by stride − 1 zeros, including the last one).
    */
   padAfter: number;
+  /**
+   * Outputs of the conv to drop at the front and back. Non-zero only where
+   * the exact pad would be negative: a forward pad larger than kernel − 1, or
+   * the dilation's trailing zeros running past the input's last window.
+   */
+  cropBefore: number;
+  cropAfter: number;
 }
 
 /**
  * dx[p] = Σ_a dy[(p + padBefore − a) / stride] · w[a] over the a that divide
- * evenly: a full correlation of dilated dy with the flipped filter. Returns
- * null when the formulation would need a negative pad (a forward pad larger
- * than the kernel, or a window that ran past the input by more than the
- * dilation's trailing zeros): callers fall back to another kernel then.
+ * evenly: a full correlation of dilated dy with the flipped filter, whose
+ * output, after the crops, is exactly `inSize` long.
  */
-export function inputGradAxis(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): InputGradAxis | null {
+export function inputGradAxis(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): InputGradAxis {
   checkAxis(inSize, outSize, kernel, stride, padBefore);
   const before = kernel - 1 - padBefore;
-  // Output length = before + outSize·stride + after − kernel + 1 must equal inSize.
+  // Uncropped output length = before + outSize·stride + after − kernel + 1 must equal inSize.
   const after = inSize + padBefore - outSize * stride;
-  if (before < 0 || after < 0) return null;
-  return { padBefore: before, padAfter: after };
+  return { padBefore: Math.max(0, before), padAfter: Math.max(0, after), cropBefore: Math.max(0, -before), cropAfter: Math.max(0, -after) };
 }
 
 function checkAxis(inSize: number, outSize: number, kernel: number, stride: number, padBefore: number): void {

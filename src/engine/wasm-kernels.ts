@@ -141,9 +141,9 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
 
 /**
  * dx = Conv2D(dy dilated by the stride, filter flipped in space with in/out
- * channels swapped), padded so the output is x's size. The dilation spends
- * stride² more multiply-adds than needed, so the scalar kernel keeps strides
- * above `maxStride`, and also shapes this formulation cannot express.
+ * channels swapped), padded (or, rarely, cropped) to x's size. The dilation
+ * spends stride² more multiply-adds than needed, so strides above
+ * `maxStride` keep wasm's own kernel.
  */
 function makeConv2DBackpropInput(fallback: KernelFunc | undefined, maxStride: number): KernelFunc {
   return ({ inputs, backend: anyBackend, attrs }) => {
@@ -157,12 +157,12 @@ function makeConv2DBackpropInput(fallback: KernelFunc | undefined, maxStride: nu
     const [, ho, wo] = shape4(dy);
     const info = convInfo(a.inputShape, [kh, kw, cin, cout], a);
     const { strideHeight: sh, strideWidth: sw } = info;
-    const rows = inputGradAxis(h, ho, kh, sh, info.padInfo.top);
-    const cols = inputGradAxis(w, wo, kw, sw, info.padInfo.left);
-    if (!rows || !cols || sh > maxStride || sw > maxStride) {
-      if (!fallback) throw new BackendError(`Conv2DBackpropInput: no kernel for strides [${sh}, ${sw}] and pad ${JSON.stringify(a.pad)}`);
+    if (sh > maxStride || sw > maxStride) {
+      if (!fallback) throw new BackendError(`Conv2DBackpropInput: no wasm kernel for strides [${sh}, ${sw}] above ${maxStride}`);
       return fallback({ inputs, backend, attrs });
     }
+    const rows = inputGradAxis(h, ho, kh, sh, info.padInfo.top);
+    const cols = inputGradAxis(w, wo, kw, sw, info.padInfo.left);
     return withScratch(backend, (keep) => {
       const flipped = keep(runKernel('Reverse', backend, { x: filter }, { dims: [0, 1] }));
       const wt = keep(transpose(backend, flipped, [0, 1, 3, 2])); // [kh, kw, cout, cin]
@@ -173,7 +173,10 @@ function makeConv2DBackpropInput(fallback: KernelFunc | undefined, maxStride: nu
         const padded = keep(padZeros(backend, spread, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]));
         src = keep(reshape(backend, padded, [n, ho * sh, wo * sw, cout]));
       }
-      return conv2d(backend, src, wt, [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]], [1, 1]);
+      const dx = conv2d(backend, src, wt, [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]], [1, 1]);
+      if (rows.cropBefore + rows.cropAfter + cols.cropBefore + cols.cropAfter === 0) return dx;
+      keep(dx);
+      return runKernel('Slice', backend, { x: dx }, { begin: [0, rows.cropBefore, cols.cropBefore, 0], size: [n, h, w, cin] });
     });
   };
 }

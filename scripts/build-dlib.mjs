@@ -55,6 +55,21 @@ if (!nodedirFromEnv) {
   }
 }
 
+/**
+ * Link flags from pkg-config, less absolute library paths that are missing:
+ * libdlib.so already records its own dependencies, so dropping them is safe.
+ */
+function dlibLinkFlags() {
+  const pc = spawnSync('pkg-config', ['--libs', 'dlib-1'], { encoding: 'utf8' });
+  if (pc.status !== 0 || !pc.stdout) return '-ldlib -lpthread';
+  return pc.stdout
+    .trim()
+    .split(/\s+/)
+    .filter((flag) => !flag.startsWith('/') || existsSync(flag))
+    .join(' ');
+}
+args.push('--', `-Ddlib_libs=${dlibLinkFlags()}`);
+
 const started = Date.now();
 const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 const seconds = ((Date.now() - started) / 1000).toFixed(0);

@@ -1,0 +1,80 @@
+/**
+ * Choosing a face detector by name: the registry of detectors, which ones can
+ * run on this machine, and the factory that validates the config once.
+ */
+import {
+  DEFAULT_FACE_DETECTOR_CONFIG,
+  FACE_DETECTOR_NAMES,
+  type FaceDetector,
+  type FaceDetectorConfig,
+  type FaceDetectorName,
+  type FaceDetectorProbe,
+} from './types.js';
+import { createDlibDetector, probeDlib } from './dlib.js';
+import { createBlazefaceDetector, probeBlazeface } from './blazeface.js';
+import { BackendError, ConfigError } from '../errors.js';
+
+/** Every detector with whether it can run here, in the order `auto` prefers them. */
+export function listFaceDetectors(modelPath: string | null = null): FaceDetectorProbe[] {
+  return [probeDlib(), probeBlazeface(modelPath)];
+}
+
+function describe(probes: FaceDetectorProbe[]): string {
+  return probes.map((p) => (p.available ? `  ${p.name} (available)` : `  ${p.name} (unavailable: ${p.reason ?? 'unknown'})`)).join('\n');
+}
+
+/** Merges `config` over the defaults and validates every field; errors name it (`faces.upsample`, ...). */
+export function resolveFaceDetectorConfig(config: Partial<FaceDetectorConfig> = {}): Readonly<FaceDetectorConfig> {
+  const c: FaceDetectorConfig = { ...DEFAULT_FACE_DETECTOR_CONFIG, ...config };
+  const valid = ['auto', ...FACE_DETECTOR_NAMES];
+  if (typeof c.detector !== 'string' || !valid.includes(c.detector)) {
+    const available = listFaceDetectors(c.modelPath ?? null).filter((p) => p.available).map((p) => p.name);
+    throw new ConfigError(
+      'faces.detector',
+      `unknown face detector '${String(c.detector)}': valid names are ${valid.join(', ')}; available on this machine: ${available.join(', ') || 'none'}`,
+    );
+  }
+  const int = (name: keyof FaceDetectorConfig, v: unknown, lo: number, hi: number): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(`faces.${name}`, `expected an integer in ${lo}..${hi}, got ${String(v)}`);
+  };
+  int('maxWidthPx', c.maxWidthPx, 64, 8192);
+  int('upsample', c.upsample, 0, 4);
+  int('maxFaces', c.maxFaces, 1, 1000);
+  if (c.minScore !== null && (typeof c.minScore !== 'number' || !Number.isFinite(c.minScore))) {
+    throw new ConfigError('faces.minScore', `expected a number or null (the detector's default), got ${String(c.minScore)}`);
+  }
+  if (typeof c.iouThreshold !== 'number' || !(c.iouThreshold >= 0 && c.iouThreshold <= 1)) {
+    throw new ConfigError('faces.iouThreshold', `expected a number in 0..1, got ${String(c.iouThreshold)}`);
+  }
+  if (typeof c.calibrate !== 'boolean') throw new ConfigError('faces.calibrate', `expected true or false, got ${String(c.calibrate)}`);
+  if (c.modelPath !== null && typeof c.modelPath !== 'string') throw new ConfigError('faces.modelPath', `expected a file path or null, got ${String(c.modelPath)}`);
+  return Object.freeze(c);
+}
+
+/**
+ * Builds the detector named by `config.detector` (`auto`: dlib-hog where its
+ * addon is built, else blazeface). Throws ConfigError for an unknown name and
+ * BackendError for one that cannot run here, both listing what is available.
+ * blazeface runs on the current tfjs backend: call `initBackend` first for
+ * anything but tfjs's default.
+ */
+export async function createFaceDetector(config: Partial<FaceDetectorConfig> = {}): Promise<FaceDetector> {
+  const c = resolveFaceDetectorConfig(config);
+  const probes = listFaceDetectors(c.modelPath);
+  let name: FaceDetectorName;
+  if (c.detector === 'auto') {
+    const first = probes.find((p) => p.available);
+    if (!first) throw new BackendError(`no face detector can run on this machine:\n${describe(probes)}`);
+    name = first.name;
+  } else {
+    name = c.detector;
+    const probe = probes.find((p) => p.name === name);
+    if (!probe?.available) {
+      const available = probes.filter((p) => p.available).map((p) => p.name);
+      throw new BackendError(
+        `face detector '${name}' is not available on this machine (${probe?.reason ?? 'unknown'}); available: ${available.join(', ') || 'none'}\n${describe(probes)}`,
+      );
+    }
+  }
+  return name === 'dlib-hog' ? createDlibDetector(c) : createBlazefaceDetector(c);
+}

@@ -1,0 +1,106 @@
+/**
+ * A minimal PNG encoder (8-bit RGB, no interlace) and box drawing, for
+ * `vidpad faces --draw` and reports: no image library needed.
+ */
+import { deflateSync } from 'node:zlib';
+import type { RgbFrame } from './types.js';
+import type { BoxPx } from './box.js';
+import { ShapeError } from '../errors.js';
+
+function crcTable(): Uint32Array {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+}
+
+function crc32(table: Uint32Array, parts: Uint8Array[]): number {
+  let c = 0xffffffff;
+  for (const p of parts) for (let i = 0; i < p.length; i++) c = table[(c ^ p[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function checkFrame(frame: RgbFrame): void {
+  if (!Number.isInteger(frame.width) || !Number.isInteger(frame.height) || frame.width < 1 || frame.height < 1) {
+    throw new ShapeError(`frame size ${frame.width}×${frame.height} is not a positive whole number of pixels`);
+  }
+  if (frame.data.length !== frame.width * frame.height * 3) {
+    throw new ShapeError(`frame data has ${frame.data.length} bytes; expected width*height*3 = ${frame.width * frame.height * 3}`);
+  }
+}
+
+/** The PNG file bytes of an RGB frame. */
+export function encodePng(frame: RgbFrame): Buffer {
+  checkFrame(frame);
+  const { width, height, data } = frame;
+  const stride = width * 3;
+  // Filter type 0 (none) on every row: simple, and deflate still does well.
+  const raw = Buffer.alloc((stride + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (stride + 1)] = 0;
+    raw.set(data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  }
+  const table = crcTable();
+  const chunk = (type: string, body: Uint8Array): Buffer => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(body.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(table, [head.subarray(4), body]), 0);
+    return Buffer.concat([head, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 6 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+/**
+ * A copy of `frame` with the outline of each box drawn `thicknessPx` wide,
+ * inside the box's edges, clipped to the frame.
+ */
+export function drawBoxes(frame: RgbFrame, boxes: readonly BoxPx[], color: readonly [number, number, number] = [0, 255, 0], thicknessPx = 2): RgbFrame {
+  checkFrame(frame);
+  const { width, height } = frame;
+  const out = new Uint8Array(frame.data);
+  const fill = (x0: number, y0: number, x1: number, y1: number): void => {
+    const xa = Math.max(0, x0);
+    const ya = Math.max(0, y0);
+    const xb = Math.min(width, x1);
+    const yb = Math.min(height, y1);
+    for (let y = ya; y < yb; y++) {
+      for (let x = xa; x < xb; x++) {
+        const i = (y * width + x) * 3;
+        out[i] = color[0];
+        out[i + 1] = color[1];
+        out[i + 2] = color[2];
+      }
+    }
+  };
+  for (const b of boxes) {
+    const l = Math.round(b.left);
+    const t = Math.round(b.top);
+    const r = Math.round(b.right);
+    const bt = Math.round(b.bottom);
+    if (r <= l || bt <= t) continue;
+    const th = Math.max(1, Math.min(thicknessPx, Math.floor((r - l) / 2), Math.floor((bt - t) / 2)));
+    fill(l, t, r, t + th);
+    fill(l, bt - th, r, bt);
+    fill(l, t, l + th, bt);
+    fill(r - th, t, r, bt);
+  }
+  return { width, height, data: out };
+}

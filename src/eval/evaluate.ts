@@ -89,10 +89,10 @@ function resolveEvaluateOptions(options: Partial<EvaluateOptions>): Readonly<Eva
  */
 export function evaluateScores(test: readonly ScoreRow[], options: Partial<EvaluateOptions> = {}): EvaluationReport {
   const opts = resolveEvaluateOptions(options);
-  const atLevel = (rows: readonly ScoreRow[]): readonly ScoreRow[] => (opts.level === 'video' ? aggregateByVideo(rows) : rows);
-  const testRows = atLevel(test);
+  const atLevel = (rows: readonly ScoreRow[], what: string): readonly ScoreRow[] => (opts.level === 'video' ? aggregateByVideo(rows, what) : rows);
+  const testRows = atLevel(test, 'test scores');
   if (opts.validation !== undefined && opts.validation.length === 0) throw new InputError('validation scores: no rows; the threshold cannot be chosen on an empty set');
-  const valRows = opts.validation === undefined ? undefined : atLevel(opts.validation);
+  const valRows = opts.validation === undefined ? undefined : atLevel(opts.validation, 'validation scores');
   const thresholdSource: ThresholdSource = valRows !== undefined ? 'validation-eer' : opts.threshold !== undefined ? 'fixed' : 'oracle-test-eer';
 
   const testFolds = foldsOf(testRows, 'test scores');

@@ -58,14 +58,14 @@ export function validateScoreRows(rows: readonly ScoreRow[], what = 'scores'): v
  * it keeps its label and attack type. Videos are keyed by fold and name (the same
  * video may be tested in several folds) and come out in order of first appearance.
  * A row without a video, or a video whose clips disagree on label or attack type,
- * is an `InputError` naming it.
+ * is an `InputError` naming it; `what` names the set in the message.
  */
-export function aggregateByVideo(rows: readonly ScoreRow[]): VideoScoreRow[] {
-  validateScoreRows(rows);
+export function aggregateByVideo(rows: readonly ScoreRow[], what = 'scores'): VideoScoreRow[] {
+  validateScoreRows(rows, what);
   const groups = new Map<string, { first: ScoreRow; firstIndex: number; sum: number; count: number }>();
   rows.forEach((row, i) => {
     if (row.video === undefined || row.video === '') {
-      throw new InputError(`scores: ${describeRow(row, i)} has no video; video-level evaluation needs a video for every row`);
+      throw new InputError(`${what}: ${describeRow(row, i)} has no video; video-level evaluation needs a video for every row`);
     }
     const key = JSON.stringify([row.fold ?? null, row.video]);
     const group = groups.get(key);
@@ -76,7 +76,7 @@ export function aggregateByVideo(rows: readonly ScoreRow[]): VideoScoreRow[] {
     const where = `video '${row.video}'${row.fold !== undefined ? ` in fold '${row.fold}'` : ''}`;
     if (group.first.label !== row.label || (row.label === 'attack' && group.first.attackType !== row.attackType)) {
       throw new InputError(
-        `scores: ${where} has conflicting labels: ${describeRow(group.first, group.firstIndex)} is ${labelText(group.first)} ` +
+        `${what}: ${where} has conflicting labels: ${describeRow(group.first, group.firstIndex)} is ${labelText(group.first)} ` +
           `but ${describeRow(row, i)} is ${labelText(row)}`,
       );
     }

@@ -16,7 +16,7 @@ before(() => {
   writeFileSync(file('val-no-video.csv'), 'label,attack_type,score\nlive,,0.8\nattack,print,0.3\n');
   // test at 0.55: live 0.9 0.5 -> BPCER 1/2; print 0.7 0.2 -> 1/2; replay 0.1 -> 0; ACER 1/2
   writeFileSync(file('test.csv'), 'score,label,attack_type,video\r\n0.9,live,,a\r\n0.5,live,,b\r\n0.7,attack,print,c\r\n0.2,attack,print,c\r\n0.1,attack,"replay",d\r\n');
-  writeFileSync(file('bad.csv'), 'label,attack_type,score\nlive,,0.9\nliv,,0.2\nattack,print,high\n');
+  writeFileSync(file('bad.csv'), 'label,attack_type,score\nlive,,0.9\nliv,,0.2\nattack,print,high\nattack,replay,0.1\n');
   const rows = (fold: string, shift: number) =>
     [['live', '', 0.9], ['live', '', 0.5], ['attack', 'print', 0.7], ['attack', 'print', 0.2], ['attack', 'replay', 0.1]].map(([l, t, s]) => `${l},${t},${(s as number) + shift},${fold}`);
   writeFileSync(file('test-folds.csv'), ['label,attack_type,score,fold', ...rows('1', 0), ...rows('2', 0.2)].join('\n') + '\n');
@@ -106,6 +106,11 @@ test('vidpad metrics: usage errors exit 2, input errors exit 1 with the line num
   const bad = await run('metrics', '--scores', file('bad.csv'));
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /\[E_INPUT\].*bad\.csv: 2 malformed rows:\n  line 3: label "liv" is not 'live' or 'attack'\n  line 4: score "high"/);
+  const lenient = await run('metrics', '--scores', file('bad.csv'), '--threshold', '0.5', '--lenient', '--json');
+  assert.equal(lenient.code, 0, lenient.stderr);
+  assert.match(lenient.stderr, /warning: skipped .*bad\.csv: 2 malformed rows:\n  line 3/);
+  const kept = JSON.parse(lenient.stdout).folds[0].metrics;
+  assert.deepEqual([kept.liveCount, kept.attackCount, kept.acer], [1, 1, 0]);
   const missing = await run('metrics', '--scores', file('nope.csv'));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /\[E_IO\]: cannot read score file .*nope\.csv/);

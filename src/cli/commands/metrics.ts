@@ -3,7 +3,8 @@
  * system's scores, vidpad's or another's, are evaluated by the same code.
  */
 import type { CliCommand } from '../command.js';
-import { UsageError, evaluateScores, formatEvaluationReport, loadScoresCsv, EVALUATION_LEVELS } from '../../index.js';
+import { UsageError, evaluateScores, formatEvaluationReport, loadScoresCsv, describeProblems, EVALUATION_LEVELS } from '../../index.js';
+import type { CommandIo } from '../command.js';
 import type { EvaluationLevel } from '../../index.js';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -25,10 +26,16 @@ function jsonNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
+async function loadScores(file: string, lenient: boolean, io: CommandIo) {
+  const parsed = await loadScoresCsv(file, { lenient });
+  if (parsed.problems.length > 0) io.stderr.write(`vidpad: warning: skipped ${describeProblems(file, parsed.problems)}\n`);
+  return parsed;
+}
+
 export const metricsCommand: CliCommand = {
   name: 'metrics',
   summary: 'APCER, BPCER, ACER, EER and more from score files',
-  usage: '--scores TEST.csv [--val VAL.csv | --threshold X] [--level clip|video] [--attack-types a,b] [--json]',
+  usage: '--scores TEST.csv [--val VAL.csv | --threshold X] [--level clip|video] [--attack-types a,b] [--lenient] [--json]',
   description:
     'Reads a test score CSV (header with the columns label (live|attack), attack_type, score, optionally video and fold;\n' +
     'higher score = more likely live; accepted as live when score >= threshold) and prints APCER per attack type and\n' +
@@ -36,13 +43,14 @@ export const metricsCommand: CliCommand = {
     'The threshold is the EER point of --val when given, else --threshold, else the EER point of the test scores\n' +
     'themselves, reported as an oracle. With a fold column every fold is evaluated on its own (validation rows are\n' +
     'matched by their fold column) and mean ± std is printed. At --level video each video scores the mean of its clips.\n' +
-    'Malformed rows are listed with their line numbers.',
+    'Malformed rows are listed with their line numbers and stop the command, unless --lenient skips them.',
   options: [
     { name: 'scores', type: 'string', valueName: 'TEST.csv', description: 'test scores (required)' },
     { name: 'val', type: 'string', valueName: 'VAL.csv', description: 'validation scores: the threshold is their EER point' },
     { name: 'threshold', type: 'string', valueName: 'X', description: 'a fixed threshold instead of --val' },
     { name: 'level', type: 'string', valueName: 'clip|video', description: 'score per clip, or per video as the mean of its clips', default: 'clip' },
     { name: 'attack-types', type: 'string', valueName: 'a,b,...', description: 'attack types the protocol expects; those without samples are reported absent' },
+    { name: 'lenient', type: 'boolean', description: 'skip malformed rows (listed on stderr) instead of failing', default: false },
     { name: 'json', type: 'boolean', description: 'print JSON instead of a table', default: false },
   ],
   async run(args, io) {
@@ -57,8 +65,9 @@ export const metricsCommand: CliCommand = {
     const threshold = o.threshold === undefined ? undefined : parseThreshold(o.threshold as string);
     const attackTypes = o['attack-types'] === undefined ? undefined : parseAttackTypes(o['attack-types'] as string);
 
-    const test = await loadScoresCsv(scores);
-    const validation = val === undefined ? undefined : await loadScoresCsv(val);
+    const lenient = o.lenient === true;
+    const test = await loadScores(scores, lenient, io);
+    const validation = val === undefined ? undefined : await loadScores(val, lenient, io);
     const report = evaluateScores(test.rows, {
       level: level as EvaluationLevel,
       validation: validation?.rows,

@@ -4,14 +4,20 @@
  */
 
 // Errors
-export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError } from './errors.js';
-export type { VidpadErrorCode } from './errors.js';
+export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError } from './errors.js';
+export type { VidpadErrorCode, VideoErrorReason } from './errors.js';
 
 // Engine: backends and the (2+1)D convolution
 export * from './engine/index.js';
 
 // Models
 export * from './models/index.js';
+
+// Video
+export * from './video/index.js';
+
+// Data
+export * from './data/index.js';
 
 // Evaluation
 export * from './eval/index.js';

@@ -2,5 +2,6 @@
 import type { CliCommand } from '../command.js';
 import { backendsCommand } from './backends.js';
 import { metricsCommand } from './metrics.js';
+import { datasetCommand } from './dataset.js';
 
-export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand];
+export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, datasetCommand];

@@ -1,0 +1,426 @@
+/**
+ * The trained-model folder (DESIGN.md §3): `model.json` (format version, the
+ * full typed config, input spec, live prototype, threshold, loss, training
+ * provenance) beside `weights.safetensors`, and `model.onnx` once exported.
+ * This module owns that layout: saving it atomically, reading and validating
+ * it, and rebuilding the network from it bit-exactly.
+ *
+ * Weights keep TensorFlow.js's layouts, under the model's own variable names
+ * (`conv1.spatial.weight`, `fc6.bias`, …):
+ * - `<convN>.spatial.weight` `[kh, kw, cin, mid]` (HWIO) and
+ *   `<convN>.temporal.weight` `[kt, 1, mid, cout]`;
+ * - `<fc>.weight` `[in, out]`; every bias `[out]`.
+ * A PyTorch user gets its layouts with `w.permute(3, 2, 0, 1)` for the
+ * spatial filters (→ Conv2d `[out, in, kh, kw]`, or `.unsqueeze(2)` for a
+ * Conv3d `[out, in, 1, kh, kw]`), `w.permute(3, 2, 0, 1).unsqueeze(-1)` for
+ * the temporal ones (→ Conv3d `[out, in, kt, 1, 1]`) and `w.T` for Linear.
+ * fc6's input rows are ordered (y, x, c) over the time-averaged pool5 map,
+ * where PyTorch's `flatten` of an NCHW map gives (c, y, x): reorder them with
+ * `w.T.reshape(out, h, w, c).permute(0, 3, 1, 2).reshape(out, -1)`.
+ */
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tf } from '../engine/tf.js';
+import { ConfigError, InputError, VidpadError } from '../errors.js';
+import { DEFAULT_ALEXNET_2PLUS1D_CONFIG, createAlexNet2Plus1D, resolveAlexNetConfig } from './alexnet-2plus1d.js';
+import type { AlexNet2Plus1D, AlexNet2Plus1DConfig } from './alexnet-2plus1d.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import type { NamedTensorData } from './safetensors.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export const MODEL_FORMAT = 'vidpad-model';
+/** Bumped when model.json changes incompatibly; readers refuse newer versions. */
+export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_ARCHITECTURE = 'alexnet-2plus1d';
+export const MODEL_JSON_FILE = 'model.json';
+export const MODEL_WEIGHTS_FILE = 'weights.safetensors';
+export const MODEL_ONNX_FILE = 'model.onnx';
+
+export const WEIGHTS_LAYOUT_NOTE =
+  'tfjs layouts: *.spatial.weight [kh,kw,cin,cout] (HWIO), *.temporal.weight [kt,1,cin,cout], dense *.weight [in,out]; ' +
+  'PyTorch: conv w.permute(3,2,0,1), Linear w.T; fc6 input rows are ordered (y,x,c)';
+
+/** What a clip must look like before it reaches the network. */
+export interface ModelInputSpec {
+  frames: number;
+  size: number;
+  channels: 3;
+  layout: 'BTHWC';
+  normalization: 'per-frame mean 0 var 1';
+}
+
+export const PROTOTYPE_SOURCES = ['class-weight', 'mean-live-embedding'] as const;
+export type PrototypeSource = (typeof PROTOTYPE_SOURCES)[number];
+
+/** liveScore = cosine(embedding, prototype): higher = more likely live. */
+export interface LiveScoreSpec {
+  /** The live class's representative vector, length embeddingSize. */
+  prototype: number[];
+  /** The live class's weight vector of a margin loss, or the mean embedding of the live training clips. */
+  source: PrototypeSource;
+  similarity: 'cosine';
+}
+
+export const THRESHOLD_SPLITS = ['val', 'test', 'manual'] as const;
+export const THRESHOLD_RULES = ['eer', 'manual'] as const;
+
+/** A clip is accepted as live when liveScore >= value. */
+export interface ThresholdSpec {
+  value: number;
+  /** Where it was chosen; 'test' marks an oracle threshold. */
+  chosenOn: (typeof THRESHOLD_SPLITS)[number];
+  rule: (typeof THRESHOLD_RULES)[number];
+}
+
+export interface SoftwareVersions {
+  vidpad: string;
+  tfjs: string;
+  node: string;
+}
+
+export interface TrainingProvenance {
+  dataset: string | null;
+  protocol: string | null;
+  fold: number | null;
+  seed: number | null;
+  epochs: number | null;
+  versions: SoftwareVersions;
+}
+
+/** Everything in model.json: what `loadModelFolder` and `readModelMeta` return. */
+export interface ModelMeta {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  architecture: typeof MODEL_ARCHITECTURE;
+  config: Readonly<AlexNet2Plus1DConfig>;
+  input: ModelInputSpec;
+  liveScore: LiveScoreSpec;
+  threshold: ThresholdSpec | null;
+  loss: string;
+  training: TrainingProvenance;
+  weights: {
+    file: string;
+    layout: string;
+    /** Byte size and SHA-256 of the weights file, to catch a torn or mixed folder. Optional for hand-made folders. */
+    bytes?: number;
+    sha256?: string;
+  };
+  extra: Record<string, unknown>;
+}
+
+/** What a caller supplies to `saveModelFolder`; the rest comes from the model. */
+export interface ModelMetaInput {
+  liveScore: { prototype: ArrayLike<number>; source: PrototypeSource };
+  loss: string;
+  threshold?: ThresholdSpec | null;
+  /** Missing fields are recorded as null; versions default to the running ones. */
+  training?: Partial<Omit<TrainingProvenance, 'versions'>> & { versions?: Partial<SoftwareVersions> };
+  extra?: Record<string, unknown>;
+}
+
+export interface LoadedModel {
+  model: AlexNet2Plus1D;
+  meta: ModelMeta;
+}
+
+/** The version in vidpad's package.json, found upwards from this module (src/ under tsx, dist/src/ when built). */
+export function vidpadVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'vidpad' && pkg.version) return pkg.version;
+    }
+    dir = path.dirname(dir);
+  }
+  return 'unknown';
+}
+
+export function runningVersions(): SoftwareVersions {
+  return { vidpad: vidpadVersion(), tfjs: tf.version_core, node: process.version };
+}
+
+export function inputSpecFor(config: Readonly<AlexNet2Plus1DConfig>): ModelInputSpec {
+  return { frames: config.frames, size: config.inputSize, channels: 3, layout: 'BTHWC', normalization: 'per-frame mean 0 var 1' };
+}
+
+// ---------------------------------------------------------------- validation
+
+/** Errors in model.json name the field and the file. */
+function fieldError(file: string, field: string, message: string): ConfigError {
+  return new ConfigError(field, `${message} (in ${file})`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function nullableNumber(file: string, field: string, v: unknown, integer: boolean): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw fieldError(file, field, `expected ${integer ? 'a whole number' : 'a number'} or null, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function nullableString(file: string, field: string, v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw fieldError(file, field, `expected a string or null, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(file: string, field: string, v: unknown, options: readonly T[]): T {
+  if (!(options as readonly unknown[]).includes(v)) throw fieldError(file, field, `expected one of ${options.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+/**
+ * A saved config must be complete: filling gaps from today's defaults could
+ * silently build a different network from the one that was trained.
+ */
+function validateConfig(file: string, raw: unknown): Readonly<AlexNet2Plus1DConfig> {
+  if (!isObject(raw)) throw fieldError(file, 'config', 'expected an object with the model config');
+  const known = Object.keys(DEFAULT_ALEXNET_2PLUS1D_CONFIG);
+  for (const key of known) if (!(key in raw)) throw fieldError(file, `config.${key}`, 'missing');
+  for (const key of Object.keys(raw)) if (!known.includes(key)) throw fieldError(file, `config.${key}`, `unknown field; expected ${known.join(', ')}`);
+  try {
+    return resolveAlexNetConfig(raw as Partial<AlexNet2Plus1DConfig>);
+  } catch (err) {
+    if (err instanceof ConfigError) throw fieldError(file, err.path.replace(/^model\./, 'config.'), err.message.slice(err.path.length + 2));
+    throw err;
+  }
+}
+
+function validateThreshold(file: string, raw: unknown): ThresholdSpec | null {
+  if (raw === null || raw === undefined) return null;
+  if (!isObject(raw)) throw fieldError(file, 'threshold', 'expected {value, chosenOn, rule} or null');
+  if (typeof raw.value !== 'number' || !Number.isFinite(raw.value)) throw fieldError(file, 'threshold.value', `expected a finite number, got ${JSON.stringify(raw.value)}`);
+  return {
+    value: raw.value,
+    chosenOn: oneOf(file, 'threshold.chosenOn', raw.chosenOn, THRESHOLD_SPLITS),
+    rule: oneOf(file, 'threshold.rule', raw.rule, THRESHOLD_RULES),
+  };
+}
+
+function validatePrototype(file: string, field: string, raw: ArrayLike<number> | unknown, size: number): number[] {
+  const values = Array.isArray(raw) || ArrayBuffer.isView(raw) ? Array.from(raw as ArrayLike<number>) : null;
+  if (values === null) throw fieldError(file, field, `expected an array of ${size} numbers`);
+  if (values.length !== size) throw fieldError(file, field, `expected ${size} numbers (the embedding size), got ${values.length}`);
+  const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  if (bad >= 0) throw fieldError(file, `${field}[${bad}]`, `expected a finite number, got ${JSON.stringify(values[bad])}`);
+  if (values.every((x) => x === 0)) throw fieldError(file, field, 'is all zeros, so the cosine liveScore is undefined');
+  // Stored as float32 values: what the network and the ONNX graph compute with.
+  return Array.from(Float32Array.from(values));
+}
+
+function validateTraining(file: string, raw: unknown): TrainingProvenance {
+  const t = raw === undefined || raw === null ? {} : raw;
+  if (!isObject(t)) throw fieldError(file, 'training', 'expected an object');
+  const v = t.versions === undefined ? {} : t.versions;
+  if (!isObject(v)) throw fieldError(file, 'training.versions', 'expected an object {vidpad, tfjs, node}');
+  const version = (key: keyof SoftwareVersions) => nullableString(file, `training.versions.${key}`, v[key]) ?? 'unknown';
+  return {
+    dataset: nullableString(file, 'training.dataset', t.dataset),
+    protocol: nullableString(file, 'training.protocol', t.protocol),
+    fold: nullableNumber(file, 'training.fold', t.fold, true),
+    seed: nullableNumber(file, 'training.seed', t.seed, true),
+    epochs: nullableNumber(file, 'training.epochs', t.epochs, false),
+    versions: { vidpad: version('vidpad'), tfjs: version('tfjs'), node: version('node') },
+  };
+}
+
+/** Validates a parsed model.json; `file` names it in errors. */
+export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE): ModelMeta {
+  if (!isObject(raw)) throw new InputError(`${file}: expected a JSON object`);
+  if (raw.format !== MODEL_FORMAT) throw fieldError(file, 'format', `expected "${MODEL_FORMAT}", got ${JSON.stringify(raw.format)}: not a vidpad model`);
+  if (typeof raw.formatVersion !== 'number' || !Number.isInteger(raw.formatVersion) || raw.formatVersion < 1) {
+    throw fieldError(file, 'formatVersion', `expected a whole number >= 1, got ${JSON.stringify(raw.formatVersion)}`);
+  }
+  if (raw.formatVersion > MODEL_FORMAT_VERSION) {
+    throw fieldError(file, 'formatVersion', `${raw.formatVersion} was written by a newer vidpad; this one reads up to ${MODEL_FORMAT_VERSION}`);
+  }
+  const architecture = oneOf(file, 'architecture', raw.architecture, [MODEL_ARCHITECTURE] as const);
+  const config = validateConfig(file, raw.config);
+  const input = inputSpecFor(config);
+  if (raw.input !== undefined) {
+    if (!isObject(raw.input)) throw fieldError(file, 'input', 'expected an object');
+    for (const [key, want] of Object.entries(input)) {
+      if (raw.input[key] !== want) throw fieldError(file, `input.${key}`, `expected ${JSON.stringify(want)} (from the config), got ${JSON.stringify(raw.input[key])}`);
+    }
+  }
+  if (!isObject(raw.liveScore)) throw fieldError(file, 'liveScore', 'expected {prototype, source, similarity}');
+  const liveScore: LiveScoreSpec = {
+    prototype: validatePrototype(file, 'liveScore.prototype', raw.liveScore.prototype, config.embeddingSize),
+    source: oneOf(file, 'liveScore.source', raw.liveScore.source, PROTOTYPE_SOURCES),
+    similarity: oneOf(file, 'liveScore.similarity', raw.liveScore.similarity ?? 'cosine', ['cosine'] as const),
+  };
+  if (typeof raw.loss !== 'string' || raw.loss === '') throw fieldError(file, 'loss', `expected the loss name, got ${JSON.stringify(raw.loss)}`);
+  const w = raw.weights === undefined ? {} : raw.weights;
+  if (!isObject(w)) throw fieldError(file, 'weights', 'expected an object');
+  const weightsFile = nullableString(file, 'weights.file', w.file) ?? MODEL_WEIGHTS_FILE;
+  if (path.basename(weightsFile) !== weightsFile) throw fieldError(file, 'weights.file', `expected a file name inside the model folder, got ${JSON.stringify(weightsFile)}`);
+  const bytes = nullableNumber(file, 'weights.bytes', w.bytes, true);
+  const sha256 = nullableString(file, 'weights.sha256', w.sha256);
+  if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256)) throw fieldError(file, 'weights.sha256', 'expected 64 lower-case hex digits');
+  const extra = raw.extra === undefined || raw.extra === null ? {} : raw.extra;
+  if (!isObject(extra)) throw fieldError(file, 'extra', 'expected an object');
+  return {
+    format: MODEL_FORMAT,
+    formatVersion: raw.formatVersion,
+    architecture,
+    config,
+    input,
+    liveScore,
+    threshold: validateThreshold(file, raw.threshold),
+    loss: raw.loss,
+    training: validateTraining(file, raw.training),
+    weights: {
+      file: weightsFile,
+      layout: typeof w.layout === 'string' ? w.layout : WEIGHTS_LAYOUT_NOTE,
+      ...(bytes !== null ? { bytes } : {}),
+      ...(sha256 !== null ? { sha256 } : {}),
+    },
+    extra,
+  };
+}
+
+// ---------------------------------------------------------------- save / load
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The model's variables as named float32 arrays, in the model's own (stable) order. */
+export function modelWeights(model: AlexNet2Plus1D): Map<string, NamedTensorData> {
+  const out = new Map<string, NamedTensorData>();
+  for (const [name, v] of model.variables) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+  return out;
+}
+
+/**
+ * Saves a model folder. The weights go first and model.json (which records
+ * the weights' SHA-256) last, each written atomically, so an interrupted save
+ * is caught at load rather than mixing two models. An existing model.onnx is
+ * removed: it holds the previous weights and prototype.
+ */
+export async function saveModelFolder(dir: string, input: { model: AlexNet2Plus1D; meta: ModelMetaInput }): Promise<ModelMeta> {
+  const { model, meta } = input;
+  const jsonFile = path.join(dir, MODEL_JSON_FILE);
+  const config = model.plan.config;
+  const versions = { ...runningVersions(), ...(meta.training?.versions ?? {}) };
+  const weights = encodeSafetensors(modelWeights(model), { format: MODEL_FORMAT, architecture: MODEL_ARCHITECTURE, layout: 'tfjs' });
+  const candidate = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    architecture: MODEL_ARCHITECTURE,
+    config: { ...config },
+    input: inputSpecFor(config),
+    liveScore: { prototype: Array.from(meta.liveScore.prototype), source: meta.liveScore.source, similarity: 'cosine' },
+    threshold: meta.threshold ?? null,
+    loss: meta.loss,
+    training: { ...meta.training, versions },
+    weights: { file: MODEL_WEIGHTS_FILE, layout: WEIGHTS_LAYOUT_NOTE, bytes: weights.length, sha256: sha256Hex(weights) },
+    extra: meta.extra ?? {},
+  };
+  // Validate before touching the disk, so a bad prototype leaves no half folder.
+  const validated = validateModelMeta(JSON.parse(JSON.stringify(candidate)), jsonFile);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new InputError(`${dir}: cannot create the model folder (${(err as Error).message})`, { cause: err });
+  }
+  await writeFileAtomic(path.join(dir, MODEL_WEIGHTS_FILE), weights);
+  await rm(path.join(dir, MODEL_ONNX_FILE), { force: true });
+  await writeFileAtomic(jsonFile, JSON.stringify({ ...validated, savedAt: new Date().toISOString() }, null, 2) + '\n');
+  return validated;
+}
+
+async function assertFolder(dir: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (err) {
+    throw new InputError(`${dir}: no such model folder`, { cause: err });
+  }
+  if (!info.isDirectory()) throw new InputError(`${dir}: expected a model folder (with ${MODEL_JSON_FILE} and ${MODEL_WEIGHTS_FILE}), found a file`);
+}
+
+async function readRequired(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`${file}: cannot read the ${what} (${code === 'ENOENT' ? 'no such file' : (err as Error).message})`, { cause: err });
+  }
+}
+
+/** Reads and validates a folder's model.json without touching the weights. */
+export async function readModelMeta(dir: string): Promise<ModelMeta> {
+  await assertFolder(dir);
+  const file = path.join(dir, MODEL_JSON_FILE);
+  const text = (await readRequired(file, 'model description')).toString('utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  return validateModelMeta(raw, file);
+}
+
+/**
+ * Loads a model folder: the network rebuilt from model.json's config with
+ * every variable set to the saved float32 values, bit for bit. Every saved
+ * tensor must match a variable by name and shape, with none missing or extra.
+ */
+export async function loadModelFolder(dir: string): Promise<LoadedModel> {
+  const meta = await readModelMeta(dir);
+  const file = path.join(dir, meta.weights.file);
+  const bytes = await readRequired(file, 'weights');
+  if (meta.weights.bytes !== undefined && meta.weights.bytes !== bytes.length) {
+    throw new InputError(`${file}: ${bytes.length} bytes but ${MODEL_JSON_FILE} records ${meta.weights.bytes}: truncated, or from another save`);
+  }
+  if (meta.weights.sha256 !== undefined && sha256Hex(bytes) !== meta.weights.sha256) {
+    throw new InputError(`${file}: its SHA-256 differs from the one ${MODEL_JSON_FILE} records: the folder mixes files of two saves`);
+  }
+  const { tensors } = decodeSafetensors(bytes, file);
+  const model = createAlexNet2Plus1D(meta.config);
+  try {
+    const missing = [...model.variables.keys()].filter((name) => !tensors.has(name));
+    if (missing.length > 0) throw new InputError(`${file}: missing tensor${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`);
+    const extra = [...tensors.keys()].filter((name) => !model.variables.has(name));
+    if (extra.length > 0) throw new InputError(`${file}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((n) => `'${n}'`).join(', ')} (not a variable of this ${MODEL_ARCHITECTURE} config)`);
+    for (const [name, variable] of model.variables) {
+      const t = tensors.get(name)!;
+      const want = variable.shape;
+      if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+        throw new InputError(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}] but the config in ${MODEL_JSON_FILE} needs [${want.join(', ')}]`);
+      }
+    }
+    for (const [name, variable] of model.variables) {
+      const t = tensors.get(name)!;
+      tf.tidy(() => variable.assign(tf.tensor(t.data, [...t.shape], 'float32')));
+    }
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return { model, meta };
+}
+
+/** Sizes of the files a model folder holds (bytes), and whether model.onnx exists. */
+export async function modelFolderFiles(dir: string): Promise<{ json: number; weights: number | null; onnx: number | null }> {
+  const size = async (name: string) => {
+    try {
+      return (await stat(path.join(dir, name))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new VidpadError('E_IO', `${path.join(dir, name)}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  return { json: (await size(MODEL_JSON_FILE)) ?? 0, weights: await size(MODEL_WEIGHTS_FILE), onnx: await size(MODEL_ONNX_FILE) };
+}

@@ -1,0 +1,97 @@
+/**
+ * `vidpad preprocess`: index a dataset and fill the crop cache, resumably,
+ * on all cores, optionally one shard of the videos.
+ */
+import type { CliCommand } from '../command.js';
+import { createProgressBar } from '../progress.js';
+import { indexSiw, indexFolder, initBackend, parseShard, runPreprocess, BOX_POLICIES, CROP_EDGE_MODES } from '../../index.js';
+import type { BoxPolicy, CropEdgeMode, DatasetIndex, FaceDetectorRequest } from '../../index.js';
+import { UsageError } from '../../errors.js';
+
+function requireOption(value: string | boolean | undefined, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${name} is required; see 'vidpad preprocess --help'`);
+  return value;
+}
+
+function numberOption(value: string | boolean | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${String(value)}'`);
+  return n;
+}
+
+export async function loadDatasetIndex(dataset: string, root: string): Promise<DatasetIndex> {
+  if (dataset === 'siw') return indexSiw(root);
+  if (dataset === 'folder') return indexFolder(root);
+  throw new UsageError(`--dataset must be siw or folder, got '${dataset}'`);
+}
+
+export const preprocessCommand: CliCommand = {
+  name: 'preprocess',
+  summary: 'decode, detect and crop the faces of a dataset into the crop cache (resumable, shardable)',
+  usage: '--dataset siw|folder --root DIR --cache DIR [options]',
+  description:
+    'Decodes each video once (scaled by ffmpeg), finds the face in every frame, tracks it, and stores the square\n' +
+    'face crops (uint8) with their boxes under CACHE/<settings key>/videos/<video id>/. Videos already cached are\n' +
+    'skipped, so a killed run continues where it stopped; failures are listed in CACHE/<key>/failures.json and the\n' +
+    'run goes on. --shard i/n processes every n-th video only, for cluster array jobs (Slurm arrays, Kubernetes\n' +
+    'indexed Jobs): run n of them with the same settings and the same cache.',
+  options: [
+    { name: 'dataset', type: 'string', valueName: 'siw|folder', description: 'dataset layout of --root' },
+    { name: 'root', type: 'string', valueName: 'DIR', description: 'dataset root folder' },
+    { name: 'cache', type: 'string', valueName: 'DIR', description: 'crop cache folder (created if missing)' },
+    { name: 'detector', type: 'string', valueName: 'NAME', description: 'face detector: auto, dlib-hog or blazeface', default: 'auto' },
+    { name: 'boxes', type: 'string', valueName: 'POLICY', description: `where boxes come from: ${BOX_POLICIES.join(', ')}`, default: 'dataset-then-detector' },
+    { name: 'size', type: 'string', valueName: 'PX', description: 'side of the stored crops (the model input size)', default: '112' },
+    { name: 'margin', type: 'string', valueName: 'FRAC', description: 'context around the face box, as a fraction of its side', default: '0.2' },
+    { name: 'edge', type: 'string', valueName: 'MODE', description: `crops at the frame edge: ${CROP_EDGE_MODES.join(', ')}`, default: 'clamp' },
+    { name: 'work-width', type: 'string', valueName: 'PX', description: 'decode frames at most this wide', default: '640' },
+    { name: 'max-frames', type: 'string', valueName: 'N', description: 'keep only the first N frames of each video (default: all)' },
+    { name: 'workers', type: 'string', valueName: 'N', description: 'worker threads (default: the cores available)' },
+    { name: 'shard', type: 'string', valueName: 'i/n', description: 'process only shard i of n' },
+    { name: 'json', type: 'boolean', description: 'print the summary as JSON', default: false },
+  ],
+  async run(args, io) {
+    const o = args.options;
+    const dataset = requireOption(o.dataset, 'dataset');
+    const root = requireOption(o.root, 'root');
+    const cacheDir = requireOption(o.cache, 'cache');
+    const maxFrames = numberOption(o['max-frames'], 'max-frames');
+    const workers = numberOption(o.workers, 'workers');
+    const shard = typeof o.shard === 'string' ? parseShard(o.shard) : null;
+    const index = await loadDatasetIndex(dataset, root);
+    if (index.videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
+    if (o.detector === 'blazeface' || o.detector === 'auto') await initBackend('auto');
+    const bar = createProgressBar({ label: 'preprocess', total: 0, unit: 'frames', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
+    let videosTotal = 0;
+    const summary = await runPreprocess({
+      videos: index.videos.map((v) => ({ videoId: v.id, path: v.path, faceFile: v.faceFile })),
+      cacheDir,
+      config: {
+        detector: o.detector as FaceDetectorRequest,
+        boxPolicy: o.boxes as BoxPolicy,
+        cropSizePx: numberOption(o.size, 'size')!,
+        marginFrac: numberOption(o.margin, 'margin')!,
+        edge: o.edge as CropEdgeMode,
+        workWidthPx: numberOption(o['work-width'], 'work-width')!,
+        maxFrames: maxFrames ?? null,
+      },
+      ...(workers !== undefined ? { workers } : {}),
+      shard,
+      onProgress: (p) => {
+        videosTotal = p.videosTotal;
+        bar.update(p.framesDone, `videos ${p.videosDone}/${p.videosTotal}${p.failed ? `, ${p.failed} failed` : ''}`);
+      },
+    });
+    const fps = summary.seconds > 0 ? summary.frames / summary.seconds : 0;
+    bar.finish(`preprocess: ${summary.processed} videos cropped, ${summary.skipped} already cached, ${summary.failed.length} failed; ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${fps.toFixed(1)} frames/s)`);
+    if (o.json) io.stdout.write(JSON.stringify({ ...summary, framesPerSec: fps, videosTotal, indexIssues: index.issues.length }, null, 2) + '\n');
+    else {
+      io.stdout.write(`cache: ${summary.cacheRoot} (detector ${summary.detector})\n`);
+      if (index.issues.length > 0) io.stdout.write(`dataset index: ${index.issues.length} issue(s); see 'vidpad dataset --root ${root}'\n`);
+      for (const f of summary.failed.slice(0, 20)) io.stdout.write(`failed: ${f.videoId}: ${f.reason}\n`);
+      if (summary.failed.length > 20) io.stdout.write(`… and ${summary.failed.length - 20} more in ${summary.cacheRoot}/failures.json\n`);
+    }
+    return summary.failed.length > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * One video through the preprocessing stage: decode (scaled by ffmpeg to the
+ * working width), find the face in every frame (the dataset's boxes, the
+ * detector's, or both under the box policy), track it over time, and crop
+ * the square face of every frame to the model's input size.
+ */
+import { probeVideo, streamFrames } from '../video/index.js';
+import type { VideoFrame } from '../video/index.js';
+import { chooseBoxByPolicy, cropFace, trackFaces } from '../face/index.js';
+import type { BoxPx, FaceCandidate, FaceDetector } from '../face/index.js';
+import { loadFaceFile } from '../data/datasets/face-file.js';
+import { InputError } from '../errors.js';
+import { CACHE_FORMAT_VERSION } from './config.js';
+import type { PreprocessConfig } from './config.js';
+import type { FrameBoxSource, VideoCrops } from './crop-cache.js';
+
+export interface VideoJob {
+  videoId: string;
+  path: string;
+  /** SiW-style `.face` file with a box per frame, when the dataset ships one. */
+  faceFile: string | null;
+}
+
+/** Decoded frames kept in memory between detection and cropping, at most; beyond it the video is decoded twice. */
+const FRAME_MEMORY_BUDGET_BYTES = 768 * 1024 * 1024;
+
+function scaleBox(b: BoxPx, sx: number, sy: number): BoxPx {
+  return { left: b.left * sx, top: b.top * sy, right: b.right * sx, bottom: b.bottom * sy };
+}
+
+/**
+ * Returns the crops and their metadata; `onFrames(n)` reports progress in
+ * decoded frames. `detector` may be null only with the `dataset` box policy.
+ */
+export async function preprocessVideo(
+  job: VideoJob,
+  config: Readonly<PreprocessConfig>,
+  detector: FaceDetector | null,
+  onFrames: (frames: number) => void = () => {},
+): Promise<VideoCrops> {
+  const t0 = performance.now();
+  const info = await probeVideo(job.path);
+  const frameCount = config.maxFrames === null ? info.frameCount : Math.min(config.maxFrames, info.frameCount);
+  if (frameCount === 0) throw new InputError(`${job.path}: the video has no frames`);
+  const workWidth = Math.min(config.workWidthPx, info.width);
+  const read = { info, start: 0, end: frameCount, width: workWidth };
+  const useDataset = config.boxPolicy !== 'detector' && job.faceFile !== null;
+  const useDetector = config.boxPolicy !== 'dataset';
+  if (useDetector && !detector) throw new InputError(`${job.path}: box policy '${config.boxPolicy}' needs a face detector`);
+  const datasetBoxes: (BoxPx | null)[] = useDataset ? await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false }) : [];
+
+  // Pass 1: a face choice per frame, in source pixels.
+  const perFrame: FaceCandidate[][] = [];
+  const choiceSources: ('dataset' | 'detector' | 'none')[] = [];
+  const kept: VideoFrame[] = [];
+  let workSize = { width: workWidth, height: 0 };
+  let keepFrames = true;
+  for await (const frame of streamFrames(job.path, read)) {
+    workSize = { width: frame.width, height: frame.height };
+    const sx = info.width / frame.width;
+    const sy = info.height / frame.height;
+    const detections = useDetector ? (await detector!.detect(frame)).map((d) => ({ box: scaleBox(d.box, sx, sy), score: d.score })) : [];
+    const choice = chooseBoxByPolicy(datasetBoxes[frame.index] ?? null, detections, info.width, info.height, { policy: config.boxPolicy });
+    perFrame.push(choice.box ? [{ box: choice.box }] : []);
+    choiceSources.push(choice.source);
+    if (keepFrames) {
+      kept.push(frame);
+      keepFrames = kept.length * frame.data.length <= FRAME_MEMORY_BUDGET_BYTES;
+      if (!keepFrames) kept.length = 0;
+    }
+    onFrames(1);
+  }
+  if (perFrame.length !== frameCount) throw new InputError(`${job.path}: decoded ${perFrame.length} frames, expected ${frameCount}`);
+  const track = trackFaces(perFrame, config.track);
+
+  // Pass 2: crops (from memory, or a second decode for long videos).
+  const side = config.cropSizePx;
+  const frameBytes = side * side * 3;
+  const crops = new Uint8Array(frameCount * frameBytes);
+  const cropOne = (frame: VideoFrame) => {
+    const t = track[frame.index]!;
+    if (!t.box) return;
+    const box = scaleBox(t.box, frame.width / info.width, frame.height / info.height);
+    const crop = cropFace({ width: frame.width, height: frame.height, data: frame.data }, box, { sizePx: side, marginFrac: config.marginFrac, edge: config.edge });
+    crops.set(crop.frame.data, frame.index * frameBytes);
+  };
+  if (kept.length === frameCount) kept.forEach(cropOne);
+  else for await (const frame of streamFrames(job.path, read)) cropOne(frame);
+
+  const boxSources: FrameBoxSource[] = track.map((t, i) => (t.source === 'detected' ? (choiceSources[i] === 'none' ? 'none' : choiceSources[i]!) : t.source === 'filled' ? 'filled' : 'none'));
+  const round = (b: BoxPx | null) => (b ? { left: +b.left.toFixed(2), top: +b.top.toFixed(2), right: +b.right.toFixed(2), bottom: +b.bottom.toFixed(2) } : null);
+  return {
+    crops,
+    meta: {
+      formatVersion: CACHE_FORMAT_VERSION,
+      videoId: job.videoId,
+      sourcePath: job.path,
+      frameCount,
+      fps: info.fps,
+      sourceSize: { width: info.width, height: info.height },
+      workSize,
+      cropSizePx: side,
+      boxes: track.map((t) => round(t.box)),
+      boxSources,
+      detector: useDetector ? detector!.name : 'none',
+      seconds: (performance.now() - t0) / 1e3,
+    },
+  };
+}

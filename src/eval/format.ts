@@ -40,7 +40,8 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 
 function thresholdLine(report: EvaluationReport, names: ReportNames): string {
   const first = report.folds[0] as FoldEvaluation;
-  const value = report.folds.length === 1 ? `${formatScore(first.metrics.threshold)}, ` : 'per fold (see the table), ';
+  const same = report.folds.every((f) => f.metrics.threshold === first.metrics.threshold);
+  const value = same ? `${formatScore(first.metrics.threshold)}, ` : 'per fold (see the table), ';
   switch (report.thresholdSource) {
     case 'validation-eer':
       return `threshold: ${value}the EER point of the validation scores ${names.validation ?? ''}`.trimEnd();
@@ -100,6 +101,6 @@ export function formatEvaluationReport(report: EvaluationReport, names: ReportNa
     formatTable(rows.map((r) => (single ? r.slice(0, 2) : r))),
   ];
   if (absent.length > 0) lines.push('', `no samples, so no APCER, for the attack types: ${absent.join(', ')} (left out of the maximum)`);
-  if (!single) lines.push('', 'std is the sample standard deviation over folds (n − 1); n/a with one fold.');
+  if (!single) lines.push('', 'std is the sample standard deviation over folds (n − 1); n/a where only one fold has the value.');
   return lines.join('\n') + '\n';
 }

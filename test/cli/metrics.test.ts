@@ -90,6 +90,7 @@ test('vidpad metrics with folds prints each fold and mean ± std', async () => {
   // fold 1 at 0.55: ACER 1/2; fold 2 (test shifted +0.2) at 0.55: live all accepted,
   // print 0.9 and 0.4 -> 1/2 -> ACER 1/4
   assert.match(r.stdout, /fold 1 +fold 2 +mean ± std/);
+  assert.match(r.stdout, /threshold: 0\.55, the EER point of the validation scores/); // the same in both folds
   assert.match(r.stdout, /ACER +50\.00% +25\.00% +37\.50% ± 17\.68%/);
   const j = JSON.parse((await run('metrics', '--scores', file('test-folds.csv'), '--val', file('val-folds.csv'), '--json')).stdout);
   assert.equal(j.summary.acer.mean, 0.375);

@@ -53,6 +53,7 @@ test('evaluateScores with folds: validation folds are matched by their own fold,
   assertClose(r.summary!.acer.std!, Math.sqrt(2 * 0.125 ** 2));
   const text = formatEvaluationReport(r, { test: 't.csv', validation: 'v.csv' });
   assert.match(text, /fold 2 +fold 10 +mean ± std/);
+  assert.match(text, /threshold: per fold \(see the table\)/);
   assert.match(text, /ACER +25\.00% +50\.00% +37\.50% ± 17\.68%/);
 
   assert.throws(() => evaluateScores(test, { validation: tag(VAL, '10') }), /validation scores have no rows for fold '2'; validation folds: 10/);

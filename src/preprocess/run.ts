@@ -85,10 +85,18 @@ export function resolveDetectorName(config: Readonly<PreprocessConfig>): FaceDet
   return first.name;
 }
 
-function workerUrl(): URL {
-  // Run the worker in the same form as this module: .ts under tsx (tests, dev), .js when compiled.
+/**
+ * Starts the worker in the same form as this module: compiled .js directly;
+ * .ts (tests, development under tsx) through a bootstrap that registers tsx in
+ * the worker first, since Node 20 workers do not inherit `--import` hooks.
+ */
+function startWorker(setup: WorkerSetup): Worker {
   const ext = path.extname(fileURLToPath(import.meta.url));
-  return new URL(`./worker${ext}`, import.meta.url);
+  const url = new URL(`./worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return new Worker(url, { workerData: setup });
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: setup });
 }
 
 interface JobOutcome {
@@ -120,7 +128,7 @@ async function runOnWorkers(n: number, jobs: VideoJob[], setup: WorkerSetup, onF
   const queue = [...jobs];
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
-      const worker = new Worker(workerUrl(), { workerData: setup, execArgv: process.execArgv });
+      const worker = startWorker(setup);
       let current: VideoJob | undefined;
       let settled = false;
       const next = () => {

@@ -1,6 +1,8 @@
 /**
  * Kernels vidpad registers for the tfjs wasm backend, where wasm lacks them
- * (Conv2DBackpropFilter) or has only a scalar loop (Conv2DBackpropInput).
+ * (Conv2DBackpropFilter; UnsortedSegmentSum, the gradient of tf.gather that
+ * metric-learning losses lean on) or has only a scalar loop
+ * (Conv2DBackpropInput).
  *
  * Both convolution gradients are rewritten as forward convolutions, so they
  * run on the backend's XNNPACK Conv2D instead of loops. Inside a kernel no
@@ -23,7 +25,7 @@ const WASM = 'wasm';
 const VIDPAD_KERNEL = Symbol.for('vidpad.wasmKernel');
 
 /** The kernel names vidpad replaces or adds on wasm. */
-export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
+export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum'] as const;
 
 function runKernel(name: string, backend: Backend, inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown> = {}): TensorInfo {
   const kernel = tf.getKernel(name, WASM);
@@ -181,6 +183,54 @@ function makeConv2DBackpropInput(fallback: KernelFunc | undefined, maxStride: nu
   };
 }
 
+/** The parts of the wasm backend beyond KernelBackend that a kernel writing fresh data needs. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * out[s] = Σ_{i: ids[i] = s} x[i], ids outside [0, numSegments) dropped (as
+ * on the cpu backend). One ScatterNd (which adds duplicates) into a buffer
+ * with a spare last row that catches the dropped ids, sliced off after.
+ */
+function unsortedSegmentSum({ inputs, backend: anyBackend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const backend = anyBackend as Backend & WasmHeapBackend;
+  const x = inputs['x'];
+  const segmentIds = inputs['segmentIds'];
+  if (!x || !segmentIds) throw new BackendError('UnsortedSegmentSum: expected inputs x and segmentIds');
+  const numSegments = (attrs as { numSegments?: number } | undefined)?.numSegments;
+  if (typeof numSegments !== 'number' || !Number.isInteger(numSegments) || numSegments < 0) {
+    throw new BackendError(`UnsortedSegmentSum: numSegments must be a whole number >= 0, got ${String(numSegments)}`);
+  }
+  if (segmentIds.shape.length !== 1 || x.shape.length < 1 || segmentIds.shape[0] !== x.shape[0]) {
+    throw new BackendError(
+      `UnsortedSegmentSum: expected segmentIds of shape [${x.shape[0] ?? '?'}] matching x's first axis, got [${segmentIds.shape.join(', ')}] for x [${x.shape.join(', ')}]`,
+    );
+  }
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new BackendError(`UnsortedSegmentSum: x must be float32 or int32, got ${x.dtype}`);
+  const n = x.shape[0]!;
+  const rest = x.shape.slice(1);
+  const d = rest.reduce((a, b) => a * b, 1);
+  const ids = backend.readSync(segmentIds.dataId) as ArrayLike<number>;
+  return withScratch(backend, (keep) => {
+    const indices = keep(backend.makeOutput([n, 1], 'int32'));
+    const idx = backend.typedArrayFromHeap(indices);
+    let dropped = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const ok = Number.isInteger(id) && id >= 0 && id < numSegments;
+      idx[i] = ok ? id : numSegments;
+      if (!ok) dropped++;
+    }
+    const rows = numSegments + (dropped > 0 ? 1 : 0);
+    const updates = keep(reshape(backend, x, [n, d]));
+    let out = keep(runKernel('ScatterNd', backend, { indices, updates }, { shape: [rows, d] }));
+    if (dropped > 0) out = keep(runKernel('Slice', backend, { x: out }, { begin: [0, 0], size: [numSegments, d] }));
+    return reshape(backend, out, [numSegments, ...rest]);
+  });
+}
+
 function isVidpadKernel(name: string): boolean {
   const existing = tf.getKernel(name, WASM) as tf.KernelConfig | undefined;
   return existing !== undefined && (existing.kernelFunc as unknown as Record<symbol, unknown>)[VIDPAD_KERNEL] === true;
@@ -214,6 +264,10 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
   if (!isVidpadKernel('Conv2DBackpropFilter')) {
     if (tf.getKernel('Conv2DBackpropFilter', WASM)) tf.unregisterKernel('Conv2DBackpropFilter', WASM);
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: mark(conv2DBackpropFilter as KernelFunc) });
+  }
+  if (!isVidpadKernel('UnsortedSegmentSum')) {
+    if (tf.getKernel('UnsortedSegmentSum', WASM)) tf.unregisterKernel('UnsortedSegmentSum', WASM);
+    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: WASM, kernelFunc: mark(unsortedSegmentSum as KernelFunc) });
   }
   if (!isVidpadKernel('Conv2DBackpropInput')) {
     const original = tf.getKernel('Conv2DBackpropInput', WASM) as tf.KernelConfig | undefined;

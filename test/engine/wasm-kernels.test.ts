@@ -282,3 +282,51 @@ test('bad inputs: NCHW and missing inputs fail with BackendError, and leak nothi
   assert.equal(after.numDataBuffers, before.numDataBuffers);
   tf.dispose([x, dy, filter]);
 });
+
+// ---------- UnsortedSegmentSum (tf.gather's gradient) ----------
+
+test('UnsortedSegmentSum on wasm matches cpu, drops out-of-range ids, and feeds tf.gather gradients', async () => {
+  const xVals = randomArray(7 * 3 * 4, 4242);
+  const idVals = [2, 0, 2, -1, 4, 5, 9];
+  const gatherIdx = [3, 0, 3, 3, 1];
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.tensor3d(xVals, [7, 3, 4]);
+      const ids = tf.tensor1d(idVals, 'int32');
+      const seg = tf.unsortedSegmentSum(x, ids, 5);
+      const idx = tf.tensor1d(gatherIdx, 'int32');
+      const g0 = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.gather(a, idx, 0), tf.range(1, 5 * 3 * 4 + 1).reshape([5, 3, 4]))))(x);
+      const g1 = tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.gather(a, tf.tensor1d([2, 0, 2, 2], 'int32'), 1))))(x);
+      return { seg: seg.dataSync() as Float32Array, segShape: seg.shape, g0: g0.dataSync() as Float32Array, g1: g1.dataSync() as Float32Array };
+    });
+  await initBackend('cpu');
+  const want = run();
+  await initBackend('wasm');
+  run();
+  const before = tf.memory();
+  const got = run();
+  const after = tf.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numDataBuffers, before.numDataBuffers);
+  assert.deepEqual(got.segShape, [5, 3, 4]);
+  assert.ok(maxRelativeError(got.seg, want.seg) <= 1e-6);
+  assert.ok(maxRelativeError(got.g0, want.g0) <= 1e-6);
+  assert.ok(maxRelativeError(got.g1, want.g1) <= 1e-6);
+  // Independent check of the definition: segment 2 is rows 0 and 2; segment 3 receives nothing.
+  for (let j = 0; j < 12; j++) {
+    assert.ok(Math.abs(got.seg[2 * 12 + j]! - (xVals[j]! + xVals[2 * 12 + j]!)) < 1e-6);
+    assert.equal(got.seg[3 * 12 + j], 0);
+  }
+});
+
+test('UnsortedSegmentSum on wasm: int32 values, no rows, and bad ids', async () => {
+  await initBackend('wasm');
+  const ints = tf.unsortedSegmentSum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), tf.tensor1d([1, 1, 0], 'int32'), 3);
+  assert.deepEqual(Array.from(ints.dataSync()), [5, 6, 4, 6, 0, 0]);
+  const none = tf.unsortedSegmentSum(tf.zeros([0, 2]), tf.tensor1d([], 'int32'), 2);
+  assert.deepEqual(Array.from(none.dataSync()), [0, 0, 0, 0]);
+  const x = tf.ones([2, 2]);
+  const ids2d = tf.tensor2d([0, 1, 1, 0], [2, 2], 'int32');
+  assert.throws(() => tf.engine().runKernel('UnsortedSegmentSum', { x, segmentIds: ids2d }, { numSegments: 2 }), BackendError);
+  tf.dispose([ints, none, x, ids2d]);
+});

@@ -1,0 +1,137 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import { writeSiwTree, TREE_TRAIN_SUBJECTS, type TreeVideo } from '../data/siw-tree.js';
+
+let tmp = '';
+let root = '';
+let tree: TreeVideo[] = [];
+
+before(() => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'vidpad-cli-dataset-'));
+  root = path.join(tmp, 'SiW');
+  tree = writeSiwTree(root);
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (add: (s: string) => void): Writable =>
+    new Writable({
+      write(chunk, _enc, done) {
+        add(String(chunk));
+        done();
+      },
+    });
+  const code = await main(argv, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) });
+  return { code, stdout, stderr };
+}
+
+interface JsonCounts {
+  videos: number;
+  live: number;
+  spoof: number;
+  byAttackType: Record<string, number>;
+  subjects: number;
+}
+interface JsonReport {
+  total: JsonCounts;
+  protocols: { protocol: string; fold: number | null; valSubjects: string[]; counts: Record<'train' | 'val' | 'test', JsonCounts> }[];
+  issues: { kind: string; file: string }[];
+}
+
+test('vidpad dataset --json: every protocol and fold with per-split counts that match the tree', async () => {
+  const r = await run('dataset', '--dataset', 'siw', '--root', root, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as JsonReport;
+  assert.equal(rep.total.videos, tree.length);
+  assert.deepEqual(rep.protocols.map((p) => `${p.protocol}/${p.fold}`), ['1/null', '2/1', '2/2', '2/3', '2/4', '3/1', '3/2']);
+  assert.deepEqual(rep.issues, []);
+  const val = new Set(['004', '012']);
+  // P3 fold 2 (train replay, test print), counted by a loop over the files written.
+  const want = { train: { videos: 0, live: 0, subjects: new Set<string>() }, test: { videos: 0, live: 0, subjects: new Set<string>() } };
+  for (const v of tree) {
+    const isTrain = v.split === 'Train' && !val.has(v.subject) && (v.type === 1 || v.type === 3);
+    const isTest = v.split === 'Test' && (v.type === 1 || v.type === 2);
+    for (const [ok, w] of [[isTrain, want.train], [isTest, want.test]] as const) {
+      if (!ok) continue;
+      w.videos++;
+      if (v.type === 1) w.live++;
+      w.subjects.add(v.subject);
+    }
+  }
+  const p32 = rep.protocols[6]!;
+  assert.equal(p32.counts.train.videos, want.train.videos);
+  assert.equal(p32.counts.train.live, want.train.live);
+  assert.equal(p32.counts.train.subjects, want.train.subjects.size);
+  assert.equal(p32.counts.test.videos, want.test.videos);
+  assert.equal(p32.counts.test.live, want.test.live);
+  assert.equal(p32.counts.test.subjects, want.test.subjects.size);
+  assert.deepEqual(Object.keys(p32.counts.test.byAttackType), ['print/1', 'print/2']);
+  assert.deepEqual(p32.valSubjects, ['004', '012']);
+});
+
+test('vidpad dataset prints tables, honours --protocol and --val-subjects, and lists issues', async () => {
+  writeFileSync(path.join(root, 'Train', 'live', '001', 'stray.txt'), 'x');
+  try {
+    const r = await run('dataset', '--dataset', 'siw', '--root', root, '--protocol', '2', '--val-subjects', '1,2');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /SiW P2 fold 4 \(replay\/4 held out\)/);
+    assert.doesNotMatch(r.stdout, /SiW P1|SiW P3/);
+    assert.match(r.stdout, /validation subjects \(2\): 001, 002/);
+    assert.match(r.stdout, /split\s+videos\s+live\s+replay\/1\s+replay\/2\s+replay\/3\s+replay\/4\s+subjects/);
+    const trainSubjects = TREE_TRAIN_SUBJECTS.length - 2;
+    assert.match(r.stdout, new RegExp(`\\n  train(\\s+\\d+){6}\\s+${trainSubjects}\\n`));
+    assert.match(r.stdout, /Issues: 1\n\s+extra-file\s+\S*stray\.txt/);
+  } finally {
+    rmSync(path.join(root, 'Train', 'live', '001', 'stray.txt'));
+  }
+});
+
+test('vidpad dataset --dataset folder with --probe and the cross protocol', async () => {
+  const froot = path.join(tmp, 'mine');
+  const src = tree[0]!.file;
+  for (const rel of ['live/ann/1.mp4', 'live/ben/1.mp4', 'live/cat/1.mp4', 'spoof/print/ann/1.mp4', 'spoof/replay/ben/1.mp4', 'spoof/replay/cat/1.mp4']) {
+    mkdirSync(path.dirname(path.join(froot, rel)), { recursive: true });
+    copyFileSync(src, path.join(froot, rel));
+  }
+  writeFileSync(path.join(froot, 'spoof', 'print', 'ann', '2.mp4'), 'broken');
+  const r = await run('dataset', '--dataset', 'folder', '--root', froot, '--probe', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as JsonReport;
+  assert.equal(rep.total.videos, 6);
+  assert.deepEqual(rep.issues.map((i) => i.kind), ['unreadable-video']);
+  assert.deepEqual(rep.protocols.map((p) => `${p.protocol}/${p.fold}`), ['all/null', 'cross/1', 'cross/2']);
+  // ann train, ben val, cat test (sorted positions 0, 1, 2).
+  // Fold 1 holds print out: cat has no print video, so only its live one is tested; fold 2 holds replay out.
+  assert.deepEqual(rep.protocols[1]!.counts.test, { videos: 1, live: 1, spoof: 0, byAttackType: {}, subjects: 1 });
+  assert.deepEqual(rep.protocols[2]!.counts.test, { videos: 2, live: 1, spoof: 1, byAttackType: { replay: 1 }, subjects: 1 });
+  assert.deepEqual(rep.protocols[1]!.counts.train, { videos: 1, live: 1, spoof: 0, byAttackType: {}, subjects: 1 });
+  assert.deepEqual(rep.protocols[2]!.counts.train, { videos: 2, live: 1, spoof: 1, byAttackType: { print: 1 }, subjects: 1 });
+  const text = await run('dataset', '--dataset', 'folder', '--root', froot, '--protocol', 'cross');
+  assert.match(text.stdout, /cross-attack fold 1 \(print held out\)/);
+});
+
+test('vidpad dataset usage errors exit 2, bad data exits 1, each with a clear message', async () => {
+  const cases: [string[], number, RegExp][] = [
+    [['dataset', '--root', root], 2, /--dataset is required/],
+    [['dataset', '--dataset', 'casia', '--root', root], 2, /one of siw, folder, got 'casia'/],
+    [['dataset', '--dataset', 'siw'], 2, /--root DIR is required/],
+    [['dataset', '--dataset', 'siw', '--root', root, '--protocol', '4'], 2, /--protocol for siw is one of 1, 2, 3/],
+    [['dataset', '--dataset', 'folder', '--root', root, '--protocol', '2'], 1, /neither live\/ nor spoof\//],
+    [['dataset', '--dataset', 'siw', '--root', root, '--val-subjects', '999'], 1, /valSubjects\[0\]: subject '999'/],
+    [['dataset', '--dataset', 'siw', '--root', root, '--val-subjects', ','], 2, /at least one subject/],
+    [['dataset', '--dataset', 'siw', '--root', path.join(tmp, 'absent')], 1, /absent: no such folder/],
+    [['dataset', '--dataset', 'siw', '--root', root, '--manifest', 'x.csv'], 2, /--manifest applies to --dataset folder only/],
+  ];
+  for (const [argv, code, re] of cases) {
+    const r = await run(...argv);
+    assert.equal(r.code, code, `${argv.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re, argv.join(' '));
+  }
+});

@@ -1,0 +1,195 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createSeededRandom,
+  childSeed,
+  resolveClipSpec,
+  clipSpan,
+  allClips,
+  randomClips,
+  planTestClips,
+  planTrainClips,
+  frameRangeFor,
+  chooseAugmentation,
+  augmentClip,
+  resolveAugmentConfig,
+  DEFAULT_AUGMENT_CONFIG,
+  type ClipSource,
+} from '../../src/data/index.js';
+import { ConfigError } from '../../src/errors.js';
+
+test('the seeded generator is deterministic, uniform enough, and seeds differ', () => {
+  const a = createSeededRandom(42);
+  const b = createSeededRandom(42);
+  const xs = Array.from({ length: 1000 }, () => a.next());
+  assert.deepEqual(xs, Array.from({ length: 1000 }, () => b.next()));
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(Math.abs(mean - 0.5) < 0.03, String(mean));
+  assert.notDeepEqual(Array.from({ length: 5 }, () => createSeededRandom(43).next()), xs.slice(0, 5));
+  const r = createSeededRandom(7);
+  const seen = new Set(Array.from({ length: 500 }, () => r.int(3, 8)));
+  assert.deepEqual([...seen].sort(), [3, 4, 5, 6, 7]);
+  assert.throws(() => r.int(5, 5), RangeError);
+  assert.throws(() => createSeededRandom(NaN), RangeError);
+  assert.equal(childSeed(1, 'clips', 'a'), childSeed(1, 'clips', 'a'));
+  assert.notEqual(childSeed(1, 'clips', 'a'), childSeed(1, 'clips', 'b'));
+  assert.notEqual(childSeed(1, 'ab', 'c'), childSeed(1, 'a', 'bc'));
+  assert.notEqual(childSeed(1, 'a'), childSeed(2, 'a'));
+});
+
+test('clip specs: N in {2, 3, 5}, positive integer stride, errors name the field', () => {
+  assert.deepEqual(resolveClipSpec(), { length: 5, stride: 1 });
+  assert.deepEqual(resolveClipSpec({ length: 3, stride: 2 }), { length: 3, stride: 2 });
+  assert.ok(Object.isFrozen(resolveClipSpec()));
+  assert.throws(() => resolveClipSpec({ length: 4 as never }), (e: unknown) => e instanceof ConfigError && e.path === 'clip.length');
+  assert.throws(() => resolveClipSpec({ stride: 0 }, 'train.clip'), (e: unknown) => e instanceof ConfigError && e.path === 'train.clip.stride');
+  assert.throws(() => resolveClipSpec({ stride: 1.5 }), ConfigError);
+  assert.equal(clipSpan({ length: 5, stride: 1 }), 5);
+  assert.equal(clipSpan({ length: 5, stride: 3 }), 13);
+  assert.equal(clipSpan({ length: 2, stride: 4 }), 5);
+});
+
+test('allClips lists every clip in the range, non-overlapping by default', () => {
+  const spec = { length: 3, stride: 2 } as const; // span 5
+  const clips = allClips({ start: 0, end: 17 }, spec);
+  assert.deepEqual(clips, [[0, 2, 4], [5, 7, 9], [10, 12, 14]]);
+  assert.equal(allClips({ start: 0, end: 17 }, spec, 1).length, 13); // starts 0..12
+  assert.deepEqual(allClips({ start: 4, end: 9 }, spec, 1), [[4, 6, 8]]);
+  assert.deepEqual(allClips({ start: 4, end: 8 }, spec), []);
+  assert.throws(() => allClips({ start: 5, end: 2 }, spec), ConfigError);
+  assert.throws(() => allClips({ start: 0, end: 10 }, spec, 0), ConfigError);
+});
+
+test('randomClips: deterministic for a seed, inside the range, distinct starts while possible', () => {
+  const spec = { length: 5, stride: 2 } as const; // span 9
+  const range = { start: 10, end: 40 }; // starts 10..31: 22 positions
+  const a = randomClips(range, spec, 8, createSeededRandom(3));
+  const b = randomClips(range, spec, 8, createSeededRandom(3));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, randomClips(range, spec, 8, createSeededRandom(4)));
+  for (const c of a) {
+    assert.equal(c.length, 5);
+    assert.ok(c[0]! >= 10 && c[4]! <= 39, String(c));
+    assert.deepEqual(c, [0, 2, 4, 6, 8].map((d) => c[0]! + d));
+  }
+  assert.equal(new Set(a.map((c) => c[0])).size, 8);
+  const every = randomClips(range, spec, 22, createSeededRandom(9));
+  assert.deepEqual(every.map((c) => c[0]).sort((x, y) => x! - y!), Array.from({ length: 22 }, (_, i) => 10 + i));
+  const more = randomClips({ start: 0, end: 10 }, spec, 5, createSeededRandom(1)); // 2 positions, 5 clips
+  assert.equal(more.length, 5);
+  assert.ok(more.every((c) => c[0] === 0 || c[0] === 1));
+  assert.deepEqual(randomClips({ start: 0, end: 8 }, spec, 3, createSeededRandom(1)), []);
+  // Roughly uniform over the starts.
+  const counts = new Array(22).fill(0) as number[];
+  const r = createSeededRandom(11);
+  for (let i = 0; i < 4400; i++) counts[randomClips(range, spec, 1, r)[0]![0]! - 10]! += 1;
+  assert.ok(counts.every((c) => c > 130 && c < 270), counts.join(','));
+});
+
+test("frame rules: P1's first 60 frames, or all", () => {
+  assert.deepEqual(frameRangeFor({ kind: 'first', count: 60 }, 300), { start: 0, end: 60 });
+  assert.deepEqual(frameRangeFor({ kind: 'first', count: 60 }, 40), { start: 0, end: 40 });
+  assert.deepEqual(frameRangeFor({ kind: 'all' }, 300), { start: 0, end: 300 });
+  assert.throws(() => frameRangeFor({ kind: 'all' }, -1), RangeError);
+});
+
+test('clip plans respect each video range, and a video draws the same clips whatever the order', () => {
+  const spec = { length: 5, stride: 1 } as const;
+  const videos: ClipSource[] = [
+    { id: 'a', frameCount: 300, frames: { kind: 'first', count: 60 } },
+    { id: 'b', frameCount: 100, frames: { kind: 'all' } },
+    { id: 'c', frameCount: 3, frames: { kind: 'all' } },
+  ];
+  const plan = planTrainClips(videos, spec, 4, 123);
+  assert.deepEqual(plan.skipped, ['c']);
+  assert.equal(plan.clips.length, 8);
+  assert.ok(plan.clips.filter((c) => c.videoId === 'a').every((c) => c.frames[4]! < 60));
+  assert.ok(plan.clips.every((c) => c.frames[4]! < (c.videoId === 'a' ? 60 : 100)));
+  const reversed = planTrainClips([...videos].reverse(), spec, 4, 123);
+  const byVideo = (p: typeof plan, id: string): number[][] => p.clips.filter((c) => c.videoId === id).map((c) => c.frames);
+  assert.deepEqual(byVideo(reversed, 'a'), byVideo(plan, 'a'));
+  assert.deepEqual(byVideo(reversed, 'b'), byVideo(plan, 'b'));
+  assert.notDeepEqual(byVideo(planTrainClips(videos, spec, 4, 123, 1), 'b'), byVideo(plan, 'b')); // a new epoch, new clips
+  assert.notDeepEqual(byVideo(planTrainClips(videos, spec, 4, 124), 'b'), byVideo(plan, 'b'));
+  assert.throws(() => planTrainClips(videos, spec, 0, 1), ConfigError);
+  const test_ = planTestClips(videos, spec);
+  assert.equal(test_.clips.filter((c) => c.videoId === 'a').length, 12); // 60 / 5
+  assert.equal(test_.clips.filter((c) => c.videoId === 'b').length, 20);
+  assert.deepEqual(test_.skipped, ['c']);
+  assert.equal(planTestClips(videos, spec, 1).clips.length, 56 + 96);
+});
+
+test('augmentation choice: deterministic, rectangles inside the frame with area and aspect in range, rates as configured', () => {
+  const a = chooseAugmentation(createSeededRandom(5), 32, 40);
+  assert.deepEqual(a, chooseAugmentation(createSeededRandom(5), 32, 40));
+  let flips = 0;
+  let erased = 0;
+  const rng = createSeededRandom(8);
+  const n = 3000;
+  for (let i = 0; i < n; i++) {
+    const aug = chooseAugmentation(rng, 32, 40);
+    if (aug.flip) flips++;
+    const r = aug.erase;
+    if (!r) continue;
+    erased++;
+    assert.ok(r.top >= 0 && r.left >= 0 && r.top + r.height <= 32 && r.left + r.width <= 40, JSON.stringify(r));
+    const frac = (r.height * r.width) / (32 * 40);
+    assert.ok(frac > 0.01 && frac < 0.45, String(frac)); // [0.02, 0.4] before rounding to whole pixels
+    const aspect = r.height / r.width;
+    assert.ok(aspect > 0.2 && aspect < 5, String(aspect)); // [0.3, 3.33] before rounding
+  }
+  assert.ok(Math.abs(flips / n - 0.5) < 0.04, String(flips / n));
+  // Erasing happens with p = 0.5 unless no rectangle fits; on 32×40 nearly all draws fit.
+  assert.ok(Math.abs(erased / n - 0.5) < 0.05, String(erased / n));
+  const never = resolveAugmentConfig({ flipProbability: 0, erasing: null });
+  assert.deepEqual(chooseAugmentation(createSeededRandom(1), 8, 8, never), { flip: false, erase: null });
+  const always = resolveAugmentConfig({ flipProbability: 1, erasing: { ...DEFAULT_AUGMENT_CONFIG.erasing!, probability: 1 } });
+  const x = chooseAugmentation(createSeededRandom(1), 16, 16, always);
+  assert.equal(x.flip, true);
+  assert.ok(x.erase);
+});
+
+test('augmentation config errors name the field', () => {
+  const bad: [object, string][] = [
+    [{ flipProbability: 1.5 }, 'augment.flipProbability'],
+    [{ erasing: { probability: -0.1 } }, 'augment.erasing.probability'],
+    [{ erasing: { areaRange: [0.5, 0.2] } }, 'augment.erasing.areaRange'],
+    [{ erasing: { areaRange: [0, 0.2] } }, 'augment.erasing.areaRange'],
+    [{ erasing: { aspectRange: [1] } }, 'augment.erasing.aspectRange'],
+    [{ erasing: { maxAttempts: 0 } }, 'augment.erasing.maxAttempts'],
+  ];
+  for (const [cfg, field] of bad) assert.throws(() => resolveAugmentConfig(cfg as never), (e: unknown) => e instanceof ConfigError && e.path === field, field);
+  assert.throws(() => chooseAugmentation(createSeededRandom(1), 0, 8), ConfigError);
+});
+
+test('augmentClip: the same flip and the same erased rectangle, with the same fill, in every frame; inputs untouched', () => {
+  const w = 6;
+  const h = 4;
+  const frames = [0, 1, 2].map((t) => Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7 + t * 50) % 256));
+  const copies = frames.map((f) => f.slice());
+  const rect = { top: 1, left: 2, height: 2, width: 3, fillSeed: 99 };
+  const out = augmentClip(frames, w, h, { flip: true, erase: rect });
+  assert.deepEqual(frames, copies);
+  const at = (f: Uint8Array, x: number, y: number, c: number): number => f[(y * w + x) * 3 + c]!;
+  const inRect = (x: number, y: number): boolean => y >= 1 && y < 3 && x >= 2 && x < 5;
+  for (let t = 0; t < 3; t++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let c = 0; c < 3; c++) {
+          if (inRect(x, y)) assert.equal(at(out[t]!, x, y, c), at(out[0]!, x, y, c)); // identical fill across frames
+          else assert.equal(at(out[t]!, x, y, c), at(frames[t]!, w - 1 - x, y, c)); // mirrored source outside the rectangle
+        }
+      }
+    }
+  }
+  // The fill is not the source: at least some erased values differ from the flipped frame.
+  let differs = 0;
+  for (let y = 1; y < 3; y++) for (let x = 2; x < 5; x++) if (at(out[1]!, x, y, 0) !== at(frames[1]!, w - 1 - x, y, 0)) differs++;
+  assert.ok(differs >= 4);
+  const plain = augmentClip(frames, w, h, { flip: false, erase: null });
+  assert.deepEqual(plain, frames);
+  assert.notEqual(plain[0], frames[0]);
+  assert.throws(() => augmentClip(frames, w, h, { flip: false, erase: { ...rect, left: 4 } }), ConfigError);
+  assert.throws(() => augmentClip([new Uint8Array(5)], w, h, { flip: true, erase: null }), (e: unknown) => e instanceof ConfigError && e.path === 'frames[0]');
+});

@@ -76,8 +76,9 @@ export interface HardestPerAnchor {
  * Batch-hard mining on a `[B, B]` similarity or distance matrix. Non-candidates
  * are replaced (with `where`, so no gradient reaches them) by a finite value
  * that can never be the extreme; anchors without a positive or a negative are
- * flagged invalid for the loss to mask out. A tie sends the gradient to every
- * tied entry, as tfjs's max does.
+ * flagged invalid for the loss to mask out. The extreme is picked by index
+ * (the first on a tie), so the gradient reaches one entry: tfjs's `max` would
+ * send it to every tied entry, doubling it for duplicate embeddings.
  */
 export function hardestPerAnchor(matrix: Tensor2D, labels: Tensor1D, isSimilarity: boolean): HardestPerAnchor {
   return tf.tidy(() => {
@@ -89,14 +90,22 @@ export function hardestPerAnchor(matrix: Tensor2D, labels: Tensor1D, isSimilarit
     let hardestNegative: Tensor1D;
     if (isSimilarity) {
       // Cosine similarities lie in [−1, 1], so ±2 can never win.
-      hardestPositive = tf.min(tf.where(isPos, matrix, tf.fill(matrix.shape, 2)), 1);
-      hardestNegative = tf.max(tf.where(isNeg, matrix, tf.fill(matrix.shape, -2)), 1);
+      hardestPositive = pickExtreme(tf.where(isPos, matrix, tf.fill(matrix.shape, 2)) as Tensor2D, 'min');
+      hardestNegative = pickExtreme(tf.where(isNeg, matrix, tf.fill(matrix.shape, -2)) as Tensor2D, 'max');
     } else {
       // Distances are ≥ 0; the fill for the min exceeds every distance of the batch.
       const above = tf.add(tf.max(matrix), 1);
-      hardestPositive = tf.max(tf.where(isPos, matrix, tf.zerosLike(matrix)), 1);
-      hardestNegative = tf.min(tf.where(isNeg, matrix, tf.mul(tf.onesLike(matrix), above)), 1);
+      hardestPositive = pickExtreme(tf.where(isPos, matrix, tf.zerosLike(matrix)) as Tensor2D, 'max');
+      hardestNegative = pickExtreme(tf.where(isNeg, matrix, tf.mul(tf.onesLike(matrix), above)) as Tensor2D, 'min');
     }
     return { hardestPositive, hardestNegative, valid };
+  });
+}
+
+/** Row-wise max or min `[B, B]` → `[B]`, differentiable into the first extreme entry only. */
+function pickExtreme(values: Tensor2D, kind: 'max' | 'min'): Tensor1D {
+  return tf.tidy(() => {
+    const index = kind === 'max' ? tf.argMax(values, 1) : tf.argMin(values, 1);
+    return tf.sum(tf.mul(values, tf.oneHot(index, values.shape[1])), 1) as Tensor1D;
   });
 }

@@ -25,8 +25,18 @@
 
 namespace {
 
+// dlib rebuilds its detector from a compressed string compiled into the
+// library, which takes a noticeable fraction of a second. That result never
+// changes, so it is built once (C++11 static initialisation is thread-safe)
+// and each JS detector gets its own copy (a copy of a few weight vectors),
+// keeping detectors independent of one another.
+const dlib::frontal_face_detector& PrototypeDetector() {
+  static const dlib::frontal_face_detector prototype = dlib::get_frontal_face_detector();
+  return prototype;
+}
+
 struct SharedDetector {
-  dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+  dlib::frontal_face_detector detector = PrototypeDetector();
   std::mutex mutex;
 };
 

@@ -202,8 +202,8 @@ export function letterboxRgb(frame: RgbFrame, sizePx: number, antialias = true):
   return {
     frame: sampleRegion(frame, x0, y0, side, side, sizePx, sizePx, 'zero', antialias),
     scale,
-    offsetX: -x0 / scale,
-    offsetY: -y0 / scale,
+    offsetX: (0 - x0) / scale,
+    offsetY: (0 - y0) / scale,
   };
 }
 

@@ -13,11 +13,20 @@ export * from './engine/index.js';
 // Models
 export * from './models/index.js';
 
+// Losses
+export * from './losses/index.js';
+
 // Video
 export * from './video/index.js';
 
 // Data
 export * from './data/index.js';
+
+// Face
+export * from './face/index.js';
+
+// Preprocessing (crop cache)
+export * from './preprocess/index.js';
 
 // Evaluation
 export * from './eval/index.js';

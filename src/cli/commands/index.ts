@@ -2,6 +2,8 @@
 import type { CliCommand } from '../command.js';
 import { backendsCommand } from './backends.js';
 import { metricsCommand } from './metrics.js';
+import { facesCommand } from './faces.js';
 import { datasetCommand } from './dataset.js';
+import { preprocessCommand } from './preprocess.js';
 
-export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, datasetCommand];
+export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand];

@@ -14,7 +14,9 @@ import type { Tensor1D, Tensor2D } from '../engine/tf.js';
 export function softmaxCrossEntropy(logits: Tensor2D, labels: Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const [b, c] = logits.shape;
-    const target = tf.oneHot(labels, c, 1, 0, 'float32');
+    // oneHot straight to float32 is wrong on tfjs-wasm 4.22 (its kernel writes
+    // int32 bits into the float buffer: 1 reads as 1.4e-45); cast instead.
+    const target = tf.cast(tf.oneHot(labels, c), 'float32');
     return tf.div(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)))), b) as tf.Scalar;
   });
 }

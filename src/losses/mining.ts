@@ -106,6 +106,6 @@ export function hardestPerAnchor(matrix: Tensor2D, labels: Tensor1D, isSimilarit
 function pickExtreme(values: Tensor2D, kind: 'max' | 'min'): Tensor1D {
   return tf.tidy(() => {
     const index = kind === 'max' ? tf.argMax(values, 1) : tf.argMin(values, 1);
-    return tf.sum(tf.mul(values, tf.oneHot(index, values.shape[1])), 1) as Tensor1D;
+    return tf.sum(tf.mul(values, tf.cast(tf.oneHot(index, values.shape[1]), 'float32')), 1) as Tensor1D;
   });
 }

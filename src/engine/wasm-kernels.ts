@@ -236,9 +236,11 @@ function isVidpadKernel(name: string): boolean {
   return existing !== undefined && (existing.kernelFunc as unknown as Record<symbol, unknown>)[VIDPAD_KERNEL] === true;
 }
 
+/** A fresh wrapper per registration, tagged so the registry lookup can tell it is vidpad's. */
 function mark(fn: KernelFunc): KernelFunc {
-  Object.defineProperty(fn, VIDPAD_KERNEL, { value: true });
-  return fn;
+  const wrapped: KernelFunc = (args) => fn(args);
+  Object.defineProperty(wrapped, VIDPAD_KERNEL, { value: true });
+  return wrapped;
 }
 
 export interface WasmKernelOptions {

@@ -263,7 +263,17 @@ test('registerWasmKernels is idempotent and keeps its kernels registered', async
   registerWasmKernels({ maxInputGradStride: 4 });
   const after = WASM_KERNEL_NAMES.map((name) => tf.getKernel(name, 'wasm')!.kernelFunc);
   after.forEach((fn, i) => assert.equal(fn, before[i], `${WASM_KERNEL_NAMES[i]} was re-registered`));
-  assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
+  // A foreign kernel under the same name is replaced, and registering again works.
+  tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: () => { throw new Error('foreign kernel'); } });
+  registerWasmKernels();
+  const c: Case = { n: 2, h: 9, w: 8, cin: 2, cout: 3, kh: 3, kw: 3, s: [2, 2], pad: 'same' };
+  const d = caseData(c, 5);
+  const got = runGradKernels(c, d);
+  await initBackend('cpu');
+  const want = runGradKernels(c, d);
+  await initBackend('wasm');
+  assert.ok(maxRelativeError(got.dw, want.dw) <= 1e-4);
 });
 
 test('bad inputs: NCHW and missing inputs fail with BackendError, and leak nothing', async () => {

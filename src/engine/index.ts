@@ -7,3 +7,4 @@ export { conv2plus1d, spatialConv, temporalConv, midChannels, temporalPadAmounts
 export type { Conv2Plus1DSpec, SpatialConvSpec, SpatialPadding, TemporalConvSpec, TemporalPadding } from './conv2plus1d.js';
 export { checkBackend, maxRelativeError } from './check.js';
 export type { BackendCheck } from './check.js';
+export * from './onnx/index.js';

@@ -3,16 +3,19 @@
  * rotation, duration, codec; and the classification of unreadable files
  * (missing, not a video, truncated, empty) into typed errors naming the file.
  *
- * Frame counting. By default the frames are counted with `-count_packets`:
- * ffprobe reads every packet of the video stream without decoding it, which
- * takes milliseconds even for a 1080p SiW video. For the codecs SiW and phone
- * cameras use (H.264/HEVC in MOV/MP4, VP8/VP9 in WebM), one packet carries
- * exactly one frame, so the packet count is the number of frames that
- * `readFrames` decodes. `countMethod: 'decode'` uses `-count_frames` instead,
- * which decodes the whole stream (seconds per 1080p video) and is exact for
- * any codec, including those that pack several frames in one packet.
- * Either way the count comes from reading the file, never from the header
- * alone: the header's `nb_frames` is only used to notice a truncated file.
+ * Frame counting. By default (`countMethod: 'packets'`) ffprobe lists every
+ * packet of the video stream with its flags, without decoding (a fraction of
+ * a second even for a 1080p SiW video), and the frames are the packets not
+ * flagged `D` (discard). For the codecs SiW and phone cameras use
+ * (H.264/HEVC in MOV/MP4, VP8/VP9 in WebM) one packet carries one frame; the
+ * discard flag matters for MOV/MP4 files cut without re-encoding, whose edit
+ * list hides the packets before the cut: ffmpeg decodes them but never
+ * outputs them, so plain `-count_packets` would over-count (measured: 51
+ * packets, 49 frames). `countMethod: 'decode'` uses `-count_frames` instead,
+ * decoding the whole stream (seconds per 1080p video): exact for any codec,
+ * including those that pack several frames in one packet. Either way the
+ * count comes from reading the file, not from the header: the header's
+ * `nb_frames` is only used to notice a truncated file.
  *
  * Rotation. Phones store portrait video as landscape frames plus a display
  * matrix. vidpad always applies it (ffmpeg's default autorotation), so that
@@ -66,12 +69,12 @@ interface FfprobeStream {
   avg_frame_rate?: string;
   duration?: string;
   nb_frames?: string;
-  nb_read_packets?: string;
   nb_read_frames?: string;
   side_data_list?: { rotation?: number }[];
 }
 
 interface FfprobeOutput {
+  packets?: { flags?: string }[];
   streams?: FfprobeStream[];
   format?: { nb_streams?: number; format_name?: string; duration?: string };
 }
@@ -143,9 +146,9 @@ export async function probeVideo(path: string, options: ProbeOptions = {}): Prom
   const args = [
     '-v', 'error',
     '-select_streams', 'v:0',
-    countMethod === 'decode' ? '-count_frames' : '-count_packets',
+    ...(countMethod === 'decode' ? ['-count_frames'] : []),
     '-show_entries',
-    'stream=codec_name,width,height,r_frame_rate,avg_frame_rate,duration,nb_frames,nb_read_packets,nb_read_frames:stream_side_data=rotation:format=nb_streams,format_name,duration',
+    'packet=flags:stream=codec_name,width,height,r_frame_rate,avg_frame_rate,duration,nb_frames,nb_read_frames:stream_side_data=rotation:format=nb_streams,format_name,duration',
     '-of', 'json',
     // A path starting with '-' would otherwise be taken as an option.
     path.startsWith('-') ? `./${path}` : path,
@@ -169,15 +172,13 @@ export async function probeVideo(path: string, options: ProbeOptions = {}): Prom
     throw new VideoError(path, 'not-video', `has no video stream (${parsed.format?.nb_streams ?? 0} other stream(s), e.g. audio)`);
   }
   const declared = parseCount(stream.nb_frames);
-  const counted = countMethod === 'decode' ? parseCount(stream.nb_read_frames) : parseCount(stream.nb_read_packets);
-  const frameCount = counted ?? 0;
-  if (frameCount === 0) {
-    if (declared !== undefined && declared > 0) throw new VideoError(path, 'truncated', `truncated: its header declares ${declared} frames but none can be read`);
-    throw new VideoError(path, 'empty', 'has a video stream with zero frames');
+  const packets = parsed.packets ?? [];
+  const shown = packets.filter((p) => !(p.flags ?? '').includes('D')).length;
+  const frameCount = countMethod === 'decode' ? (parseCount(stream.nb_read_frames) ?? 0) : shown;
+  if (declared !== undefined && declared > packets.length) {
+    throw new VideoError(path, 'truncated', `truncated: its header declares ${declared} frames but only ${packets.length} are in the file`);
   }
-  if (declared !== undefined && declared > frameCount) {
-    throw new VideoError(path, 'truncated', `truncated: its header declares ${declared} frames but only ${frameCount} are in the file`);
-  }
+  if (frameCount === 0) throw new VideoError(path, 'empty', 'has a video stream with zero frames');
   if (/partial file/i.test(res.stderr)) {
     throw new VideoError(path, 'truncated', `truncated: the data ends inside a frame (ffprobe: ${stderrTail(res.stderr, 1)})`);
   }

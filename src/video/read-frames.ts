@@ -50,6 +50,8 @@ export interface ReadFramesOptions extends FfmpegTools {
   interpolation?: ScaleInterpolation;
   /** The video's `probeVideo` result, when already known: saves one ffprobe run. */
   info?: VideoInfo;
+  /** Decoder threads; 0 (default) lets ffmpeg choose. Set 1 when decoding several videos at once, one per core. */
+  threads?: number;
 }
 
 /** The largest output side accepted; beyond this a typo (e.g. 22400) would allocate gigabytes. */
@@ -91,6 +93,8 @@ function resolveRead(path: string, info: VideoInfo, options: ReadFramesOptions):
   if (!SCALE_INTERPOLATIONS.includes(interpolation)) {
     throw new ConfigError('interpolation', `unknown value '${String(interpolation)}'; expected one of ${SCALE_INTERPOLATIONS.join(', ')}`);
   }
+  const threads = options.threads ?? 0;
+  if (!Number.isInteger(threads) || threads < 0) throw new ConfigError('threads', `expected a non-negative integer, got ${String(threads)}`);
   const size = outputSize(info.width, info.height, options.width, options.height);
   const filters: string[] = [];
   if (start > 0) filters.push(`select=gte(n\\,${start})`);
@@ -98,6 +102,7 @@ function resolveRead(path: string, info: VideoInfo, options: ReadFramesOptions):
   filters.push('format=rgb24');
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error',
+    '-threads', String(threads),
     '-i', path.startsWith('-') ? `./${path}` : path,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),

@@ -81,6 +81,21 @@ test('readFrames is frame-exact: frames k..k+4 equal frames k..k+4 of a full seq
   }
 });
 
+test('a MOV cut without re-encoding (edit list hiding packets) counts and reads only the frames ffmpeg outputs', async () => {
+  makeVideo(f('colours60.mov'), { frames: 60, kind: 'colours', extra: ['-g', '30'] });
+  ffmpeg(['-ss', '0.35', '-i', f('colours60.mov'), '-c', 'copy', f('cut.mov')]);
+  const full = decodeAll(f('cut.mov'));
+  const bytes = 64 * 48 * 3;
+  const n = full.length / bytes;
+  const packets = await probeVideo(f('cut.mov'));
+  const decoded = await probeVideo(f('cut.mov'), { countMethod: 'decode' });
+  assert.equal(packets.frameCount, n);
+  assert.equal(decoded.frameCount, n);
+  const frames = await readFrames(f('cut.mov'), { start: n - 5, info: packets });
+  assert.equal(frames.length, 5);
+  frames.forEach((fr, i) => assert.ok(Buffer.from(fr.data).equals(full.subarray((n - 5 + i) * bytes, (n - 4 + i) * bytes)), `frame ${n - 5 + i}`));
+});
+
 test('readFrames defaults to the whole video and the last frame is readable', async () => {
   const all = await readFrames(f('colours.mov'));
   assert.equal(all.length, 30);
@@ -103,6 +118,9 @@ test('scaling happens in ffmpeg: requested sizes, aspect kept with one side, col
   assert.throws(() => outputSize(64, 48, 0), ConfigError);
   assert.throws(() => outputSize(64, 48, 10, 1.5), ConfigError);
   await assert.rejects(readFrames(f('pattern.mov'), { end: 1, interpolation: 'lanczos9' as never }), ConfigError);
+  await assert.rejects(readFrames(f('pattern.mov'), { end: 1, threads: -1 }), ConfigError);
+  const oneThread = await readFrames(f('colours.mov'), { start: 3, end: 5, width: 32, height: 24, threads: 1 });
+  assert.deepEqual(oneThread.map((x) => x.data), fr.map((x) => x.data));
 });
 
 test('rotation metadata is applied: frames come upright with the displayed size', async () => {

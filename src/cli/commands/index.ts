@@ -5,5 +5,7 @@ import { metricsCommand } from './metrics.js';
 import { facesCommand } from './faces.js';
 import { datasetCommand } from './dataset.js';
 import { preprocessCommand } from './preprocess.js';
+import { exportCommand } from './export.js';
+import { infoCommand } from './info.js';
 
-export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand];
+export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, exportCommand, infoCommand];

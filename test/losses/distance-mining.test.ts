@@ -40,8 +40,8 @@ test('a zero embedding has cosine 0 with everything, with a finite gradient', ()
   const x = [[0, 0, 0], [1, 2, 3], [-1, 0, 2]];
   const { cos, grad } = tf.tidy(() => {
     const t = tf.tensor2d(x);
-    const g = tf.grad((v: Tensor2D) => tf.sum(cosineSimilarityMatrix(v)))(t);
-    return { cos: cosineSimilarityMatrix(t).arraySync(), grad: g.arraySync() };
+    const g = tf.grad((v: tf.Tensor) => tf.sum(cosineSimilarityMatrix(v as Tensor2D)))(t);
+    return { cos: cosineSimilarityMatrix(t).arraySync(), grad: g.arraySync() as Mat };
   });
   assert.deepEqual(cos[0], [0, 0, 0]);
   assert.ok(grad.flat().every(Number.isFinite), `gradient ${JSON.stringify(grad)}`);
@@ -63,7 +63,7 @@ test('duplicate embeddings: L2 distance exactly 0 and a finite gradient (0 at th
   };
   const grad = tf.tidy(() => {
     const w = tf.tensor2d(weights);
-    return tf.grad((v: Tensor2D) => tf.sum(tf.mul(l2DistanceMatrix(v), w)))(tf.tensor2d(x)).arraySync();
+    return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(l2DistanceMatrix(v as Tensor2D), w)))(tf.tensor2d(x)).arraySync() as Mat;
   });
   assertGradClose(grad, numericGrad(f64, x), 1e-3, 'l2 with duplicates');
 });
@@ -83,7 +83,7 @@ test('the cosine matrix gradient matches central differences', () => {
   const f64 = (m: Mat) => m.reduce((s, a, i) => s + m.reduce((t, b, j) => t + coef[i]![j]! * cosine(a, b), 0), 0);
   const grad = tf.tidy(() => {
     const c = tf.tensor2d(coef);
-    return tf.grad((v: Tensor2D) => tf.sum(tf.mul(cosineSimilarityMatrix(v), c)))(tf.tensor2d(x)).arraySync();
+    return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(cosineSimilarityMatrix(v as Tensor2D), c)))(tf.tensor2d(x)).arraySync() as Mat;
   });
   assertGradClose(grad, numericGrad(f64, x), 1e-2, 'cosine matrix');
 });

@@ -107,7 +107,7 @@ test('scoreEmbeddings is the cosine to the prototype, in [−1, 1], agreeing wit
 test('liveScores is differentiable (the Grad-CAM target): gradient matches central differences', () => {
   const x = randomMatrix(3, 4, 1201);
   const proto = randomMatrix(1, 4, 1202)[0]!;
-  const grad = tf.tidy(() => tf.grad((e: Tensor2D) => tf.sum(liveScores(e, new Float32Array(proto))))(tf.tensor2d(x)).arraySync() as Mat);
+  const grad = tf.tidy(() => tf.grad((e: tf.Tensor) => tf.sum(liveScores(e as Tensor2D, new Float32Array(proto))))(tf.tensor2d(x)).arraySync() as Mat);
   const f64 = (m: Mat) => m.reduce((s, r) => s + cosine(r, proto), 0);
   assertGradClose(grad, numericGrad(f64, x), 1e-2, 'liveScores');
 });

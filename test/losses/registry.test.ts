@@ -17,16 +17,17 @@ const LABELS = [1, 0, 1, 1, 0, 0];
 
 /** The loss and every gradient (embeddings and the loss's own variables), as plain numbers. */
 function forwardBackward(loss: Loss, x = X, labels = LABELS): { value: number; grads: Map<string, number[]> } {
-  return tf.tidy(() => {
+  let result: { value: number; grads: Map<string, number[]> } | undefined;
+  tf.tidy(() => {
     const xVar = tf.variable(tf.tensor2d(x), true);
     const vars = [xVar, ...loss.variables.values()];
     const { value, grads } = tf.variableGrads(() => loss.compute(xVar as tf.Tensor as Tensor2D, int32(labels)), vars);
     const out = new Map<string, number[]>([['embeddings', [...grads[xVar.name]!.dataSync()]]]);
     for (const [name, v] of loss.variables) out.set(name, [...grads[v.name]!.dataSync()]);
-    const result = { value: value.dataSync()[0]!, grads: out };
+    result = { value: value.dataSync()[0]!, grads: out };
     xVar.dispose();
-    return result;
   });
+  return result!;
 }
 
 const EXPECTED_VARIABLES: Record<LossName, Record<string, number[]>> = {

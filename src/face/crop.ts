@@ -85,10 +85,55 @@ export function checkRgbFrame(frame: RgbFrame, what = 'frame'): void {
 }
 
 /**
+ * One axis of the resampling as a sparse linear filter: for each output
+ * index, the source indices it reads and their weights (the mean of its
+ * sub-samples' bilinear weights). Bilinear sampling on an s×s sub-grid is a
+ * tensor product of two such 1-D filters, which is what makes the separable
+ * two-pass evaluation in `sampleRegion` exact.
+ */
+interface AxisFilter {
+  /** Taps per output index (entries past an index's own count have weight 0). */
+  taps: number;
+  index: Int32Array;
+  weight: Float32Array;
+}
+
+function axisFilter(start: number, length: number, outN: number, srcN: number, sub: number, zero: boolean): AxisFilter {
+  const scale = length / outN;
+  // Sub-samples 1 px apart (at most) touch at most sub + 1 distinct source pixels.
+  const taps = sub + 2;
+  const index = new Int32Array(outN * taps);
+  const weight = new Float32Array(outN * taps);
+  const acc = new Float64Array(taps);
+  for (let o = 0; o < outN; o++) {
+    acc.fill(0);
+    let base = -1;
+    for (let k = 0; k < sub; k++) {
+      const p = start + (o + (k + 0.5) / sub) * scale; // the sample point, continuous coordinates
+      if (zero && (p < 0 || p >= srcN)) continue;
+      const u = p - 0.5; // in pixel-centre units
+      const fl = Math.floor(u);
+      const f = u - fl;
+      const i0 = Math.min(Math.max(fl, 0), srcN - 1);
+      const i1 = Math.min(Math.max(fl + 1, 0), srcN - 1);
+      if (base < 0) base = i0;
+      acc[i0 - base]! += (1 - f) / sub;
+      acc[i1 - base]! += f / sub;
+    }
+    for (let t = 0; t < taps; t++) {
+      index[o * taps + t] = base < 0 ? 0 : Math.min(base + t, srcN - 1);
+      weight[o * taps + t] = acc[t]!;
+    }
+  }
+  return { taps, index, weight };
+}
+
+/**
  * Samples the source rectangle [x0, x0+w) × [y0, y0+h) (source pixels, may
  * extend beyond the frame) onto an outW × outH grid. `outside`: `edge`
  * repeats border pixels; `zero` makes samples whose point lies outside the
- * frame black.
+ * frame black. Evaluated separably (rows, then columns), exactly equal to
+ * sampling point by point up to float rounding.
  */
 export function sampleRegion(
   frame: RgbFrame,
@@ -102,69 +147,108 @@ export function sampleRegion(
   antialias: boolean,
 ): RgbFrame {
   const { width: W, height: H, data } = frame;
-  const out = new Uint8Array(outW * outH * 3);
   const sx = w / outW;
   const sy = h / outH;
   const nx = antialias && sx > 1 ? Math.ceil(sx - 1e-9) : 1;
   const ny = antialias && sy > 1 ? Math.ceil(sy - 1e-9) : 1;
-  // Per-column tap tables, computed once: the inner loop is then loads and FMAs.
-  const taps = nx;
-  const colL = new Int32Array(outW * taps);
-  const colR = new Int32Array(outW * taps);
-  const colF = new Float32Array(outW * taps);
-  const colIn = new Uint8Array(outW * taps);
-  for (let ox = 0; ox < outW; ox++) {
-    for (let k = 0; k < taps; k++) {
-      const px = x0 + (ox + (k + 0.5) / taps) * sx; // continuous coordinate of the sample point
-      const u = px - 0.5; // in pixel-centre units
-      const fl = Math.floor(u);
-      const i = ox * taps + k;
-      colL[i] = Math.min(Math.max(fl, 0), W - 1) * 3;
-      colR[i] = Math.min(Math.max(fl + 1, 0), W - 1) * 3;
-      colF[i] = u - fl;
-      colIn[i] = px >= 0 && px < W ? 1 : 0;
+  const zero = outside === 'zero';
+  if (nx === 1 && ny === 1) return samplePoints(frame, x0, y0, sx, sy, outW, outH, zero);
+  const fy = axisFilter(y0, h, outH, H, ny, zero);
+  const fx = axisFilter(x0, w, outW, W, nx, zero);
+  // Only the source columns some output column reads go through the first pass.
+  let colMin = W;
+  let colMax = -1;
+  for (let i = 0; i < fx.index.length; i++) {
+    if (fx.weight[i] !== 0) {
+      colMin = Math.min(colMin, fx.index[i]!);
+      colMax = Math.max(colMax, fx.index[i]!);
     }
   }
-  const inv = 1 / (nx * ny);
+  const out = new Uint8Array(outW * outH * 3);
+  if (colMax < 0) return { width: outW, height: outH, data: out };
+  const span = (colMax - colMin + 1) * 3;
+  const row = new Float32Array(span);
+  const W3 = W * 3;
+  const c0 = colMin * 3;
   let o = 0;
   for (let oy = 0; oy < outH; oy++) {
-    let r = 0;
-    let g = 0;
-    let b = 0;
+    // Pass 1: this output row as a weighted sum of source rows (contiguous, cache-friendly).
+    row.fill(0);
+    for (let t = 0; t < fy.taps; t++) {
+      const wgt = fy.weight[oy * fy.taps + t]!;
+      if (wgt === 0) continue;
+      const srcRow = fy.index[oy * fy.taps + t]! * W3 + c0;
+      for (let i = 0; i < span; i++) row[i]! += wgt * data[srcRow + i]!;
+    }
+    // Pass 2: each output pixel as a weighted sum of that row's columns.
     for (let ox = 0; ox < outW; ox++) {
-      r = 0;
-      g = 0;
-      b = 0;
-      for (let j = 0; j < ny; j++) {
-        const py = y0 + (oy + (j + 0.5) / ny) * sy;
-        if (outside === 'zero' && (py < 0 || py >= H)) continue;
-        const v = py - 0.5;
-        const fv = Math.floor(v);
-        const fy = v - fv;
-        const top = Math.min(Math.max(fv, 0), H - 1) * W * 3;
-        const bot = Math.min(Math.max(fv + 1, 0), H - 1) * W * 3;
-        for (let k = 0; k < nx; k++) {
-          const i = ox * taps + k;
-          if (outside === 'zero' && colIn[i] === 0) continue;
-          const fx = colF[i]!;
-          const a = top + colL[i]!;
-          const c = top + colR[i]!;
-          const d = bot + colL[i]!;
-          const e = bot + colR[i]!;
-          const w00 = (1 - fx) * (1 - fy);
-          const w01 = fx * (1 - fy);
-          const w10 = (1 - fx) * fy;
-          const w11 = fx * fy;
-          r += w00 * data[a]! + w01 * data[c]! + w10 * data[d]! + w11 * data[e]!;
-          g += w00 * data[a + 1]! + w01 * data[c + 1]! + w10 * data[d + 1]! + w11 * data[e + 1]!;
-          b += w00 * data[a + 2]! + w01 * data[c + 2]! + w10 * data[d + 2]! + w11 * data[e + 2]!;
-        }
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let t = 0; t < fx.taps; t++) {
+        const wgt = fx.weight[ox * fx.taps + t]!;
+        if (wgt === 0) continue;
+        const c = (fx.index[ox * fx.taps + t]! - colMin) * 3;
+        r += wgt * row[c]!;
+        g += wgt * row[c + 1]!;
+        b += wgt * row[c + 2]!;
       }
-      // Uint8Array stores by truncation: add 0.5 to round, clamp for safety.
-      out[o] = Math.min(255, r * inv + 0.5);
-      out[o + 1] = Math.min(255, g * inv + 0.5);
-      out[o + 2] = Math.min(255, b * inv + 0.5);
+      // Uint8Array stores by truncation: add 0.5 to round; clamp against float overshoot.
+      out[o] = Math.min(255, r + 0.5);
+      out[o + 1] = Math.min(255, g + 0.5);
+      out[o + 2] = Math.min(255, b + 0.5);
       o += 3;
+    }
+  }
+  return { width: outW, height: outH, data: out };
+}
+
+/**
+ * The one-sample-per-pixel case of `sampleRegion`: reading four pixels per
+ * output pixel beats a separable pass over whole source rows when shrinking.
+ */
+function samplePoints(frame: RgbFrame, x0: number, y0: number, sx: number, sy: number, outW: number, outH: number, zero: boolean): RgbFrame {
+  const { width: W, height: H, data } = frame;
+  const out = new Uint8Array(outW * outH * 3);
+  const colL = new Int32Array(outW);
+  const colR = new Int32Array(outW);
+  const colF = new Float32Array(outW);
+  const colIn = new Uint8Array(outW);
+  for (let ox = 0; ox < outW; ox++) {
+    const p = x0 + (ox + 0.5) * sx;
+    const u = p - 0.5;
+    const fl = Math.floor(u);
+    colL[ox] = Math.min(Math.max(fl, 0), W - 1) * 3;
+    colR[ox] = Math.min(Math.max(fl + 1, 0), W - 1) * 3;
+    colF[ox] = u - fl;
+    colIn[ox] = p >= 0 && p < W ? 1 : 0;
+  }
+  let o = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    const py = y0 + (oy + 0.5) * sy;
+    if (zero && (py < 0 || py >= H)) {
+      o += outW * 3;
+      continue;
+    }
+    const v = py - 0.5;
+    const fv = Math.floor(v);
+    const fy = v - fv;
+    const top = Math.min(Math.max(fv, 0), H - 1) * W * 3;
+    const bot = Math.min(Math.max(fv + 1, 0), H - 1) * W * 3;
+    for (let ox = 0; ox < outW; ox++, o += 3) {
+      if (zero && colIn[ox] === 0) continue;
+      const fx = colF[ox]!;
+      const a = top + colL[ox]!;
+      const c = top + colR[ox]!;
+      const d = bot + colL[ox]!;
+      const e = bot + colR[ox]!;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      out[o] = Math.min(255, w00 * data[a]! + w01 * data[c]! + w10 * data[d]! + w11 * data[e]! + 0.5);
+      out[o + 1] = Math.min(255, w00 * data[a + 1]! + w01 * data[c + 1]! + w10 * data[d + 1]! + w11 * data[e + 1]! + 0.5);
+      out[o + 2] = Math.min(255, w00 * data[a + 2]! + w01 * data[c + 2]! + w10 * data[d + 2]! + w11 * data[e + 2]! + 0.5);
     }
   }
   return { width: outW, height: outH, data: out };

@@ -19,20 +19,21 @@ function px(f: RgbFrame, x: number, y: number): number[] {
  * to the frame; `zero`: black when the point is outside the frame; an s×s
  * grid of points per output pixel when antialiasing a shrink.
  */
-function naiveSample(f: RgbFrame, sq: BoxPx, size: number, outside: 'edge' | 'zero', antialias: boolean): RgbFrame {
-  const side = sq.right - sq.left;
-  const scale = side / size;
-  const s = antialias && scale > 1 ? Math.ceil(scale - 1e-9) : 1;
+function naiveSample(f: RgbFrame, sq: BoxPx, size: number, outside: 'edge' | 'zero', antialias: boolean, outH = size): RgbFrame {
+  const scaleX = (sq.right - sq.left) / size;
+  const scaleY = (sq.bottom - sq.top) / outH;
+  const sX = antialias && scaleX > 1 ? Math.ceil(scaleX - 1e-9) : 1;
+  const sY = antialias && scaleY > 1 ? Math.ceil(scaleY - 1e-9) : 1;
   const at = (x: number, y: number, c: number): number => f.data[(Math.min(Math.max(y, 0), f.height - 1) * f.width + Math.min(Math.max(x, 0), f.width - 1)) * 3 + c]!;
-  const out = new Uint8Array(size * size * 3);
-  for (let oy = 0; oy < size; oy++) {
+  const out = new Uint8Array(size * outH * 3);
+  for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < size; ox++) {
       for (let c = 0; c < 3; c++) {
         let sum = 0;
-        for (let j = 0; j < s; j++) {
-          for (let k = 0; k < s; k++) {
-            const X = sq.left + (ox + (k + 0.5) / s) * scale;
-            const Y = sq.top + (oy + (j + 0.5) / s) * scale;
+        for (let j = 0; j < sY; j++) {
+          for (let k = 0; k < sX; k++) {
+            const X = sq.left + (ox + (k + 0.5) / sX) * scaleX;
+            const Y = sq.top + (oy + (j + 0.5) / sY) * scaleY;
             if (outside === 'zero' && (X < 0 || X >= f.width || Y < 0 || Y >= f.height)) continue;
             const u = X - 0.5;
             const v = Y - 0.5;
@@ -43,11 +44,11 @@ function naiveSample(f: RgbFrame, sq: BoxPx, size: number, outside: 'edge' | 'ze
             sum += (1 - fx) * (1 - fy) * at(x0, y0, c) + fx * (1 - fy) * at(x0 + 1, y0, c) + (1 - fx) * fy * at(x0, y0 + 1, c) + fx * fy * at(x0 + 1, y0 + 1, c);
           }
         }
-        out[(oy * size + ox) * 3 + c] = Math.min(255, Math.round(sum / (s * s)));
+        out[(oy * size + ox) * 3 + c] = Math.min(255, Math.round(sum / (sX * sY)));
       }
     }
   }
-  return { width: size, height: size, data: out };
+  return { width: size, height: outH, data: out };
 }
 
 function maxDiff(a: RgbFrame, b: RgbFrame): number {
@@ -158,6 +159,15 @@ describe('letterboxRgb and resizeRgb', () => {
     // Output pixel (x, y) centre maps to source point ((x + 0.5) - offsetX)·scale: here between pixels 2x and 2x+1.
     const src = naiveSample(frame, { left: 0, top: -8, right: 64, bottom: 56 }, 32, 'zero', false);
     assert.ok(maxDiff(lb.frame, src) <= 1);
+  });
+
+  it('resize with different factors per axis matches the reference', () => {
+    for (const [w, h] of [[20, 40], [100, 10], [13, 13], [64, 5]] as const) {
+      for (const aa of [false, true]) {
+        const ref = naiveSample(frame, { left: 0, top: 0, right: 64, bottom: 48 }, w, 'edge', aa, h);
+        assert.ok(maxDiff(resizeRgb(frame, w, h, aa), ref) <= 1, `${w}×${h} antialias ${aa}`);
+      }
+    }
   });
 
   it('resize to the same size is the identity', () => {

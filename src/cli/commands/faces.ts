@@ -17,10 +17,10 @@ import {
   isImagePath,
   readImage,
   FACE_DETECTOR_NAMES,
+  probeVideo,
+  streamFrames,
 } from '../../index.js';
 import type { FaceDetection, FaceDetectorConfig, RgbFrame } from '../../index.js';
-// The video reader is not yet in the public API; take it from its folder.
-import { probeVideo, streamFrames } from '../../video/index.js';
 
 interface FrameResult {
   index: number;

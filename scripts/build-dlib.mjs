@@ -3,7 +3,8 @@
 // Where dlib's headers are absent it prints one line and exits 0, so that
 // `npm install` succeeds and vidpad falls back to its blazeface detector.
 // A failed build also exits 0 (with the compiler's output shown) unless
-// VIDPAD_REQUIRE_DLIB=1, which CI sets to make a broken build visible.
+// --strict (npm run build:dlib) or VIDPAD_REQUIRE_DLIB=1 (CI) asks for a
+// missing or broken build to fail.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const addonDir = path.join(root, 'native-dlib');
-const required = process.env.VIDPAD_REQUIRE_DLIB === '1';
+const required = process.argv.includes('--strict') || process.env.VIDPAD_REQUIRE_DLIB === '1';
 const dlibInclude = process.env.VIDPAD_DLIB_INCLUDE ?? '/usr/include/dlib';
 
 if (!existsSync(dlibInclude)) {

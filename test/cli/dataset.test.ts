@@ -109,10 +109,11 @@ test('vidpad dataset --dataset folder with --probe and the cross protocol', asyn
   assert.deepEqual(rep.protocols.map((p) => `${p.protocol}/${p.fold}`), ['all/null', 'cross/1', 'cross/2']);
   // ann train, ben val, cat test (sorted positions 0, 1, 2).
   // Fold 1 holds print out: cat has no print video, so only its live one is tested; fold 2 holds replay out.
-  assert.deepEqual(rep.protocols[1]!.counts.test, { videos: 1, live: 1, spoof: 0, byAttackType: {}, subjects: 1 });
-  assert.deepEqual(rep.protocols[2]!.counts.test, { videos: 2, live: 1, spoof: 1, byAttackType: { replay: 1 }, subjects: 1 });
-  assert.deepEqual(rep.protocols[1]!.counts.train, { videos: 1, live: 1, spoof: 0, byAttackType: {}, subjects: 1 });
-  assert.deepEqual(rep.protocols[2]!.counts.train, { videos: 2, live: 1, spoof: 1, byAttackType: { print: 1 }, subjects: 1 });
+  // Probed, so the frames each split may use are counted too: 20 per video here.
+  assert.deepEqual(rep.protocols[1]!.counts.test, { videos: 1, live: 1, spoof: 0, byAttackType: {}, subjects: 1, frames: 20 });
+  assert.deepEqual(rep.protocols[2]!.counts.test, { videos: 2, live: 1, spoof: 1, byAttackType: { replay: 1 }, subjects: 1, frames: 40 });
+  assert.deepEqual(rep.protocols[1]!.counts.train, { videos: 1, live: 1, spoof: 0, byAttackType: {}, subjects: 1, frames: 20 });
+  assert.deepEqual(rep.protocols[2]!.counts.train, { videos: 2, live: 1, spoof: 1, byAttackType: { print: 1 }, subjects: 1, frames: 40 });
   const text = await run('dataset', '--dataset', 'folder', '--root', froot, '--protocol', 'cross');
   assert.match(text.stdout, /cross-attack fold 1 \(print held out\)/);
 });

@@ -10,6 +10,7 @@ import {
   planTestClips,
   planTrainClips,
   frameRangeFor,
+  countSplit,
   chooseAugmentation,
   augmentClip,
   resolveAugmentConfig,
@@ -87,7 +88,11 @@ test('randomClips: deterministic for a seed, inside the range, distinct starts w
   assert.ok(counts.every((c) => c > 130 && c < 270), counts.join(','));
 });
 
-test("frame rules: P1's first 60 frames, or all", () => {
+test("frame rules: P1's first 60 frames, or all; split counts add up the frames each rule allows", () => {
+  const v = (id: string, frameCount?: number) => ({ id, path: id, label: 'live' as const, attackType: null, subject: id, sourceSplit: null, faceFile: null, ...(frameCount !== undefined ? { frameCount } : {}) });
+  const first60 = { kind: 'first', count: 60 } as const;
+  assert.equal(countSplit([{ video: v('a', 300), frames: first60 }, { video: v('b', 40), frames: first60 }, { video: v('c', 7), frames: { kind: 'all' } }]).frames, 60 + 40 + 7);
+  assert.equal(countSplit([{ video: v('a', 300), frames: first60 }, { video: v('b'), frames: first60 }]).frames, undefined);
   assert.deepEqual(frameRangeFor({ kind: 'first', count: 60 }, 300), { start: 0, end: 60 });
   assert.deepEqual(frameRangeFor({ kind: 'first', count: 60 }, 40), { start: 0, end: 40 });
   assert.deepEqual(frameRangeFor({ kind: 'all' }, 300), { start: 0, end: 300 });

@@ -124,10 +124,12 @@ function describe(c: SplitCounts): string {
 
 function table(counts: { train: SplitCounts; val: SplitCounts; test: SplitCounts }): string[] {
   const types = [...new Set(Object.values(counts).flatMap((c) => Object.keys(c.byAttackType)))].sort(compareAttackTypes);
-  const head = ['split', 'videos', 'live', ...types, 'subjects'];
+  const withFrames = Object.values(counts).some((c) => c.frames !== undefined);
+  const head = ['split', 'videos', 'live', ...types, 'subjects', ...(withFrames ? ['frames'] : [])];
   const rows = (['train', 'val', 'test'] as const).map((k) => {
     const c = counts[k];
-    return [k, String(c.videos), String(c.live), ...types.map((t) => String(c.byAttackType[t] ?? 0)), String(c.subjects)];
+    const frames = withFrames ? [String(c.frames ?? 0)] : [];
+    return [k, String(c.videos), String(c.live), ...types.map((t) => String(c.byAttackType[t] ?? 0)), String(c.subjects), ...frames];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string => '  ' + r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');

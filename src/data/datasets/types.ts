@@ -109,14 +109,21 @@ export interface SplitCounts {
   /** Videos per attack type, sorted by type. */
   byAttackType: Record<string, number>;
   subjects: number;
+  /** Frames the split may use (each video's frame rule applied), once every video's frame count is known. */
+  frames?: number;
 }
 
 export function countSplit(list: readonly SplitVideo[]): SplitCounts {
   const byAttackType: Record<string, number> = {};
   let live = 0;
   const subjects = new Set<string>();
-  for (const { video } of list) {
+  let frames: number | undefined = 0;
+  for (const { video, frames: rule } of list) {
     subjects.add(video.subject);
+    if (frames !== undefined && video.frameCount !== undefined) {
+      const r = frameRangeFor(rule, video.frameCount);
+      frames += r.end - r.start;
+    } else frames = undefined;
     if (video.label === 'live') live += 1;
     else {
       const t = video.attackType ?? 'unknown';
@@ -125,5 +132,5 @@ export function countSplit(list: readonly SplitVideo[]): SplitCounts {
   }
   const sorted: Record<string, number> = {};
   for (const k of Object.keys(byAttackType).sort()) sorted[k] = byAttackType[k]!;
-  return { videos: list.length, live, spoof: list.length - live, byAttackType: sorted, subjects: subjects.size };
+  return { videos: list.length, live, spoof: list.length - live, byAttackType: sorted, subjects: subjects.size, ...(frames !== undefined && list.length > 0 ? { frames } : {}) };
 }

@@ -125,6 +125,7 @@ struct ConvShape {
   memory::desc Dst() const { return memory::desc({n, o, oh, ow}, dt::f32, tag::nhwc); }
   memory::desc UserW() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::hwio); }
   memory::desc AnyW() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::any); }
+  double Flops() const { return 2.0 * n * oh * ow * o * kh * kw * c; }
   memory::dims Strides() const { return {sh, sw}; }
   memory::dims PadL() const { return {pt, pl}; }
   memory::dims PadR() const { return {pb, pr}; }
@@ -229,10 +230,17 @@ class Context : public Napi::ObjectWrap<Context> {
     return info.Env().Undefined();
   }
 
-  // Run oneDNN code, turning its errors into JS exceptions.
+  // Below this much work a parallel region costs more than it saves, and on a
+  // loaded machine waiting for a descheduled second thread costs far more.
+  static constexpr double kParallelFlops = 2e6;
+  int ThreadsFor(double flops) const { return flops < kParallelFlops ? 1 : threads_; }
+  // Primitives are built for the thread count current at creation (set by Guard).
+  static std::string ThreadKey() { return "@" + std::to_string(omp_get_max_threads()); }
+
+  // Run oneDNN code on `nthr` threads, turning its errors into JS exceptions.
   template <typename F>
-  auto Guard(Napi::Env env, const char* what, F&& f) -> decltype(f()) {
-    omp_set_num_threads(threads_);
+  auto Guard(Napi::Env env, const char* what, int nthr, F&& f) -> decltype(f()) {
+    omp_set_num_threads(nthr);
     try {
       return f();
     } catch (const dnnl::error& e) {
@@ -254,7 +262,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
 
   ConvFwdEntry* GetConvFwd(const ConvShape& s, bool bias, bool relu) {
-    std::string key = s.Key("cf") + (bias ? "b" : "") + (relu ? "r" : "");
+    std::string key = s.Key("cf") + (bias ? "b" : "") + (relu ? "r" : "") + ThreadKey();
     if (auto* e = cache_.Find(key)) return static_cast<ConvFwdEntry*>(e);
     auto e = std::make_unique<ConvFwdEntry>();
     auto pd = FwdPd(s, bias, relu, dnnl::prop_kind::forward_inference);
@@ -282,7 +290,7 @@ class Context : public Napi::ObjectWrap<Context> {
     float* b = OptF32(info[2], s.o, "conv2d bias");
     float* y = F32(info[3], s.n * s.oh * s.ow * s.o, "conv2d y");
     bool relu = info[5].ToBoolean();
-    Guard(env, "conv2d", [&] {
+    Guard(env, "conv2d", ThreadsFor(s.Flops()), [&] {
       auto* e = GetConvFwd(s, b != nullptr, relu);
       memory src(e->src_md, engine_, x), dst(e->dst_md, engine_, y), uw(e->user_w_md, engine_, w);
       memory wm = uw;
@@ -299,7 +307,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
 
   ConvBwdDataEntry* GetConvBwdData(const ConvShape& s) {
-    std::string key = s.Key("cbd");
+    std::string key = s.Key("cbd") + ThreadKey();
     if (auto* e = cache_.Find(key)) return static_cast<ConvBwdDataEntry*>(e);
     auto e = std::make_unique<ConvBwdDataEntry>();
     auto hint = FwdPd(s, false, false, dnnl::prop_kind::forward_training);
@@ -326,7 +334,7 @@ class Context : public Napi::ObjectWrap<Context> {
     float* dy = F32(info[0], s.n * s.oh * s.ow * s.o, "conv2dBackpropInput dy");
     float* w = F32(info[1], s.kh * s.kw * s.c * s.o, "conv2dBackpropInput filter");
     float* dx = F32(info[2], s.n * s.h * s.w * s.c, "conv2dBackpropInput dx");
-    Guard(env, "conv2dBackpropInput", [&] {
+    Guard(env, "conv2dBackpropInput", ThreadsFor(s.Flops()), [&] {
       auto* e = GetConvBwdData(s);
       memory ddst(e->diff_dst_md, engine_, dy), dsrc(e->diff_src_md, engine_, dx), uw(e->user_w_md, engine_, w);
       memory wm = uw;
@@ -341,7 +349,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
 
   ConvBwdWeightsEntry* GetConvBwdWeights(const ConvShape& s, bool bias) {
-    std::string key = s.Key("cbw") + (bias ? "b" : "");
+    std::string key = s.Key("cbw") + (bias ? "b" : "") + ThreadKey();
     if (auto* e = cache_.Find(key)) return static_cast<ConvBwdWeightsEntry*>(e);
     auto e = std::make_unique<ConvBwdWeightsEntry>();
     auto hint = FwdPd(s, bias, false, dnnl::prop_kind::forward_training);
@@ -372,7 +380,7 @@ class Context : public Napi::ObjectWrap<Context> {
     float* dy = F32(info[1], s.n * s.oh * s.ow * s.o, "conv2dBackpropFilter dy");
     float* dw = F32(info[2], s.kh * s.kw * s.c * s.o, "conv2dBackpropFilter dw");
     float* db = OptF32(info[3], s.o, "conv2dBackpropFilter dbias");
-    Guard(env, "conv2dBackpropFilter", [&] {
+    Guard(env, "conv2dBackpropFilter", ThreadsFor(s.Flops()), [&] {
       auto* e = GetConvBwdWeights(s, db != nullptr);
       memory src(e->src_md, engine_, x), ddst(e->diff_dst_md, engine_, dy), udw(e->user_dw_md, engine_, dw);
       memory dwm = e->reorder_dw ? e->dw_mem : udw;
@@ -401,10 +409,10 @@ class Context : public Napi::ObjectWrap<Context> {
     float* bias = OptF32(info[2], n, "matMul bias");
     float* c = F32(info[3], batch * m * n, "matMul c");
     bool relu = info[5].ToBoolean();
-    Guard(env, "matMul", [&] {
+    Guard(env, "matMul", ThreadsFor(2.0 * batch * m * n * k), [&] {
       std::ostringstream ks;
       ks << "mm:" << ba << ',' << bb << ',' << m << ',' << k << ',' << n << ',' << ta << tb << (bias ? 'b' : '-')
-         << (relu ? 'r' : '-');
+         << (relu ? 'r' : '-') << ThreadKey();
       std::string key = ks.str();
       auto* e = static_cast<MatMulEntry*>(cache_.Find(key));
       if (!e) {
@@ -659,7 +667,7 @@ class Context : public Napi::ObjectWrap<Context> {
     Napi::Env env = info.Env();
     std::string kind = info[0].As<Napi::String>().Utf8Value();
     ConvShape s = ReadConv(info[1]);
-    return Guard(env, "implInfo", [&]() -> Napi::Value {
+    return Guard(env, "implInfo", threads_, [&]() -> Napi::Value {
       auto fwd = FwdPd(s, false, false, dnnl::prop_kind::forward_training);
       if (kind == "forward") return Napi::String::New(env, fwd.impl_info_str());
       if (kind == "backwardData") {

@@ -63,3 +63,12 @@ export function stderrTail(stderr: string, lines = 3): string {
     .filter((l) => l.length > 0);
   return kept.slice(-lines).join(' | ');
 }
+
+/**
+ * The input argument for a local file. The `file:` prefix keeps ffmpeg from
+ * reading a name with a colon (`take:1.mov`, `C:\\x.mov`) as a protocol, or a
+ * name starting with `-` as an option.
+ */
+export function ffmpegInput(path: string): string {
+  return `file:${path}`;
+}

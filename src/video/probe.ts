@@ -26,7 +26,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { ConfigError, VideoError } from '../errors.js';
-import { ffprobePath, runTool, stderrTail, type FfmpegTools } from './ffmpeg.js';
+import { ffmpegInput, ffprobePath, runTool, stderrTail, type FfmpegTools } from './ffmpeg.js';
 
 export interface VideoInfo {
   /** The path as given. */
@@ -150,8 +150,7 @@ export async function probeVideo(path: string, options: ProbeOptions = {}): Prom
     '-show_entries',
     'packet=flags:stream=codec_name,width,height,r_frame_rate,avg_frame_rate,duration,nb_frames,nb_read_frames:stream_side_data=rotation:format=nb_streams,format_name,duration',
     '-of', 'json',
-    // A path starting with '-' would otherwise be taken as an option.
-    path.startsWith('-') ? `./${path}` : path,
+    ffmpegInput(path),
   ];
   const res = await runTool(program, args, path);
   if (res.code !== 0) {

@@ -23,7 +23,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ConfigError, VideoError } from '../errors.js';
-import { ffmpegPath, missingToolError, stderrTail, type FfmpegTools } from './ffmpeg.js';
+import { ffmpegInput, ffmpegPath, missingToolError, stderrTail, type FfmpegTools } from './ffmpeg.js';
 import { probeVideo, type VideoInfo } from './probe.js';
 
 /** One decoded frame: `data` is `height × width × 3` bytes, RGB, row-major (HWC). */
@@ -103,7 +103,7 @@ function resolveRead(path: string, info: VideoInfo, options: ReadFramesOptions):
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error',
     '-threads', String(threads),
-    '-i', path.startsWith('-') ? `./${path}` : path,
+    '-i', ffmpegInput(path),
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),
     '-vsync', 'passthrough',

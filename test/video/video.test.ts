@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, statSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { probeVideo, readFrames, streamFrames, outputSize, normalizeRotation } from '../../src/video/index.js';
@@ -140,6 +140,14 @@ test('rotation metadata is applied: frames come upright with the displayed size'
   assert.ok(px(2, 61)[0]! > 200 && px(2, 61)[1]! < 50, String(px(2, 61)));
   assert.ok(px(2, 2)[0]! < 50, String(px(2, 2)));
   assert.deepEqual([0, 90, -90, 180, -180, 270, 360, 89.9].map(normalizeRotation), [0, 90, 270, 180, 180, 270, 0, 90]);
+});
+
+test('file names with colons, commas, quotes and spaces are read as files', async () => {
+  const odd = f("take:1, 'odd' name.mov");
+  copyFileSync(f('colours.mov'), odd);
+  assert.equal((await probeVideo(odd)).frameCount, 30);
+  const [fr] = await readFrames(odd, { start: 7, end: 8 });
+  assert.ok(Buffer.from(fr!.data).equals(decodeAll(f('colours.mov')).subarray(7 * 64 * 48 * 3, 8 * 64 * 48 * 3)));
 });
 
 test('streamFrames yields frames one by one and stops ffmpeg when the consumer stops', async () => {

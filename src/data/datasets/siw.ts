@@ -67,11 +67,11 @@ export async function indexSiw(root: string): Promise<DatasetIndex> {
   for (const splitDir of splitDirs) {
     const sourceSplit = SPLIT_FOLDERS[splitDir.name.toLowerCase()]!;
     for (const labelDir of await listDir(splitDir.path)) {
-      if (labelDir.kind !== 'dir' || (labelDir.name !== 'live' && labelDir.name !== 'spoof')) {
+      const label = labelDir.name.toLowerCase();
+      if (labelDir.kind !== 'dir' || (label !== 'live' && label !== 'spoof')) {
         issues.push(strayIssue(labelDir.path, labelDir.kind, `${splitDir.name}/ holds only live/ and spoof/`));
         continue;
       }
-      const label = labelDir.name;
       for (const subjectDir of await listDir(labelDir.path)) {
         if (subjectDir.kind !== 'dir') {
           issues.push(strayIssue(subjectDir.path, subjectDir.kind, `${splitDir.name}/${label}/ holds one folder per subject id`));

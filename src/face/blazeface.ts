@@ -13,13 +13,13 @@
  * a fixed unit size, so decoding is: centre = anchor + offset, size = raw.
  * Decoding, NMS and the mapping back to frame pixels are done here in plain
  * TypeScript (896 rows: cheaper than more tensor ops).
+ *
+ * This file imports nothing from Node, so a browser build can use it with a
+ * model from `tf.loadGraphModel(url)`; blazeface-model.node.ts reads the
+ * shipped model from disk.
  */
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { tf } from '../engine/tf.js';
-import type { DetectOptions, FaceDetection, FaceDetector, FaceDetectorConfig, FaceDetectorProbe, RgbFrame } from './types.js';
+import type { DetectOptions, FaceDetection, FaceDetector, FaceDetectorConfig, RgbFrame } from './types.js';
 import { boxCenter, boxFromCenter, boxHeight, boxWidth, nonMaxSuppression, toBoxNorm, type BoxPx } from './box.js';
 import { checkRgbFrame, letterboxRgb } from './crop.js';
 import { ConfigError, InputError } from '../errors.js';
@@ -48,75 +48,6 @@ export function calibrateBlazefaceBox(raw: BoxPx, cal: { sideScale: number; shif
   return boxFromCenter(c.x + cal.shiftXFrac * side, c.y + cal.shiftYFrac * side, out, out);
 }
 
-/** The shipped model.json inside @vladmandic/human, or null when that package is not installed. */
-export function defaultBlazefaceModelPath(): string | null {
-  try {
-    // The package's exports hide its files; resolve its entry and walk up.
-    const entry = createRequire(import.meta.url).resolve('@vladmandic/human');
-    let dir = path.dirname(entry);
-    for (let i = 0; i < 4; i++) {
-      const candidate = path.join(dir, 'models', 'blazeface.json');
-      if (existsSync(candidate)) return candidate;
-      dir = path.dirname(dir);
-    }
-  } catch {
-    // not installed
-  }
-  return null;
-}
-
-export function probeBlazeface(modelPath: string | null = null): FaceDetectorProbe {
-  const file = modelPath ?? defaultBlazefaceModelPath();
-  if (!file) return { name: 'blazeface', available: false, reason: "its model ships in the npm package '@vladmandic/human', which is not installed (npm install)" };
-  if (!existsSync(file)) return { name: 'blazeface', available: false, reason: `model file ${file} does not exist` };
-  return { name: 'blazeface', available: true };
-}
-
-interface ModelJson {
-  modelTopology: unknown;
-  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  format?: string;
-  generatedBy?: string;
-  convertedBy?: string | null;
-  userDefinedMetadata?: Record<string, unknown>;
-}
-
-/** Loads a tfjs graph model from disk without fetch: model.json plus its weight files, through tf.io.fromMemory. */
-async function loadGraphModelFromFile(file: string): Promise<tf.GraphModel> {
-  let json: ModelJson;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8')) as ModelJson;
-  } catch (cause) {
-    throw new ConfigError('modelPath', `cannot read the BlazeFace model ${file}: ${(cause as Error).message}`);
-  }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new ConfigError('modelPath', `${file} is not a tfjs graph model (expected modelTopology and weightsManifest)`);
-  }
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const chunks: Uint8Array[] = [];
-  for (const group of json.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) chunks.push(await readFile(path.join(path.dirname(file), p)));
-  }
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const weights = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    weights.set(c, at);
-    at += c.length;
-  }
-  const artifacts: tf.io.ModelArtifacts = {
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: specs,
-    weightData: weights.buffer,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy ?? null,
-    userDefinedMetadata: json.userDefinedMetadata as Record<string, object> | undefined,
-  };
-  return tf.loadGraphModel(tf.io.fromMemory(artifacts));
-}
-
 /** Anchor centres in input pixels, in the model's output order: stride 16 (2 per cell), then stride 32 (6 per cell). */
 export function blazefaceAnchors(inputPx = BLAZEFACE_INPUT_PX): Float32Array {
   const layers = [
@@ -137,13 +68,16 @@ export function blazefaceAnchors(inputPx = BLAZEFACE_INPUT_PX): Float32Array {
 
 const DEFAULT_MIN_SCORE = 0.5;
 
-export async function createBlazefaceDetector(config: Readonly<FaceDetectorConfig>): Promise<FaceDetector> {
-  const file = config.modelPath ?? defaultBlazefaceModelPath();
-  if (!file) throw new ConfigError('modelPath', probeBlazeface(null).reason ?? 'BlazeFace model not found');
-  let model: tf.GraphModel | null = await loadGraphModelFromFile(file);
-  const inShape = model.inputs[0]?.shape;
+/**
+ * A blazeface detector around an already loaded graph model, which it owns
+ * from now on (`dispose` frees it). `source` names the model in errors.
+ */
+export function createBlazefaceDetectorFromModel(graphModel: tf.GraphModel, config: Readonly<FaceDetectorConfig>, source = 'the BlazeFace model'): FaceDetector {
+  let model: tf.GraphModel | null = graphModel;
+  const file = source;
+  const inShape = graphModel.inputs[0]?.shape;
   if (!inShape || inShape[1] !== BLAZEFACE_INPUT_PX || inShape[2] !== BLAZEFACE_INPUT_PX || inShape[3] !== 3) {
-    model.dispose();
+    graphModel.dispose();
     throw new ConfigError('modelPath', `${file}: expected BlazeFace's [1, 256, 256, 3] input, got [${String(inShape)}]`);
   }
   const anchors = blazefaceAnchors();

@@ -11,7 +11,7 @@ import {
   type FaceDetectorProbe,
 } from './types.js';
 import { createDlibDetector, probeDlib } from './dlib.js';
-import { createBlazefaceDetector, probeBlazeface } from './blazeface.js';
+import { createBlazefaceDetector, probeBlazeface } from './blazeface-model.node.js';
 import { BackendError, ConfigError } from '../errors.js';
 
 /** Every detector with whether it can run here, in the order `auto` prefers them. */

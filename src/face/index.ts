@@ -15,7 +15,8 @@ export type {
   FaceDetectorRequest,
   RgbFrame,
 } from './types.js';
-export { BLAZEFACE_INPUT_PX, BLAZEFACE_TO_DLIB, calibrateBlazefaceBox } from './blazeface.js';
+export { BLAZEFACE_INPUT_PX, BLAZEFACE_TO_DLIB, blazefaceAnchors, calibrateBlazefaceBox, createBlazefaceDetectorFromModel } from './blazeface.js';
+export { defaultBlazefaceModelPath } from './blazeface-model.node.js';
 export { DLIB_INSTALL_HINT } from './dlib.js';
 export {
   boxArea,

@@ -1,0 +1,203 @@
+/**
+ * `generateSynthSiw`: the whole synthetic SiW tree. Owns the manifest
+ * (`synth.json`: the config and seed a folder was made with), resuming
+ * (videos whose `.mov` and `.face` both exist are skipped), and spreading
+ * videos over worker threads, one ffmpeg encoder each.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, VidpadError } from '../errors.js';
+import type { SynthConfig } from './config.js';
+import { resolveSynthConfig } from './config.js';
+import type { SynthPlan, SynthVideoSpec } from './plan.js';
+import { planSynthSiw, SYNTH_MEDIA, SYNTH_SESSIONS } from './plan.js';
+import type { SynthEncodeOptions } from './writer.js';
+import { isSynthVideoComplete, writeFileAtomic, writeSynthVideo } from './writer.js';
+import type { SynthWorkerReply, SynthWorkerRequest } from './worker-protocol.js';
+
+export const SYNTH_MANIFEST = 'synth.json';
+const MANIFEST_FORMAT = 1;
+
+export interface SynthProgress {
+  /** Videos finished so far in this run, written or skipped. */
+  readonly done: number;
+  readonly total: number;
+  readonly skipped: number;
+  /** Frames rendered in this run. */
+  readonly frames: number;
+  /** The video just finished. */
+  readonly stem: string;
+}
+
+export interface SynthRunOptions {
+  /** Worker threads; 1 renders in this thread. Default: the cores available, at most the number of videos to make. */
+  readonly workers?: number;
+  /** Only the videos this returns true for are made (the manifest still describes the whole set). */
+  readonly only?: (spec: SynthVideoSpec) => boolean;
+  readonly onProgress?: (p: SynthProgress) => void;
+}
+
+export interface SynthRunResult {
+  readonly outDir: string;
+  readonly config: Readonly<SynthConfig>;
+  readonly plan: SynthPlan;
+  /** Stems written in this run, and stems found complete and skipped. */
+  readonly written: readonly string[];
+  readonly skipped: readonly string[];
+  readonly frames: number;
+  readonly seconds: number;
+}
+
+interface SynthManifest {
+  generator: 'vidpad synth';
+  format: number;
+  config: SynthConfig;
+  layout: string;
+  sessions: Record<string, readonly number[]>;
+  media: Record<string, readonly number[]>;
+  subjects: Array<{ sid: string; split: string }>;
+  videos: number;
+}
+
+function manifestFor(config: Readonly<SynthConfig>, plan: SynthPlan): SynthManifest {
+  return {
+    generator: 'vidpad synth',
+    format: MANIFEST_FORMAT,
+    config: { ...config },
+    layout: 'Train|Test/live|spoof/<SID>/<SID>-<sensor>-<type>-<medium>-<session>.mov + .face',
+    sessions: { live: SYNTH_SESSIONS[1], print: SYNTH_SESSIONS[2], replay: SYNTH_SESSIONS[3] },
+    media: { live: SYNTH_MEDIA[1], print: SYNTH_MEDIA[2], replay: SYNTH_MEDIA[3] },
+    subjects: plan.subjects.map((s) => ({ sid: s.sid, split: s.split })),
+    videos: plan.videos.length,
+  };
+}
+
+/**
+ * Makes sure `outDir` is ours to write: absent, empty, or made earlier with
+ * exactly this config. Anything else is an error that names the folder.
+ */
+async function claimFolder(outDir: string, config: Readonly<SynthConfig>, plan: SynthPlan): Promise<void> {
+  const manifestPath = path.join(outDir, SYNTH_MANIFEST);
+  let entries: string[] = [];
+  try {
+    entries = await readdir(outDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`cannot read the output folder ${outDir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (entries.includes(SYNTH_MANIFEST)) {
+    let old: Partial<SynthManifest>;
+    try {
+      old = JSON.parse(await readFile(manifestPath, 'utf8')) as Partial<SynthManifest>;
+    } catch (err) {
+      throw new InputError(`${manifestPath} is not a readable synth manifest (${(err as Error).message}); remove it or choose another --out folder`, { cause: err });
+    }
+    const before = (old.config ?? {}) as Partial<SynthConfig>;
+    const diffs = (Object.keys(config) as Array<keyof SynthConfig>)
+      .filter((k) => before[k] !== config[k])
+      .map((k) => `${k} ${JSON.stringify(before[k])} → ${JSON.stringify(config[k])}`);
+    if (diffs.length > 0) {
+      throw new InputError(
+        `${outDir} already holds a synthetic SiW made with different settings (${diffs.join(', ')}); ` +
+          `rerun with the same settings to resume it, or choose another --out folder`,
+      );
+    }
+    return;
+  }
+  if (entries.length > 0) {
+    throw new InputError(`${outDir} is not empty and has no ${SYNTH_MANIFEST}: vidpad synth writes only into a new or empty folder, or resumes one it made`);
+  }
+  await mkdir(outDir, { recursive: true });
+  await writeFileAtomic(manifestPath, JSON.stringify(manifestFor(config, plan), null, 2) + '\n');
+}
+
+/** A worker thread; under tsx (tests, development) the .ts worker is loaded through a bootstrap that registers tsx in it. */
+function startWorker(): Worker {
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  const url = new URL(`./worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return new Worker(url);
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+async function runOnWorkers(
+  n: number,
+  outDir: string,
+  jobs: readonly SynthVideoSpec[],
+  options: SynthEncodeOptions,
+  onDone: (stem: string, frames: number) => void,
+): Promise<void> {
+  let next = 0;
+  let failure: VidpadError | undefined;
+  const runOne = () =>
+    new Promise<void>((resolve) => {
+      const worker = startWorker();
+      const feed = () => {
+        if (failure || next >= jobs.length) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        const spec = jobs[next++] as SynthVideoSpec;
+        worker.postMessage({ outDir, spec, options } satisfies SynthWorkerRequest);
+      };
+      worker.on('message', (msg: SynthWorkerReply) => {
+        if (msg.type === 'done') onDone(msg.stem, msg.frames);
+        else failure ??= new VidpadError(msg.code, msg.message);
+        feed();
+      });
+      worker.on('error', (err) => {
+        failure ??= new VidpadError('E_IO', `synth worker failed: ${err.message}`, { cause: err });
+        void worker.terminate().then(() => resolve());
+      });
+      feed();
+    });
+  await Promise.all(Array.from({ length: n }, runOne));
+  if (failure) throw failure;
+}
+
+/**
+ * Writes (or resumes) the synthetic SiW tree at `outDir`. Throws ConfigError
+ * for a bad config, InputError for a folder that is not ours, VidpadError
+ * (E_IO) when ffmpeg cannot encode.
+ */
+export async function generateSynthSiw(outDir: string, config: Partial<SynthConfig> = {}, options: SynthRunOptions = {}): Promise<SynthRunResult> {
+  const resolved = resolveSynthConfig(config);
+  if (typeof outDir !== 'string' || outDir.length === 0) throw new InputError('generateSynthSiw: the output folder is empty');
+  const root = path.resolve(outDir);
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
+    throw new InputError(`generateSynthSiw: workers must be a positive integer, got ${String(options.workers)}`);
+  }
+  const plan = planSynthSiw(resolved);
+  await claimFolder(root, resolved, plan);
+
+  const wanted = options.only ? plan.videos.filter(options.only) : plan.videos;
+  const todo: SynthVideoSpec[] = [];
+  const skipped: string[] = [];
+  for (const spec of wanted) {
+    if (await isSynthVideoComplete(root, spec)) skipped.push(spec.stem);
+    else todo.push(spec);
+  }
+  const start = performance.now();
+  const written: string[] = [];
+  let frames = 0;
+  const total = wanted.length;
+  const report = (stem: string) => options.onProgress?.({ done: skipped.length + written.length, total, skipped: skipped.length, frames, stem });
+  const encode: SynthEncodeOptions = { seed: resolved.seed, width: resolved.width, height: resolved.height, frames: resolved.frames, fps: resolved.fps, crf: resolved.crf };
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length));
+  if (todo.length > 0) {
+    const onDone = (stem: string, n: number) => {
+      written.push(stem);
+      frames += n;
+      report(stem);
+    };
+    if (workers === 1) {
+      for (const spec of todo) onDone(spec.stem, await writeSynthVideo(root, spec, encode));
+    } else {
+      await runOnWorkers(workers, root, todo, encode, onDone);
+    }
+  }
+  return { outDir: root, config: resolved, plan, written, skipped, frames, seconds: (performance.now() - start) / 1000 };
+}

@@ -176,9 +176,26 @@ export async function* streamFrames(path: string, options: ReadFramesOptions = {
   }
 }
 
-/** Reads frames `start..end-1` (default: all) into memory. Same errors as `streamFrames`. */
+/** `readFrames` refuses to hold more than this many bytes of frames at once: stream or scale instead. */
+export const MAX_READ_BYTES = 2 ** 31;
+
+/**
+ * Reads frames `start..end-1` (default: all) into memory. Same errors as
+ * `streamFrames`, plus a ConfigError when the frames would take more than
+ * `MAX_READ_BYTES` (all 600 frames of a 1080p video are 3.7 GB).
+ */
 export async function readFrames(path: string, options: ReadFramesOptions = {}): Promise<VideoFrame[]> {
+  const info = options.info ?? (await probeVideo(path, options));
+  const r = resolveRead(path, info, options);
+  const bytes = (r.end - r.start) * r.width * r.height * 3;
+  if (bytes > MAX_READ_BYTES) {
+    throw new ConfigError(
+      'end',
+      `${path}: frames ${r.start}..${r.end - 1} at ${r.width}x${r.height} would hold ${(bytes / 2 ** 30).toFixed(1)} GiB in memory; ` +
+        `read fewer frames, scale them (width/height), or use streamFrames`,
+    );
+  }
   const frames: VideoFrame[] = [];
-  for await (const f of streamFrames(path, options)) frames.push(f);
+  for await (const f of streamFrames(path, { ...options, info })) frames.push(f);
   return frames;
 }

@@ -208,6 +208,10 @@ test('frame ranges outside the video are refused before decoding', async () => {
   await rejectsVideo(readFrames(file, { start: 20 }), 'range', file);
   await assert.rejects(readFrames(file, { start: 0.5, end: 3 }), ConfigError);
   await assert.rejects(readFrames(file, { start: 0, end: 3, width: -4 }), ConfigError);
+  // A read that would not fit in memory is refused before ffmpeg starts; streaming it is fine.
+  const info = await probeVideo(file);
+  const huge = { ...info, frameCount: 1000, width: 8000, height: 8000 };
+  await assert.rejects(readFrames(file, { info: huge }), (e: unknown) => e instanceof ConfigError && /GiB/.test(e.message) && e.message.includes(file));
   assert.equal((await readFrames(file, { start: 17, end: 20 })).length, 3);
 });
 

@@ -462,34 +462,13 @@ class Context : public Napi::ObjectWrap<Context> {
     return p;
   }
 
-  // Index (into x) of the window's first maximum, or -1 for an all-padding window.
-  static inline int64_t ArgMax(const float* x, const PoolShape& p, int64_t b, int64_t r, int64_t q, int64_t ch) {
-    float best = -INFINITY;
-    int64_t pos = -1;
-    int64_t r0 = r * p.sh - p.pt, c0 = q * p.sw - p.pl;
-    for (int64_t i = 0; i < p.kh; ++i) {
-      int64_t xr = r0 + i;
-      if (xr < 0 || xr >= p.h) continue;
-      for (int64_t j = 0; j < p.kw; ++j) {
-        int64_t xc = c0 + j;
-        if (xc < 0 || xc >= p.w) continue;
-        int64_t idx = ((b * p.h + xr) * p.w + xc) * p.c + ch;
-        if (pos < 0 || x[idx] > best) {
-          best = x[idx];
-          pos = idx;
-        }
-      }
-    }
-    return pos;
-  }
-
   // maxPool(x, y, dims)
   Napi::Value MaxPool(const Napi::CallbackInfo& info) {
     PoolShape p = ReadPool(info[2]);
     const float* x = F32(info[0], p.n * p.h * p.w * p.c, "maxPool x");
     float* y = F32(info[1], p.n * p.oh * p.ow * p.c, "maxPool y");
-    omp_set_num_threads(threads_);
-#pragma omp parallel for collapse(2) schedule(static)
+    int nthr = p.n * p.h * p.w * p.c > 32768 ? threads_ : 1;
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nthr)
     for (int64_t b = 0; b < p.n; ++b) {
       for (int64_t r = 0; r < p.oh; ++r) {
         for (int64_t q = 0; q < p.ow; ++q) {
@@ -513,22 +492,47 @@ class Context : public Napi::ObjectWrap<Context> {
     return info.Env().Undefined();
   }
 
-  // maxPoolGrad(x, dy, dx, dims): dx must arrive zeroed.
+  // maxPoolGrad(x, dy, dx, dims): dx must arrive zeroed. Each output routes its
+  // gradient to its window's first maximum (the element tfjs picks).
   Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
     PoolShape p = ReadPool(info[3]);
     const float* x = F32(info[0], p.n * p.h * p.w * p.c, "maxPoolGrad x");
     const float* dy = F32(info[1], p.n * p.oh * p.ow * p.c, "maxPoolGrad dy");
     float* dx = F32(info[2], p.n * p.h * p.w * p.c, "maxPoolGrad dx");
-    omp_set_num_threads(threads_);
-    // Windows overlap along rows and columns, never across images or channels:
-    // parallel over (image, channel) keeps every write private to one thread.
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int64_t b = 0; b < p.n; ++b) {
-      for (int64_t ch = 0; ch < p.c; ++ch) {
+    int nthr = p.n * p.h * p.w * p.c > 32768 ? threads_ : 1;
+    // Windows overlap within an image, never across images: one image per
+    // thread at a time keeps every write private. Channels innermost, so every
+    // load is contiguous.
+#pragma omp parallel num_threads(nthr)
+    {
+      std::vector<float> best(p.c);
+      std::vector<int64_t> pos(p.c);
+#pragma omp for schedule(static)
+      for (int64_t b = 0; b < p.n; ++b) {
         for (int64_t r = 0; r < p.oh; ++r) {
           for (int64_t q = 0; q < p.ow; ++q) {
-            int64_t pos = ArgMax(x, p, b, r, q, ch);
-            if (pos >= 0) dx[pos] += dy[((b * p.oh + r) * p.ow + q) * p.c + ch];
+            std::fill(pos.begin(), pos.end(), -1);
+            int64_t r0 = r * p.sh - p.pt, c0 = q * p.sw - p.pl;
+            for (int64_t i = 0; i < p.kh; ++i) {
+              int64_t xr = r0 + i;
+              if (xr < 0 || xr >= p.h) continue;
+              for (int64_t j = 0; j < p.kw; ++j) {
+                int64_t xc = c0 + j;
+                if (xc < 0 || xc >= p.w) continue;
+                int64_t base = ((b * p.h + xr) * p.w + xc) * p.c;
+                const float* in = x + base;
+                for (int64_t ch = 0; ch < p.c; ++ch) {
+                  if (pos[ch] < 0 || in[ch] > best[ch]) {
+                    best[ch] = in[ch];
+                    pos[ch] = base + ch;
+                  }
+                }
+              }
+            }
+            const float* g = dy + ((b * p.oh + r) * p.ow + q) * p.c;
+            for (int64_t ch = 0; ch < p.c; ++ch) {
+              if (pos[ch] >= 0) dx[pos[ch]] += g[ch];
+            }
           }
         }
       }
@@ -542,7 +546,7 @@ class Context : public Napi::ObjectWrap<Context> {
 
   // binary(op, a, b, out, period, bIsSmall): out = a op b where the smaller
   // operand repeats with `period` elements (period = out length when both are
-  // full). op: 0 add, 1 subtract, 2 multiply.
+  // full). op: 0 add, 1 subtract, 2 multiply, 3 divide.
   Napi::Value Binary(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int op = info[0].As<Napi::Number>().Int32Value();
@@ -581,6 +585,9 @@ class Context : public Napi::ObjectWrap<Context> {
       } else if (op == 2) {
 #pragma omp parallel for schedule(static)
         for (int64_t j = 0; j < period; ++j) out[j] = a[j] * b[j];
+      } else if (op == 3) {
+#pragma omp parallel for schedule(static)
+        for (int64_t j = 0; j < period; ++j) out[j] = a[j] / b[j];
       } else {
         throw Napi::RangeError::New(env, "binary: unknown op");
       }
@@ -590,6 +597,8 @@ class Context : public Napi::ObjectWrap<Context> {
       VIDPAD_BINARY(x - y)
     } else if (op == 2) {
       VIDPAD_BINARY(x * y)
+    } else if (op == 3) {
+      VIDPAD_BINARY(x / y)
     } else {
       throw Napi::RangeError::New(env, "binary: unknown op");
     }

@@ -233,7 +233,7 @@ test('native elementwise ops and sums match cpu, with fall-backs for what they d
   const bias3 = rand([1, 1, 7], 4);
   const scalar = rand([], 5);
   const mid = rand([33, 1, 7], 6); // broadcasts over a middle axis: cpu's path
-  for (const [name, op] of [['add', tf.add], ['sub', tf.sub], ['mul', tf.mul]] as const) {
+  for (const [name, op] of [['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div]] as const) {
     await agree(`${name} same shape`, [big, same], (a, b) => op(a!, b!), 0);
     await agree(`${name} bias right`, [big, bias], (a, b) => op(a!, b!), 0);
     await agree(`${name} bias left`, [bias3, big], (a, b) => op(a!, b!), 0);

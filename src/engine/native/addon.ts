@@ -33,7 +33,7 @@ export interface NativeContext {
   maxPool(x: Float32Array, y: Float32Array, dims: PoolDims): void;
   /** Accumulates into `dx`, which must arrive zeroed. */
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: PoolDims): void;
-  /** out = a op b (0 add, 1 subtract, 2 multiply); the smaller operand repeats every `period` elements. */
+  /** out = a op b (0 add, 1 subtract, 2 multiply, 3 divide); the smaller operand repeats every `period` elements. */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, period: number, bIsSmall: boolean): void;
   /** op 0: ReLU; op 1: step, x > 0 ? 1 : alpha. */
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;

@@ -18,6 +18,7 @@
  * dilation, other dtypes, broadcasting it cannot express, other activations)
  * defers to the cpu kernel, so `native` computes whatever `cpu` computes.
  */
+import { Buffer } from 'node:buffer';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import type { NativeAddon, NativeContext } from './addon.js';
@@ -58,6 +59,7 @@ export const NATIVE_KERNEL_NAMES = [
   'Add',
   'Sub',
   'Multiply',
+  'RealDiv',
   'Relu',
   'Step',
   'Sum',
@@ -69,6 +71,18 @@ function valuesOf(backend: NativeBackend, t: TensorInfo | undefined): Float32Arr
   const values = backend.data.get(t.dataId)?.values;
   if (!(values instanceof Float32Array)) return undefined;
   return values.length === tf.util.sizeFromShape(t.shape) ? values : undefined;
+}
+
+/**
+ * An output array the addon overwrites entirely. Large ones skip the zero fill
+ * (a step allocates hundreds of MB of activations and gradients; zeroing them
+ * costs about as much as the elementwise ops themselves); `allocUnsafeSlow`
+ * gives each its own ArrayBuffer, never a slice of Node's shared pool.
+ */
+function outputArray(length: number): Float32Array {
+  if (length < 16384) return new Float32Array(length);
+  const bytes = Buffer.allocUnsafeSlow(length * 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, length);
 }
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -134,7 +148,7 @@ function conv2dKernel(fused: boolean, fallback: KernelFunc): KernelFunc {
     const bias = fused ? channelBias(backend, inputs.bias, info.outChannels) : null;
     const relu = fused ? fusedRelu(attrs, inputs) : false;
     if (!xv || !wv || bias === undefined || relu === undefined || !oneDnnAgrees(info)) return fallback(args);
-    const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
+    const y = outputArray(tf.util.sizeFromShape(info.outShape));
     backend.native.conv2d(xv, wv, bias, y, convDims(info), relu);
     return backend.makeTensorInfo(info.outShape, 'float32', y);
   };
@@ -150,7 +164,7 @@ function conv2dBackpropInputKernel(fallback: KernelFunc): KernelFunc {
     const dyv = valuesOf(backend, dy);
     const wv = valuesOf(backend, filter);
     if (!dyv || !wv || !oneDnnAgrees(info) || !tf.util.arraysEqual(dy.shape, info.outShape)) return fallback(args);
-    const dx = new Float32Array(tf.util.sizeFromShape(info.inShape));
+    const dx = outputArray(tf.util.sizeFromShape(info.inShape));
     backend.native.conv2dBackpropInput(dyv, wv, dx, convDims(info));
     return backend.makeTensorInfo(info.inShape, 'float32', dx);
   };
@@ -166,7 +180,7 @@ function conv2dBackpropFilterKernel(fallback: KernelFunc): KernelFunc {
     const xv = valuesOf(backend, x);
     const dyv = valuesOf(backend, dy);
     if (!xv || !dyv || !oneDnnAgrees(info) || !tf.util.arraysEqual(dy.shape, info.outShape)) return fallback(args);
-    const dw = new Float32Array(tf.util.sizeFromShape(info.filterShape));
+    const dw = outputArray(tf.util.sizeFromShape(info.filterShape));
     backend.native.conv2dBackpropFilter(xv, dyv, dw, null, convDims(info));
     return backend.makeTensorInfo(info.filterShape, 'float32', dw);
   };
@@ -199,7 +213,7 @@ function matMulKernel(fused: boolean, fallback: KernelFunc): KernelFunc {
     const relu = fused ? fusedRelu(attrs, inputs) : false;
     if (k !== kb || !simpleBatch || !av || !bv || bias === undefined || relu === undefined || m * n * k === 0) return fallback(args);
     const outShape = [...tf.backend_util.assertAndGetBroadcastShape(outerA, outerB), m, n];
-    const c = new Float32Array(tf.util.sizeFromShape(outShape));
+    const c = outputArray(tf.util.sizeFromShape(outShape));
     backend.native.matMul(av, bv, bias, c, Int32Array.of(batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0), relu);
     return backend.makeTensorInfo(outShape, 'float32', c);
   };
@@ -231,7 +245,7 @@ function maxPoolKernel(fallback: KernelFunc): KernelFunc {
     const info = poolInfo(x.shape, args.attrs as Attrs);
     const xv = valuesOf(backend, x);
     if (!xv || !poolSupported(info)) return fallback(args);
-    const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
+    const y = outputArray(tf.util.sizeFromShape(info.outShape));
     backend.native.maxPool(xv, y, poolDims(info));
     return backend.makeTensorInfo(info.outShape, 'float32', y);
   };
@@ -285,7 +299,7 @@ function repeatPlan(a: TensorInfo, b: TensorInfo): { period: number; bIsSmall: b
   return undefined;
 }
 
-const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2 } as const;
+const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
 
 function binaryKernel(op: number, fallback: KernelFunc): KernelFunc {
   return (args) => {
@@ -295,7 +309,7 @@ function binaryKernel(op: number, fallback: KernelFunc): KernelFunc {
     const bv = valuesOf(backend, b);
     const plan = av && bv ? repeatPlan(a, b) : undefined;
     if (!av || !bv || !plan) return fallback(args);
-    const out = new Float32Array(tf.util.sizeFromShape(plan.outShape));
+    const out = outputArray(tf.util.sizeFromShape(plan.outShape));
     backend.native.binary(op, av, bv, out, plan.period, plan.bIsSmall);
     return backend.makeTensorInfo(plan.outShape, 'float32', out);
   };
@@ -308,7 +322,7 @@ function unaryKernel(op: number, fallback: KernelFunc): KernelFunc {
     const xv = valuesOf(backend, x);
     if (!xv || xv.length === 0) return fallback(args);
     const alpha = op === 1 ? ((args.attrs as unknown as tf.StepAttrs).alpha ?? 0) : 0;
-    const out = new Float32Array(xv.length);
+    const out = outputArray(xv.length);
     backend.native.unary(op, xv, out, alpha);
     return backend.makeTensorInfo(x.shape, 'float32', out);
   };
@@ -332,7 +346,7 @@ function sumKernel(fallback: KernelFunc): KernelFunc {
     const keptShape = x.shape.filter((_, i) => !axes.includes(i));
     const rows = leading ? reducedSize : xv.length / reducedSize;
     const cols = leading ? xv.length / reducedSize : reducedSize;
-    const out = new Float32Array(leading ? cols : rows);
+    const out = outputArray(leading ? cols : rows);
     backend.native.sum(xv, out, rows, cols, leading);
     const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(keptShape, axes) : keptShape;
     return backend.makeTensorInfo(outShape, 'float32', out);
@@ -360,6 +374,7 @@ function nativeKernel(name: (typeof NATIVE_KERNEL_NAMES)[number], fallback: Kern
     case 'Add':
     case 'Sub':
     case 'Multiply':
+    case 'RealDiv':
       return binaryKernel(BINARY_OPS[name], fallback);
     case 'Relu':
       return unaryKernel(0, fallback);

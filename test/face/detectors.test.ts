@@ -40,6 +40,9 @@ function noFaceFrames(): { name: string; frame: RgbFrame }[] {
   const out = [
     { name: 'flat grey 640×480', frame: { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3).fill(128) } },
     { name: 'noise 640×480', frame: seededNoise(640, 480, 7) },
+    // Degenerate sizes: no crash, no face (the 2000×1 strip is downscaled to 640×1 for dlib).
+    { name: '1×1', frame: { width: 1, height: 1, data: new Uint8Array(3).fill(77) } },
+    { name: '2000×1', frame: seededNoise(2000, 1, 5) },
   ];
   const t1 = images.get('image_T1.jpg');
   // Below and right of T1's face (which ends at x 343, y 343): wall, boxes, shirt.

@@ -131,7 +131,8 @@ test('geometry rejects nonsense sizes with ShapeError', () => {
 
 // ---------- kernels: wasm (vidpad's) vs cpu (tfjs's) ----------
 
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+/** tfjs's paddings, including a bare number (same pad on every side), which comes with a rounding mode. */
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 interface Case {
   n: number;
   h: number;
@@ -142,12 +143,14 @@ interface Case {
   kw: number;
   s: [number, number];
   pad: Pad;
+  /** For a numeric pad: how tfjs rounds the output size. */
+  round?: 'floor' | 'ceil';
 }
 
-function outSize(size: number, k: number, s: number, pad: 'same' | 'valid' | [number, number]): number {
+function outSize(size: number, k: number, s: number, pad: 'same' | 'valid' | [number, number], round: 'floor' | 'ceil' = 'floor'): number {
   if (pad === 'same') return Math.ceil(size / s);
   if (pad === 'valid') return Math.floor((size - k) / s) + 1;
-  return Math.floor((size + pad[0] + pad[1] - k) / s) + 1;
+  return Math[round]((size + pad[0] + pad[1] - k) / s) + 1;
 }
 
 function gridCases(): Case[] {
@@ -171,6 +174,10 @@ function gridCases(): Case[] {
   // Front pads beyond kernel − 1 and a dilation overrunning the input: the input gradient crops.
   cases.push({ n: 2, h: 8, w: 9, cin: 2, cout: 3, kh: 2, kw: 2, s: [1, 1], pad: [[0, 0], [3, 0], [0, 2], [0, 0]] });
   cases.push({ n: 2, h: 7, w: 8, cin: 3, cout: 2, kh: 1, kw: 1, s: [2, 2], pad: 'valid' });
+  // A numeric pad with ceil rounding: the last window runs past the pad into implicit zeros.
+  cases.push({ n: 2, h: 10, w: 11, cin: 2, cout: 3, kh: 3, kw: 3, s: [2, 2], pad: 1, round: 'ceil' });
+  // Square kernel: with a numeric pad tfjs sizes both axes from the filter height (computeOutputShape2D).
+  cases.push({ n: 1, h: 13, w: 10, cin: 2, cout: 2, kh: 5, kw: 5, s: [2, 2], pad: 2, round: 'floor' });
   return cases;
 }
 
@@ -182,9 +189,9 @@ interface CaseData {
 }
 
 function caseData(c: Case, seed: number): CaseData {
-  const padH = c.pad === 'same' || c.pad === 'valid' ? c.pad : c.pad[1];
-  const padW = c.pad === 'same' || c.pad === 'valid' ? c.pad : c.pad[2];
-  const dyShape: [number, number, number, number] = [c.n, outSize(c.h, c.kh, c.s[0], padH), outSize(c.w, c.kw, c.s[1], padW), c.cout];
+  const padH = typeof c.pad === 'number' ? ([c.pad, c.pad] as [number, number]) : c.pad === 'same' || c.pad === 'valid' ? c.pad : c.pad[1];
+  const padW = typeof c.pad === 'number' ? ([c.pad, c.pad] as [number, number]) : c.pad === 'same' || c.pad === 'valid' ? c.pad : c.pad[2];
+  const dyShape: [number, number, number, number] = [c.n, outSize(c.h, c.kh, c.s[0], padH, c.round), outSize(c.w, c.kw, c.s[1], padW, c.round), c.cout];
   return {
     x: randomArray(c.n * c.h * c.w * c.cin, seed),
     filter: randomArray(c.kh * c.kw * c.cin * c.cout, seed + 1),
@@ -197,7 +204,7 @@ function runGradKernels(c: Case, d: CaseData): { dw: Float32Array; dx: Float32Ar
   const x = tf.tensor4d(d.x, [c.n, c.h, c.w, c.cin]);
   const filter = tf.tensor4d(d.filter, [c.kh, c.kw, c.cin, c.cout]);
   const dy = tf.tensor4d(d.dy, d.dyShape);
-  const common = { strides: c.s, pad: c.pad, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+  const common = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.round } as unknown as tf.NamedAttrMap;
   const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: filter.shape }) as tf.Tensor;
   const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: x.shape }) as tf.Tensor;
   const out = { dw: dw.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };

@@ -9,9 +9,14 @@
  * downscale, what calling dlib directly does), measured in the same run;
  * vidpad's dlib-hog detects on the frame downscaled to 640 px wide. Also
  * printed: the IoU of blazeface's box with dlib's on the three sample photos
- * before and after the BLAZEFACE_TO_DLIB calibration.
+ * before and after the BLAZEFACE_TO_DLIB calibration, and each detector's
+ * detection rate on synthetic SiW frames (the generator's own face box is the
+ * truth: a frame counts as detected when a box has IoU >= 0.5 with it), per
+ * presentation type: every --synth-every'th video of --synth subjects, frames
+ * 0, 10, 20 of each, at the generator's default 320×240.
  *
- * Options: --reps 5  --upsample 1  --backend wasm  --no-baseline  --json FILE
+ * Options: --reps 5  --upsample 1  --backend wasm  --no-baseline
+ *          --synth 4 (subjects; 0 skips)  --synth-every 4  --json FILE
  */
 import { parseArgs } from 'node:util';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -24,10 +29,12 @@ import {
   listFaceDetectors,
   readImage,
   resizeRgb,
+  type BoxPx,
   type FaceDetector,
   type FaceDetectorName,
   type RgbFrame,
 } from '../src/index.js';
+import { DEFAULT_SYNTH_CONFIG, planSynthSiw, renderSynthVideo } from '../src/synth/index.js';
 
 const args = parseArgs({
   options: {
@@ -35,6 +42,8 @@ const args = parseArgs({
     upsample: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' },
     'no-baseline': { type: 'boolean', default: false },
+    synth: { type: 'string', default: '4' },
+    'synth-every': { type: 'string', default: '4' },
     json: { type: 'string' },
   },
 }).values;
@@ -149,4 +158,45 @@ if (available.includes('dlib-hog') && available.includes('blazeface')) {
   calibration = [];
 }
 
-if (args.json) writeFileSync(args.json, JSON.stringify({ backend: active.name, reps, upsample, rows, calibration }, null, 2) + '\n');
+type SynthRate = { detector: string; type: string; frames: number; found: number; hits: number; meanIou: number };
+const synthRates: SynthRate[] = [];
+const synthSubjects = Number(args.synth);
+if (synthSubjects > 0) {
+  const every = Number(args['synth-every']);
+  const { width: W, height: H, fps, seed } = DEFAULT_SYNTH_CONFIG;
+  const videos = planSynthSiw({ subjects: synthSubjects, seed }).videos.filter((_, i) => i % every === 0);
+  const kinds: Record<number, string> = { 1: 'live', 2: 'print', 3: 'replay' };
+  // Render once, detect with each detector.
+  const samples: { type: string; frame: RgbFrame; box: BoxPx }[] = [];
+  for (const spec of videos) {
+    let f = 0;
+    for (const fr of renderSynthVideo(spec, { seed, width: W, height: H, frames: 21, fps })) {
+      if (f++ % 10 === 0 && fr.box) samples.push({ type: kinds[spec.type]!, frame: { width: W, height: H, data: fr.rgb }, box: fr.box });
+    }
+  }
+  for (const name of available as FaceDetectorName[]) {
+    const d = await createFaceDetector({ detector: name, upsample });
+    for (const type of ['live', 'print', 'replay']) {
+      const mine = samples.filter((x) => x.type === type);
+      let found = 0;
+      let hits = 0;
+      let iouSum = 0;
+      for (const x of mine) {
+        const faces = await d.detect(x.frame);
+        if (faces.length > 0) found++;
+        const best = Math.max(0, ...faces.map((f) => iou(f.box, x.box)));
+        if (best >= 0.5) hits++;
+        iouSum += best;
+      }
+      synthRates.push({ detector: name, type, frames: mine.length, found, hits, meanIou: mine.length ? iouSum / mine.length : 0 });
+    }
+    d.dispose();
+  }
+  console.log(`\ndetection rate on synthetic SiW frames (${videos.length} videos of ${synthSubjects} subjects, ${W}×${H}; hit = IoU >= 0.5 with the generator's box):`);
+  for (const r of synthRates) {
+    const pct = (n: number): string => `${((100 * n) / Math.max(1, r.frames)).toFixed(0)}%`;
+    console.log(`  ${r.detector.padEnd(10)} ${r.type.padEnd(7)} ${String(r.frames).padStart(4)} frames: hit ${pct(r.hits).padStart(4)}, any face ${pct(r.found).padStart(4)}, mean best IoU ${r.meanIou.toFixed(2)}`);
+  }
+}
+
+if (args.json) writeFileSync(args.json, JSON.stringify({ backend: active.name, reps, upsample, rows, calibration, synthRates }, null, 2) + '\n');

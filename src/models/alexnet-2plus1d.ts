@@ -240,7 +240,7 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
   const vars = new Map<string, Variable>();
   let seed = config.seed * 1000;
   const add = (name: string, v: Variable) => vars.set(name, v);
-  const zeros = (name: string, n: number) => add(name, tf.variable(tf.zeros([n]), true));
+  const zeros = (name: string, n: number) => add(name, tf.tidy(() => tf.variable(tf.zeros([n]), true)));
   for (const l of plan.convs) {
     add(`${l.name}.spatial.weight`, heNormal([l.kernel, l.kernel, l.inChannels, l.midChannels], l.kernel * l.kernel * l.inChannels, seed++));
     zeros(`${l.name}.spatial.bias`, l.midChannels);

@@ -73,6 +73,13 @@ test('the model runs for T = 2, 3, 5 at both sizes at tiny width, without leakin
   }
 });
 
+test('creating and disposing a model frees every tensor it made', async () => {
+  await initBackend('cpu');
+  const before = tf.memory().numTensors;
+  createAlexNet2Plus1D({ inputSize: 112, widthMultiplier: 0.0625, fcWidth: 32, embeddingSize: 4 }).dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test('a clip of the wrong shape is a ShapeError naming the expected shape', async () => {
   await initBackend('cpu');
   const model = createAlexNet2Plus1D({ inputSize: 112, frames: 5, widthMultiplier: 0.0625, fcWidth: 32, embeddingSize: 4 });

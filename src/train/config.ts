@@ -1,0 +1,97 @@
+/**
+ * The training recipe: the paper's defaults in one constant (Nesterov SGD,
+ * lr 0.005 × 0.9 per epoch, at most 20 epochs, early stop after 4 epochs
+ * without a better validation loss, horizontal flip and random erasing),
+ * every knob overridable, validated once with errors naming the field.
+ */
+import { ConfigError } from '../errors.js';
+import { resolveAlexNetConfig } from '../models/index.js';
+import type { AlexNet2Plus1DConfig } from '../models/index.js';
+import { LOSS_NAMES, resolveLossConfig } from '../losses/index.js';
+import type { LossConfigInput, LossName } from '../losses/index.js';
+import { resolveAugmentConfig, resolveClipSpec } from '../data/index.js';
+import type { AugmentConfig, ClipSpec } from '../data/index.js';
+
+export const BATCH_BALANCES = ['balanced', 'natural'] as const;
+/** `balanced`: half live, half attack in every batch (the minority class cycled); `natural`: the data's own mix, with at least two of each class per batch where possible. */
+export type BatchBalance = (typeof BATCH_BALANCES)[number];
+
+export interface TrainConfig {
+  model: Readonly<AlexNet2Plus1DConfig>;
+  loss: LossName;
+  lossConfig: LossConfigInput;
+  clip: Readonly<ClipSpec>;
+  augment: Readonly<AugmentConfig>;
+  batchSize: number;
+  /** Random clips drawn from each training video per epoch. */
+  clipsPerVideo: number;
+  /** Clips per validation video, evenly spread (fixed across epochs). */
+  valClipsPerVideo: number;
+  balance: BatchBalance;
+  learningRate: number;
+  /** Multiplies the learning rate after every epoch. */
+  lrDecayPerEpoch: number;
+  momentum: number;
+  nesterov: boolean;
+  maxEpochs: number;
+  /** Stop after this many epochs without a lower validation loss. */
+  patienceEpochs: number;
+  /** Live training clips averaged for the live prototype (losses scored against the live mean). */
+  prototypeClips: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, 'model' | 'clip' | 'augment'>> = Object.freeze({
+  loss: 'arcface' as LossName,
+  lossConfig: Object.freeze({}),
+  batchSize: 16,
+  clipsPerVideo: 4,
+  valClipsPerVideo: 4,
+  balance: 'balanced' as BatchBalance,
+  learningRate: 0.005,
+  lrDecayPerEpoch: 0.9,
+  momentum: 0.9,
+  nesterov: true,
+  maxEpochs: 20,
+  patienceEpochs: 4,
+  prototypeClips: 256,
+  seed: 0,
+});
+
+export interface TrainConfigInput extends Partial<Omit<TrainConfig, 'model' | 'clip' | 'augment'>> {
+  model?: Partial<AlexNet2Plus1DConfig>;
+  clip?: Partial<ClipSpec>;
+  augment?: Partial<AugmentConfig>;
+}
+
+function wholeNumber(field: string, v: unknown, min: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(field, `expected a whole number >= ${min}, got ${JSON.stringify(v)}`);
+}
+
+function positive(field: string, v: unknown, max = Infinity): void {
+  if (typeof v !== 'number' || !(v > 0) || v > max) throw new ConfigError(field, `expected a number in (0, ${max}], got ${JSON.stringify(v)}`);
+}
+
+export function resolveTrainConfig(input: TrainConfigInput = {}): Readonly<TrainConfig> {
+  const c = { ...DEFAULT_TRAIN_CONFIG, ...input };
+  const clip = resolveClipSpec(input.clip ?? { length: (input.model?.frames ?? 5) as ClipSpec['length'] }, 'train.clip');
+  const model = resolveAlexNetConfig({ ...input.model, frames: clip.length });
+  if (input.model?.frames !== undefined && input.model.frames !== clip.length) {
+    throw new ConfigError('train.model.frames', `${input.model.frames} differs from train.clip.length ${clip.length}`);
+  }
+  if (!LOSS_NAMES.includes(c.loss)) throw new ConfigError('train.loss', `unknown loss '${String(c.loss)}'; expected one of ${LOSS_NAMES.join(', ')}`);
+  resolveLossConfig(c.loss, { ...c.lossConfig, embeddingSize: model.embeddingSize });
+  wholeNumber('train.batchSize', c.batchSize, 2);
+  wholeNumber('train.clipsPerVideo', c.clipsPerVideo, 1);
+  wholeNumber('train.valClipsPerVideo', c.valClipsPerVideo, 1);
+  if (!BATCH_BALANCES.includes(c.balance)) throw new ConfigError('train.balance', `expected one of ${BATCH_BALANCES.join(', ')}, got ${JSON.stringify(c.balance)}`);
+  positive('train.learningRate', c.learningRate, 10);
+  positive('train.lrDecayPerEpoch', c.lrDecayPerEpoch, 1);
+  if (typeof c.momentum !== 'number' || !(c.momentum >= 0 && c.momentum < 1)) throw new ConfigError('train.momentum', `expected a number in [0, 1), got ${JSON.stringify(c.momentum)}`);
+  if (typeof c.nesterov !== 'boolean') throw new ConfigError('train.nesterov', `expected true or false, got ${JSON.stringify(c.nesterov)}`);
+  wholeNumber('train.maxEpochs', c.maxEpochs, 1);
+  wholeNumber('train.patienceEpochs', c.patienceEpochs, 1);
+  wholeNumber('train.prototypeClips', c.prototypeClips, 1);
+  wholeNumber('train.seed', c.seed, 0);
+  return Object.freeze({ ...c, model, clip, augment: resolveAugmentConfig(input.augment, 'train.augment'), lossConfig: Object.freeze({ ...c.lossConfig }) });
+}

@@ -1,0 +1,297 @@
+/**
+ * The training loop of the paper: Nesterov SGD on balanced batches of
+ * augmented clips, the learning rate decayed each epoch, validation loss
+ * after each epoch with early stopping, the best epoch's weights kept; then
+ * the live prototype and the EER threshold on the validation split, and the
+ * model folder. A checkpoint after every epoch makes a killed run resumable
+ * bit for bit (same backend).
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { tf } from '../engine/index.js';
+import type { Tensor1D, Tensor2D, Variable } from '../engine/index.js';
+import { ConfigError, InputError } from '../errors.js';
+import { createAlexNet2Plus1D } from '../models/index.js';
+import type { AlexNet2Plus1D } from '../models/index.js';
+import { saveModelFolder } from '../models/model-files.js';
+import { writeFileAtomic } from '../models/atomic-write.js';
+import { createLoss, computeLivePrototype, prototypeFromClassWeights, scoreEmbeddings, LIVE_LABEL } from '../losses/index.js';
+import type { Loss } from '../losses/index.js';
+import { childSeed, clipsToBatch, createSeededRandom, planTestClips, planTrainClips } from '../data/index.js';
+import type { ProtocolSplit } from '../data/index.js';
+import { eerThreshold } from '../eval/index.js';
+import type { EerResult, ScoreRow } from '../eval/index.js';
+import type { CropCacheLayout } from '../preprocess/index.js';
+import { resolveTrainConfig } from './config.js';
+import type { TrainConfig, TrainConfigInput } from './config.js';
+import { makeBatches, shuffled } from './batches.js';
+import type { LabeledClip } from './batches.js';
+import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from './clip-data.js';
+import type { CachedVideo, CropReader } from './clip-data.js';
+import { collectWeights, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
+import type { EpochRecord, LoopState } from './checkpoint.js';
+
+export interface TrainProgress {
+  phase: 'train' | 'validate';
+  epoch: number;
+  maxEpochs: number;
+  batch: number;
+  batches: number;
+  /** Mean training loss of the epoch so far. */
+  loss: number;
+  clipsPerSec: number;
+}
+
+export interface TrainRunOptions {
+  split: ProtocolSplit;
+  cache: CropCacheLayout;
+  config?: TrainConfigInput;
+  /** The model folder; training state goes in its `training/` subfolder. */
+  outDir: string;
+  /** Continue from `outDir`'s checkpoint. Without it, an existing checkpoint is an error. */
+  resume?: boolean;
+  /** Return after this many epochs of this call, without the final model (for tests and time-boxed jobs). */
+  stopAfterEpochs?: number;
+  provenance?: { dataset?: string | null; protocol?: string | null; fold?: number | null };
+  onProgress?: (p: TrainProgress) => void;
+  onEpoch?: (r: EpochRecord) => void;
+}
+
+export interface TrainResult {
+  /** Null when stopped by `stopAfterEpochs` before the end. */
+  modelDir: string | null;
+  config: Readonly<TrainConfig>;
+  history: EpochRecord[];
+  bestEpoch: number | null;
+  stopReason: LoopState['stopReason'];
+  threshold: EerResult | null;
+  /** Split videos absent from the cache. */
+  missingVideos: string[];
+  /** Clips left out because a frame had no face. */
+  noFaceClips: number;
+  seconds: number;
+}
+
+export const TRAINING_SUBDIR = 'training';
+
+/** Validation clips: up to k per video, evenly spread, fixed for the whole run, mixed so pair losses see both classes per batch. */
+function planValidation(videos: readonly CachedVideo[], config: Readonly<TrainConfig>): LabeledClip[] {
+  const all = planTestClips(videos, config.clip).clips;
+  const byVideo = new Map<string, typeof all>();
+  for (const c of all) byVideo.set(c.videoId, [...(byVideo.get(c.videoId) ?? []), c]);
+  const picked = [...byVideo.values()].flatMap((list) => {
+    const k = Math.min(config.valClipsPerVideo, list.length);
+    return Array.from({ length: k }, (_, i) => list[k === 1 ? 0 : Math.round((i * (list.length - 1)) / (k - 1))]!);
+  });
+  return shuffled(labelClips(videos, picked).clips, createSeededRandom(childSeed(config.seed, 'validation')));
+}
+
+interface EmbeddingPass {
+  embeddings: Float32Array;
+  labels: Int32Array;
+  meanLoss: number;
+}
+
+/** Embeddings (and, with a loss, its mean) of clips in batches, no augmentation, no dropout. */
+async function embedClips(model: AlexNet2Plus1D, loss: Loss | null, reader: CropReader, clips: readonly LabeledClip[], batchSize: number): Promise<EmbeddingPass> {
+  const d = model.plan.config.embeddingSize;
+  const embeddings = new Float32Array(clips.length * d);
+  const labels = Int32Array.from(clips, (c) => c.label);
+  let lossSum = 0;
+  for (let i = 0; i < clips.length; i += batchSize) {
+    const batch = clips.slice(i, i + batchSize);
+    const x = clipsToBatch(await loadClipPixels(reader, batch, null));
+    const y = tf.tensor1d(labels.subarray(i, i + batch.length), 'int32');
+    try {
+      const [emb, l] = tf.tidy(() => {
+        const e = model.forward(x);
+        return [e.dataSync() as Float32Array, loss ? loss.compute(e, y).dataSync()[0]! : 0];
+      });
+      embeddings.set(emb, i * d);
+      lossSum += l * batch.length;
+    } finally {
+      tf.dispose([x, y]);
+    }
+  }
+  return { embeddings, labels, meanLoss: clips.length > 0 ? lossSum / clips.length : NaN };
+}
+
+function livePrototype(loss: Loss, pass: EmbeddingPass | null, d: number): Float32Array {
+  if (loss.prototypeRule === 'class-weight' && loss.classWeights) {
+    const w = loss.classWeights();
+    try {
+      return prototypeFromClassWeights(w, LIVE_LABEL);
+    } finally {
+      w.dispose();
+    }
+  }
+  if (!pass) throw new InputError(`loss '${loss.name}' needs live training clips for its prototype`);
+  return tf.tidy(() => computeLivePrototype(tf.tensor2d(pass.embeddings, [pass.labels.length, d]) as Tensor2D, tf.tensor1d(pass.labels, 'int32') as Tensor1D));
+}
+
+function scoreRows(pass: EmbeddingPass, clips: readonly LabeledClip[], prototype: Float32Array, d: number): ScoreRow[] {
+  const scores = tf.tidy(() => scoreEmbeddings(tf.tensor2d(pass.embeddings, [clips.length, d]) as Tensor2D, prototype));
+  return clips.map((c, i) => ({ label: c.label === LIVE_LABEL ? 'live' : 'attack', attackType: c.attackType ?? '', liveScore: scores[i]!, video: c.videoId }));
+}
+
+/** The EER on validation rows, or null where one class is missing. */
+function safeEer(rows: ScoreRow[]): EerResult | null {
+  return rows.some((r) => r.label === 'live') && rows.some((r) => r.label === 'attack') ? eerThreshold(rows, 'validation scores') : null;
+}
+
+function freshState(configJson: string): LoopState {
+  return { epochsDone: 0, bestValLoss: null, bestEpoch: null, epochsWithoutImprovement: 0, stopReason: null, history: [], configJson };
+}
+
+export async function trainModel(options: TrainRunOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  const config = resolveTrainConfig(options.config);
+  const configJson = JSON.stringify(config);
+  const trainingDir = path.join(options.outDir, TRAINING_SUBDIR);
+  if (!options.resume && hasCheckpoint(trainingDir)) {
+    throw new ConfigError('train.out', `${options.outDir} already holds a training checkpoint: pass --resume to continue it, or choose another --out`);
+  }
+  await mkdir(trainingDir, { recursive: true });
+
+  const reader = createCropReader(options.cache);
+  const train = await cachedSplitVideos(options.split.train, options.cache, reader);
+  const val = await cachedSplitVideos(options.split.val, options.cache, reader);
+  if (train.videos.length === 0) throw new InputError(`${options.split.name}: none of the ${options.split.train.length} training videos is in the crop cache ${options.cache.root}; run 'vidpad preprocess' first`);
+  if (val.videos.length === 0) throw new InputError(`${options.split.name}: none of the ${options.split.val.length} validation videos is in the crop cache ${options.cache.root}`);
+  const cropSize = (await reader.read(train.videos[0]!.id)).meta.cropSizePx;
+  if (cropSize !== config.model.inputSize) {
+    throw new ConfigError('train.model.inputSize', `${config.model.inputSize} differs from the cached crops' size ${cropSize} (preprocess with --size ${config.model.inputSize}, or train with that size)`);
+  }
+  const valClips = planValidation(val.videos, config);
+  const prototypePlan = labelClips(train.videos, planTrainClips(train.videos, config.clip, 1, config.seed, 0).clips).clips.filter((c) => c.label === LIVE_LABEL).slice(0, config.prototypeClips);
+  const d = config.model.embeddingSize;
+
+  const model = createAlexNet2Plus1D({ ...config.model, seed: config.seed });
+  const loss = createLoss(config.loss, { ...config.lossConfig, embeddingSize: d, seed: config.seed });
+  const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
+  const varList: Variable[] = [...model.variables.values(), ...loss.variables.values()];
+  let state = freshState(configJson);
+  let noFaceClips = 0;
+  try {
+    if (options.resume && hasCheckpoint(trainingDir)) {
+      const ckpt = await readCheckpoint(trainingDir);
+      if (ckpt.state.configJson !== configJson) {
+        throw new ConfigError('train.resume', `the checkpoint in ${trainingDir} was made with different settings; resume with the same options, or choose another --out`);
+      }
+      restoreWeights(ckpt.weights, model.variables, loss.variables, path.join(trainingDir, 'checkpoint.safetensors'));
+      if (ckpt.optimizerSlots.length > 0) {
+        const slots = ckpt.optimizerSlots.map((t, i) => ({ name: `slot${i}`, tensor: tf.tensor(t.data, [...t.shape], 'float32') }));
+        // setWeights copies the momentum buffers into variables of its own.
+        await optimizer.setWeights(slots);
+        tf.dispose(slots.map((s) => s.tensor));
+      }
+      state = ckpt.state;
+    }
+
+    let epochsThisCall = 0;
+    while (state.stopReason === null) {
+      const epoch = state.epochsDone;
+      const te = performance.now();
+      const lr = config.learningRate * config.lrDecayPerEpoch ** epoch;
+      optimizer.setLearningRate(lr);
+      const planned = labelClips(train.videos, planTrainClips(train.videos, config.clip, config.clipsPerVideo, config.seed, epoch).clips);
+      noFaceClips = planned.noFace;
+      const batches = makeBatches(planned.clips, config.batchSize, config.balance, config.seed, epoch);
+      let lossSum = 0;
+      let clipsSeen = 0;
+      for (const [b, batch] of batches.entries()) {
+        const pixels = await loadClipPixels(reader, batch, { config: config.augment, seed: config.seed, epoch, batch: b });
+        const x = clipsToBatch(pixels);
+        const y = tf.tensor1d(batch.map((c) => c.label), 'int32');
+        let value: number;
+        try {
+          const dropoutSeed = childSeed(config.seed, 'dropout', epoch, b);
+          const cost = optimizer.minimize(() => loss.compute(model.forward(x, { training: true, seed: dropoutSeed }), y), true, varList)!;
+          value = cost.dataSync()[0]!;
+          cost.dispose();
+        } finally {
+          tf.dispose([x, y]);
+        }
+        if (!Number.isFinite(value)) throw new InputError(`training diverged at epoch ${epoch + 1}, batch ${b + 1}: loss ${value}; try a lower learning rate`);
+        lossSum += value * batch.length;
+        clipsSeen += batch.length;
+        const sec = (performance.now() - te) / 1e3;
+        options.onProgress?.({ phase: 'train', epoch, maxEpochs: config.maxEpochs, batch: b + 1, batches: batches.length, loss: lossSum / clipsSeen, clipsPerSec: clipsSeen / sec });
+      }
+      const trainSec = (performance.now() - te) / 1e3;
+      options.onProgress?.({ phase: 'validate', epoch, maxEpochs: config.maxEpochs, batch: batches.length, batches: batches.length, loss: lossSum / clipsSeen, clipsPerSec: clipsSeen / trainSec });
+
+      const valPass = await embedClips(model, loss, reader, valClips, config.batchSize);
+      const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, reader, prototypePlan, config.batchSize);
+      const valEer = safeEer(scoreRows(valPass, valClips, livePrototype(loss, protoPass, d), d));
+      const improved = state.bestValLoss === null || valPass.meanLoss < state.bestValLoss;
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        learningRate: lr,
+        trainLoss: lossSum / clipsSeen,
+        valLoss: valPass.meanLoss,
+        valEer: valEer?.eer ?? null,
+        trainClips: clipsSeen,
+        seconds: (performance.now() - te) / 1e3,
+        clipsPerSec: clipsSeen / trainSec,
+        improved,
+      };
+      const weights = collectWeights(model.variables, loss.variables);
+      if (improved) await writeBestWeights(trainingDir, weights, epoch + 1);
+      state = {
+        ...state,
+        epochsDone: epoch + 1,
+        bestValLoss: improved ? valPass.meanLoss : state.bestValLoss,
+        bestEpoch: improved ? epoch + 1 : state.bestEpoch,
+        epochsWithoutImprovement: improved ? 0 : state.epochsWithoutImprovement + 1,
+        history: [...state.history, record],
+      };
+      if (state.epochsWithoutImprovement >= config.patienceEpochs) state.stopReason = 'early-stop';
+      else if (state.epochsDone >= config.maxEpochs) state.stopReason = 'max-epochs';
+      const slots = (await optimizer.getWeights()).map((w) => w.tensor);
+      try {
+        await writeCheckpoint(trainingDir, weights, slots, state);
+      } finally {
+        // The first entry (the iteration count) is a fresh tensor; the rest are the optimizer's own variables.
+        slots[0]?.dispose();
+      }
+      await writeFileAtomic(path.join(trainingDir, 'log.jsonl'), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      options.onEpoch?.(record);
+      epochsThisCall += 1;
+      if (state.stopReason === null && options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) {
+        return { modelDir: null, config, history: state.history, bestEpoch: state.bestEpoch, stopReason: null, threshold: null, missingVideos: [...train.missing, ...val.missing], noFaceClips, seconds: (performance.now() - t0) / 1e3 };
+      }
+    }
+
+    // The best epoch's weights, its prototype, and the threshold chosen on validation only.
+    restoreWeights(await readBestWeights(trainingDir), model.variables, loss.variables, path.join(trainingDir, 'best.safetensors'));
+    const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, reader, prototypePlan, config.batchSize);
+    const prototype = livePrototype(loss, protoPass, d);
+    const valRows = scoreRows(await embedClips(model, null, reader, valClips, config.batchSize), valClips, prototype, d);
+    const threshold = safeEer(valRows);
+    if (!threshold) throw new InputError(`${options.split.name}: the validation clips need both live and attack presentations to choose a threshold`);
+    await saveModelFolder(options.outDir, {
+      model,
+      meta: {
+        liveScore: { prototype, source: loss.prototypeRule === 'class-weight' ? 'class-weight' : 'mean-live-embedding' },
+        loss: config.loss,
+        threshold: { value: threshold.threshold, chosenOn: 'val', rule: 'eer' },
+        training: {
+          dataset: options.provenance?.dataset ?? options.split.dataset,
+          protocol: options.provenance?.protocol ?? options.split.protocol,
+          fold: options.provenance?.fold ?? options.split.fold,
+          seed: config.seed,
+          epochs: state.epochsDone,
+        },
+        extra: { split: options.split.name, bestEpoch: state.bestEpoch, stopReason: state.stopReason, valEer: threshold.eer, trainConfig: JSON.parse(configJson) as unknown },
+      },
+    });
+    return { modelDir: options.outDir, config, history: state.history, bestEpoch: state.bestEpoch, stopReason: state.stopReason, threshold, missingVideos: [...train.missing, ...val.missing], noFaceClips, seconds: (performance.now() - t0) / 1e3 };
+  } finally {
+    optimizer.dispose();
+    // tfjs's MomentumOptimizer.dispose leaves its learning-rate scalar behind.
+    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+    loss.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { initBackend, trainModel, readCheckpoint, loadModelFolder, tf, resolveTrainConfig, ConfigError, TRAINING_SUBDIR } from '../../src/index.js';
+import { makeTinyDataset, TINY_TRAIN_CONFIG } from './fixtures.js';
+
+test('a few epochs on a tiny cache: loss falls, the model folder holds a validation threshold, no tensors leak', async () => {
+  await initBackend('wasm');
+  const data = await makeTinyDataset();
+  const out = path.join(data.cacheDir, 'model');
+  try {
+    const before = tf.memory().numTensors;
+    const result = await trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: out });
+    assert.equal(tf.memory().numTensors, before, 'no tensor leaks across a whole run');
+    assert.equal(result.history.length, 3);
+    assert.equal(result.stopReason, 'max-epochs');
+    assert.ok(result.history[2]!.trainLoss < result.history[0]!.trainLoss, `train loss falls: ${result.history.map((h) => h.trainLoss.toFixed(3)).join(' → ')}`);
+    assert.deepEqual(result.history.map((h) => h.learningRate), [0.001, 0.001 * 0.9, 0.001 * 0.9 ** 2]);
+    const loaded = await loadModelFolder(out);
+    assert.equal(loaded.meta.threshold?.chosenOn, 'val');
+    assert.equal(loaded.meta.threshold?.value, result.threshold!.threshold);
+    assert.equal(loaded.meta.liveScore.source, 'class-weight');
+    assert.equal(loaded.meta.training.epochs, 3);
+    const log = (await readFile(path.join(out, TRAINING_SUBDIR, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { epoch: number });
+    assert.deepEqual(log.map((l) => l.epoch), [1, 2, 3]);
+    loaded.model.dispose();
+  } finally {
+    await rm(data.cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('resume after a stop gives the same weights, optimizer state and history as an uninterrupted run', async () => {
+  await initBackend('wasm');
+  const data = await makeTinyDataset();
+  const straight = path.join(data.cacheDir, 'straight');
+  const resumed = path.join(data.cacheDir, 'resumed');
+  try {
+    await trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: straight });
+    const partial = await trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: resumed, stopAfterEpochs: 1 });
+    assert.equal(partial.modelDir, null);
+    assert.equal(partial.history.length, 1);
+    await assert.rejects(trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: resumed }), /already holds a training checkpoint: pass --resume/);
+    await assert.rejects(
+      trainModel({ split: data.split, cache: data.layout, config: { ...TINY_TRAIN_CONFIG, learningRate: 0.02 }, outDir: resumed, resume: true }),
+      /different settings/,
+    );
+    await trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: resumed, resume: true });
+    const a = await readCheckpoint(path.join(straight, TRAINING_SUBDIR));
+    const b = await readCheckpoint(path.join(resumed, TRAINING_SUBDIR));
+    assert.deepEqual([...a.weights.keys()], [...b.weights.keys()]);
+    for (const [name, t] of a.weights) assert.deepEqual(Buffer.from(b.weights.get(name)!.data.buffer), Buffer.from(t.data.buffer), `weight ${name} bit-identical`);
+    assert.equal(a.optimizerSlots.length, b.optimizerSlots.length);
+    a.optimizerSlots.forEach((t, i) => assert.deepEqual(b.optimizerSlots[i]!.data, t.data));
+    assert.deepEqual(
+      a.state.history.map(({ seconds, clipsPerSec, ...rest }) => rest),
+      b.state.history.map(({ seconds, clipsPerSec, ...rest }) => rest),
+    );
+  } finally {
+    await rm(data.cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('the threshold is chosen on validation only: changing the test videos does not change it', async () => {
+  await initBackend('wasm');
+  const one = await makeTinyDataset({ testVariant: 0 });
+  const two = await makeTinyDataset({ testVariant: 1 });
+  const config = { ...TINY_TRAIN_CONFIG, maxEpochs: 1 };
+  try {
+    const r1 = await trainModel({ split: one.split, cache: one.layout, config, outDir: path.join(one.cacheDir, 'm') });
+    const r2 = await trainModel({ split: two.split, cache: two.layout, config, outDir: path.join(two.cacheDir, 'm') });
+    assert.equal(r1.threshold!.threshold, r2.threshold!.threshold);
+  } finally {
+    await rm(one.cacheDir, { recursive: true, force: true });
+    await rm(two.cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('early stopping after `patienceEpochs` epochs without a lower validation loss', async () => {
+  await initBackend('wasm');
+  const data = await makeTinyDataset();
+  try {
+    // Whether the validation loss improves is up to the data, so check the stop rule against the recorded history.
+    const result = await trainModel({ split: data.split, cache: data.layout, config: { ...TINY_TRAIN_CONFIG, maxEpochs: 6, patienceEpochs: 1, learningRate: 0.2 }, outDir: path.join(data.cacheDir, 'm') });
+    const h = result.history;
+    let best = Infinity;
+    let stale = 0;
+    let expectedStop = h.length;
+    for (const [i, r] of h.entries()) {
+      if (r.valLoss < best) {
+        best = r.valLoss;
+        stale = 0;
+      } else stale += 1;
+      assert.equal(r.improved, stale === 0);
+      if (stale >= 1) {
+        expectedStop = i + 1;
+        break;
+      }
+    }
+    assert.equal(h.length, expectedStop);
+    assert.equal(result.stopReason, h.length < 6 ? 'early-stop' : 'max-epochs');
+    assert.equal(result.bestEpoch, h.findIndex((r) => r.valLoss === best) + 1);
+  } finally {
+    await rm(data.cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('bad training settings name the field', () => {
+  assert.throws(() => resolveTrainConfig({ loss: 'hinge' as never }), (e: unknown) => e instanceof ConfigError && /train\.loss: unknown loss 'hinge'; expected one of ce, contrastive/.test(e.message));
+  assert.throws(() => resolveTrainConfig({ batchSize: 1 }), /train\.batchSize/);
+  assert.throws(() => resolveTrainConfig({ lrDecayPerEpoch: 1.5 }), /train\.lrDecayPerEpoch/);
+  assert.throws(() => resolveTrainConfig({ clip: { length: 4 as never } }), /train\.clip\.length/);
+  assert.throws(() => resolveTrainConfig({ model: { frames: 3 }, clip: { length: 5 } }), /train\.model\.frames/);
+  const c = resolveTrainConfig();
+  assert.equal(c.learningRate, 0.005);
+  assert.equal(c.lrDecayPerEpoch, 0.9);
+  assert.equal(c.maxEpochs, 20);
+  assert.equal(c.patienceEpochs, 4);
+  assert.equal(c.nesterov, true);
+  assert.equal(c.model.frames, 5);
+});

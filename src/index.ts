@@ -30,3 +30,6 @@ export * from './preprocess/index.js';
 
 // Evaluation
 export * from './eval/index.js';
+
+// Training
+export * from './train/index.js';

@@ -27,7 +27,7 @@ interface FrameResult {
   faces: FaceDetection[];
 }
 
-function parseInt0(name: string, text: string, lo: number, hi: number): number {
+function parseWholeNumber(name: string, text: string, lo: number, hi: number): number {
   const v = Number(text);
   if (!/^\d+$/.test(text.trim()) || v < lo || v > hi) throw new UsageError(`--${name}: expected a whole number in ${lo}..${hi}, got '${text}'`);
   return v;
@@ -65,8 +65,8 @@ export const facesCommand: CliCommand = {
       throw new UsageError(`expected one INPUT (an image or a video), got ${args.positionals.length}; see 'vidpad faces --help'`);
     }
     const input = args.positionals[0]!;
-    const upsample = parseInt0('upsample', o.upsample as string, 0, 4);
-    const maxFrames = parseInt0('max-frames', o['max-frames'] as string, 0, 10_000_000);
+    const upsample = parseWholeNumber('upsample', o.upsample as string, 0, 4);
+    const maxFrames = parseWholeNumber('max-frames', o['max-frames'] as string, 0, 10_000_000);
     const draw = o.draw as string | undefined;
     if (draw !== undefined && !draw.toLowerCase().endsWith('.png')) throw new UsageError(`--draw: the output is written as PNG; give a file name ending in .png, got '${draw}'`);
 

@@ -33,3 +33,6 @@ export * from './eval/index.js';
 
 // Training
 export * from './train/index.js';
+
+// Synthetic data
+export * from './synth/index.js';

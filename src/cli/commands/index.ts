@@ -7,5 +7,6 @@ import { datasetCommand } from './dataset.js';
 import { preprocessCommand } from './preprocess.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
+import { synthCommand } from './synth.js';
 
-export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, exportCommand, infoCommand];
+export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, exportCommand, infoCommand, synthCommand];

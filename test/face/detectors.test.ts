@@ -136,6 +136,19 @@ describe('dlib-hog specifics', { skip: DLIB_SKIP }, () => {
     }
   });
 
+  it('concurrent calls on one detector give the same results as sequential ones', { skip: SAMPLES_SKIP }, async () => {
+    const d = await createFaceDetector({ detector: 'dlib-hog' });
+    try {
+      const frames = SAMPLE_FACES.map((s) => images.get(s.file)!);
+      const sequential = [];
+      for (const f of frames) sequential.push(await d.detect(f));
+      const concurrent = await Promise.all([...frames, ...frames].map((f) => d.detect(f)));
+      assert.deepEqual(concurrent, [...sequential, ...sequential]);
+    } finally {
+      d.dispose();
+    }
+  });
+
   it('scores follow minScore (dlib adjust_threshold)', { skip: SAMPLES_SKIP }, async () => {
     const d = await createFaceDetector({ detector: 'dlib-hog' });
     try {

@@ -208,6 +208,24 @@ describe('blazeface', () => {
     }
   });
 
+  it('gives the same box on the cpu backend as on wasm', { skip: SAMPLES_SKIP }, async () => {
+    const img = images.get('image_F1.jpg')!;
+    const onWasm = await createFaceDetector({ detector: 'blazeface' });
+    const a = await onWasm.detect(img);
+    onWasm.dispose();
+    await initBackend('cpu');
+    try {
+      const onCpu = await createFaceDetector({ detector: 'blazeface' });
+      const b = await onCpu.detect(img);
+      onCpu.dispose();
+      assert.equal(b.length, a.length);
+      assert.ok(iou(a[0]!.box, b[0]!.box) > 0.99, `IoU ${iou(a[0]!.box, b[0]!.box)}`);
+      assert.ok(Math.abs(a[0]!.score - b[0]!.score) < 1e-3);
+    } finally {
+      await initBackend('wasm');
+    }
+  });
+
   it('dispose frees the model weights', async () => {
     const start = tf.memory().numTensors;
     const d = await createFaceDetector({ detector: 'blazeface' });

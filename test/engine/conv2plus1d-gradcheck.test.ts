@@ -114,22 +114,23 @@ function randomValues(g: Geometry, seed: number): { v: Values; up: Float64Array 
   };
 }
 
-function tfLoss(g: Geometry, t: Record<Key, tf.Tensor>, up: tf.Tensor): tf.Scalar {
+function tfLoss(g: Geometry, t: Record<Key, tf.Tensor>, up: tf.Tensor, midActivation: 'relu' | 'linear' = 'relu'): tf.Scalar {
   const y = conv2plus1d(t['x'] as Tensor5D, {
     spatial: { filter: t['ws'] as Tensor4D, bias: t['bs'] as Tensor1D, strides: g.stride, padding: g.padding },
     temporal: { filter: t['wt'] as Tensor4D, bias: t['bt'] as Tensor1D, padding: 'same' },
+    midActivation,
   });
   return tf.sum(tf.mul(y, up));
 }
 
-function tfGradients(g: Geometry, v: Values, up: Float64Array): { loss: number; grads: Record<Key, Float32Array> } {
+function tfGradients(g: Geometry, v: Values, up: Float64Array, midActivation: 'relu' | 'linear' = 'relu'): { loss: number; grads: Record<Key, Float32Array> } {
   const s = sizes(g);
   const { ho, wo } = spatialPads(g);
   return tf.tidy(() => {
     const ts = Object.fromEntries(KEYS.map((k) => [k, tf.tensor(Float32Array.from(v[k]), s[k])])) as Record<Key, tf.Tensor>;
     const upT = tf.tensor(Float32Array.from(up), [g.b, g.t, ho, wo, g.cout]);
     const { value, grads } = tf.valueAndGrads((...args: tf.Tensor[]) =>
-      tfLoss(g, Object.fromEntries(KEYS.map((k, i) => [k, args[i]!])) as Record<Key, tf.Tensor>, upT),
+      tfLoss(g, Object.fromEntries(KEYS.map((k, i) => [k, args[i]!])) as Record<Key, tf.Tensor>, upT, midActivation),
     )(KEYS.map((k) => ts[k]));
     return {
       loss: value.dataSync()[0]!,
@@ -204,12 +205,26 @@ test('conv2plus1d gradients = central differences of conv2plus1d itself (float32
   upT.dispose();
 });
 
-test('the float64 reference is sensitive: a perturbed gradient fails the comparison', () => {
+test('the check can fail: gradients of a different block (no middle ReLU) disagree with the numeric ones', async () => {
+  await initBackend('cpu');
   const g = GEOMETRIES[0]![1];
   const { v, up } = randomValues(g, 9);
-  const base = lossF64(g, v, up);
-  v.wt[0]! += 1e-3;
-  assert.notEqual(lossF64(g, v, up), base);
+  const wrong = tfGradients(g, v, up, 'linear');
+  const h = 1e-6;
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < v.ws.length; i++) {
+    const keep = v.ws[i]!;
+    v.ws[i] = keep + h;
+    const plus = lossF64(g, v, up);
+    v.ws[i] = keep - h;
+    const minus = lossF64(g, v, up);
+    v.ws[i] = keep;
+    const numeric = (plus - minus) / (2 * h);
+    scale = Math.max(scale, Math.abs(numeric));
+    worst = Math.max(worst, Math.abs(numeric - wrong.grads.ws[i]!));
+  }
+  assert.ok(worst / scale > 1e-2, `a wrong gradient passed: ${worst / scale}`);
 });
 
 test('conv2plus1d rejects a clip that is not rank 5 with ShapeError', async () => {

@@ -83,7 +83,7 @@ test('vidpad info --json reports config, parameters, FLOPs, sizes, threshold and
 });
 
 test('vidpad export writes DIR/model.onnx atomically; info then reports it current; it scores like the tfjs model', async () => {
-  // Building a network leaves its bias initialisers behind by itself; export and load must add nothing more.
+  // Whatever building a network leaves behind by itself (nothing, once its initialisers are tidied), export and load add nothing more.
   const n0 = tf.memory().numTensors;
   createAlexNet2Plus1D(CONFIG).dispose();
   const residue = tf.memory().numTensors - n0;

@@ -31,8 +31,9 @@ const META: ModelMetaInput = {
 
 let root = '';
 /**
- * Tensors a create + dispose of the network leaves behind by itself (the
- * initialisers of its bias variables); loading must add nothing to that.
+ * Tensors a create + dispose of the network leaves behind by itself (0 once
+ * its bias initialisers are tidied), so these tests charge loading only with
+ * what it adds.
  */
 let createResidue = 0;
 before(async () => {

@@ -319,10 +319,13 @@ export function createFlowNetS(partial: Partial<FlowNetSConfig> = {}): FlowNetS 
   const vars = new Map<string, Variable>();
   const gain = Math.sqrt(2 / (1 + FLOWNETS_LEAKY_SLOPE ** 2));
   for (const s of specs) {
-    const v =
-      s.layout === 'bias'
-        ? tf.variable(tf.zeros(s.tfShape), true)
-        : tf.tidy(() => tf.variable(tf.randomNormal(s.tfShape, 0, gain / Math.sqrt(s.fanIn), 'float32', childSeed(config.seed, 'flownets', s.name)), true));
+    // Inside tidy, so the initial value (whose buffer the variable shares) is not left tracked.
+    const v = tf.tidy(() =>
+      tf.variable(
+        s.layout === 'bias' ? tf.zeros(s.tfShape) : tf.randomNormal(s.tfShape, 0, gain / Math.sqrt(s.fanIn), 'float32', childSeed(config.seed, 'flownets', s.name)),
+        true,
+      ),
+    );
     vars.set(s.name, v);
   }
   const v = (name: string): Tensor4D => {
@@ -334,7 +337,11 @@ export function createFlowNetS(partial: Partial<FlowNetSConfig> = {}): FlowNetS 
 
   const conv = (x: Tensor4D, name: string, stride: number, pad: number): Tensor4D =>
     tf.leakyRelu(tf.add(tf.conv2d(x, v(`${name}.0.weight`), stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), v(`${name}.0.bias`)), FLOWNETS_LEAKY_SLOPE) as Tensor4D;
-  /** PyTorch `ConvTranspose2d(k=4, s=2, p=1)`: exactly doubles the size. */
+  /**
+   * PyTorch `ConvTranspose2d(k=4, s=2, p=1)`: exactly doubles the size. (A
+   * sub-pixel form, one 3×3 conv to the four output phases and a reshape, was
+   * measured 2× slower on wasm at pretraining sizes, so tfjs's op stays.)
+   */
   const upsample = (x: Tensor4D, filter: Tensor4D): Tensor4D => {
     const [b, h, w] = x.shape;
     return tf.conv2dTranspose(x, filter, [b, UP_STRIDE * h, UP_STRIDE * w, filter.shape[2]], UP_STRIDE, [[0, 0], [1, 1], [1, 1], [0, 0]]);

@@ -9,6 +9,39 @@ export {
   resolveAlexNetConfig,
 } from './alexnet-2plus1d.js';
 export type { AlexNet2Plus1D, AlexNet2Plus1DConfig, AlexNet2Plus1DPlan, ConvLayerPlan, CostEstimate, ForwardOptions } from './alexnet-2plus1d.js';
+export {
+  DEFAULT_FLOWNETS_CONFIG,
+  FLOWNETS_ENCODER_LAYERS,
+  clipFramePair,
+  createFlowNetS,
+  estimateFlowNetSCost,
+  flowNetSParameters,
+  globalAveragePool,
+  planFlowNetS,
+  resolveFlowNetSConfig,
+} from './flownets.js';
+export type { FlowNetS, FlowNetSConfig, FlowNetSCost, FlowNetSPlan, FlowNetSParameterSpec } from './flownets.js';
+export {
+  SCRATCH_FLOW_BRANCH,
+  applyFlowNetSTensors,
+  detectFlowNetSVariant,
+  flowNetSToTorchTensors,
+  loadFlowNetSWeights,
+  saveFlowNetSWeights,
+} from './flownets-weights.js';
+export type { FlowBranchInfo, FlowBranchInit, FlowNetSLoadOptions, FlowNetSLoadReport, FlowNetSVariant } from './flownets-weights.js';
+export { DEFAULT_FLYING_SHAPES_CONFIG, generateFlyingShapes, renderFlyingShapes, resolveFlyingShapesConfig, sampleFlyingShapesScene } from './flying-shapes.js';
+export type { FlyingShapesConfig, FlyingShapesSample, FlyingShapesScene } from './flying-shapes.js';
+export {
+  DEFAULT_FLOW_PRETRAIN_CONFIG,
+  FLOW_PRETRAIN_FILES,
+  evaluateFlowEpe,
+  flyingShapesBatch,
+  multiScaleEpeLoss,
+  resolveFlowPretrainConfig,
+  runFlowPretraining,
+} from './flow-pretrain.js';
+export type { FlowPretrainConfig, FlowPretrainOptions, FlowPretrainProgress, FlowPretrainResult } from './flow-pretrain.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
 export type { NamedTensorData, SafetensorsContents } from './safetensors.js';
 export { writeFileAtomic } from './atomic-write.js';

@@ -278,6 +278,9 @@ test('bad inputs and configs fail with typed errors', async () => {
   await initBackend('cpu');
   assert.throws(() => createFlowNetS({ widthMultiplier: 0 }), (e: unknown) => e instanceof ConfigError && e.path === 'flownets.widthMultiplier');
   assert.throws(() => createFlowNetS({ seed: -1 }), (e: unknown) => e instanceof ConfigError && e.path === 'flownets.seed');
+  const empty = tf.memory().numTensors;
+  createFlowNetS({ widthMultiplier: WIDTH, decoder: true }).dispose();
+  assert.equal(tf.memory().numTensors, empty, 'create + dispose left tensors behind');
   const model = createFlowNetS({ widthMultiplier: WIDTH });
   try {
     tf.tidy(() => {

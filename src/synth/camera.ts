@@ -5,7 +5,7 @@
  * texture of a printed sheet or the pixel grid of a screen.
  */
 import type { FloatImage, Rgb } from './image.js';
-import { blur121 } from './image.js';
+import { blur121, blur121Into } from './image.js';
 import type { Rng } from './random.js';
 
 export interface SensorProfile {
@@ -28,10 +28,25 @@ export const SENSOR_PROFILES: Readonly<Record<1 | 2, SensorProfile>> = Object.fr
 /**
  * Turns the scene's light into the 8-bit RGB a sensor records: blur, white
  * balance and exposure `gain`, contrast, fresh noise, rounding. Writes `out`
- * (width·height·3 bytes) and returns it; `img` is left untouched.
+ * (width·height·3 bytes) and returns it; `img` is left untouched. `work`, two
+ * buffers of the image's length, saves a blurring sensor from allocating them
+ * every frame.
  */
-export function exposeFrame(img: FloatImage, sensor: SensorProfile, gain: number, rng: Rng, out: Uint8Array): Uint8Array {
-  const src = sensor.blurPasses > 0 ? blur121(img, sensor.blurPasses).data : img.data;
+export function exposeFrame(
+  img: FloatImage,
+  sensor: SensorProfile,
+  gain: number,
+  rng: Rng,
+  out: Uint8Array,
+  work?: { readonly a: Float32Array; readonly b: Float32Array },
+): Uint8Array {
+  let src = img.data;
+  if (sensor.blurPasses === 1 && work) {
+    blur121Into(img, work.a, work.b);
+    src = work.a;
+  } else if (sensor.blurPasses > 0) {
+    src = blur121(img, sensor.blurPasses).data;
+  }
   const n = img.width * img.height * 3;
   const [wr, wg, wb] = sensor.whiteBalance;
   const k = sensor.contrast * gain * 255;
@@ -44,17 +59,16 @@ export function exposeFrame(img: FloatImage, sensor: SensorProfile, gain: number
   // A fresh xorshift state per frame, seeded from the video's stream: the
   // noise of each frame is independent of every other frame's.
   let x = rng.nextU32() | 1;
-  for (let j = 0; j < n; j += 3) {
-    for (let c = 0; c < 3; c++) {
-      const v = (src[j + c] as number) * k * (c === 0 ? wr : c === 1 ? wg : wb) + black;
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      // three 10-bit uniforms from one draw: their centred sum is close enough to Gaussian
-      const g = ((x & 1023) + ((x >>> 10) & 1023) + ((x >>> 20) & 1023)) / 1023 - 1.5;
-      const vc = v < 0 ? 0 : v > 255 ? 255 : v;
-      q[j + c] = v + g * (s0 + s1 * vc);
-    }
+  for (let j = 0; j < n; j++) {
+    const c = j % 3;
+    const v = (src[j] as number) * k * (c === 0 ? wr : c === 1 ? wg : wb) + black;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    // three 10-bit uniforms from one draw: their centred sum is close enough to Gaussian
+    const g = ((x & 1023) + ((x >>> 10) & 1023) + ((x >>> 20) & 1023)) / 1023 - 1.5;
+    const vc = v < 0 ? 0 : v > 255 ? 255 : v;
+    q[j] = v + g * (s0 + s1 * vc);
   }
   return out;
 }

@@ -57,32 +57,40 @@ export function sampleBilinear(img: FloatImage, x: number, y: number, out: Float
   }
 }
 
-/** 3-tap separable box-ish blur ([1 2 1]/4), `passes` times: the soft optics of a cheap lens. */
+/**
+ * One pass of a separable [1 2 1]/4 blur of `src` into `dst`, through `tmp`
+ * (both width·height·3): the soft optics of a cheap lens. Edges clamp.
+ */
+export function blur121Into(src: FloatImage, dst: Float32Array, tmp: Float32Array): void {
+  const { width: w, height: h } = src;
+  const s = src.data;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const xl = x > 0 ? x - 1 : x;
+      const xr = x < w - 1 ? x + 1 : x;
+      for (let c = 0; c < 3; c++) {
+        tmp[(y * w + x) * 3 + c] =
+          0.25 * (s[(y * w + xl) * 3 + c] as number) + 0.5 * (s[(y * w + x) * 3 + c] as number) + 0.25 * (s[(y * w + xr) * 3 + c] as number);
+      }
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const yu = y > 0 ? y - 1 : y;
+    const yd = y < h - 1 ? y + 1 : y;
+    for (let x = 0; x < w * 3; x++) {
+      dst[y * w * 3 + x] = 0.25 * (tmp[yu * w * 3 + x] as number) + 0.5 * (tmp[y * w * 3 + x] as number) + 0.25 * (tmp[yd * w * 3 + x] as number);
+    }
+  }
+}
+
+/** `passes` passes of the [1 2 1]/4 blur; returns a new image. */
 export function blur121(img: FloatImage, passes: number): FloatImage {
   let src = img;
-  const { width: w, height: h } = img;
+  const tmp = new Float32Array(img.data.length);
   for (let p = 0; p < passes; p++) {
-    const tmp = new Float32Array(src.data.length);
-    const s = src.data;
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const xl = x > 0 ? x - 1 : x;
-        const xr = x < w - 1 ? x + 1 : x;
-        for (let c = 0; c < 3; c++) {
-          tmp[(y * w + x) * 3 + c] =
-            0.25 * (s[(y * w + xl) * 3 + c] as number) + 0.5 * (s[(y * w + x) * 3 + c] as number) + 0.25 * (s[(y * w + xr) * 3 + c] as number);
-        }
-      }
-    }
-    const out = new Float32Array(src.data.length);
-    for (let y = 0; y < h; y++) {
-      const yu = y > 0 ? y - 1 : y;
-      const yd = y < h - 1 ? y + 1 : y;
-      for (let x = 0; x < w * 3; x++) {
-        out[y * w * 3 + x] = 0.25 * (tmp[yu * w * 3 + x] as number) + 0.5 * (tmp[y * w * 3 + x] as number) + 0.25 * (tmp[yd * w * 3 + x] as number);
-      }
-    }
-    src = { width: w, height: h, data: out };
+    const out = new Float32Array(img.data.length);
+    blur121Into(src, out, tmp);
+    src = { width: img.width, height: img.height, data: out };
   }
   return src;
 }

@@ -154,7 +154,8 @@ export function addGlare(screen: FloatImage, gx: number, gy: number, rx: number,
  * (a phone's bezel, a print's white margin), each channel mapped through
  * `gain[c]·v + offset` (the sheet's lighting, a screen's transfer). Returns the
  * per-pixel coverage of the plane's active area (0..1), which the capture
- * effects use to act only where the camera sees the medium.
+ * effects use to act only where the camera sees the medium (in
+ * `coverageOut` when given, a buffer reused across frames).
  */
 export function compositePlane(
   dst: FloatImage,
@@ -164,12 +165,14 @@ export function compositePlane(
   offset: number,
   bezelPx: number,
   bezelColor: Rgb,
+  coverageOut?: Float32Array,
 ): Float32Array {
   const inv = invertMat3(planeToFrame);
   const { width: W, height: H, data } = dst;
   const pw = plane.width;
   const ph = plane.height;
-  const coverage = new Float32Array(W * H);
+  const coverage = coverageOut ?? new Float32Array(W * H);
+  coverage.fill(0);
   const px = [0, 0, 0];
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {

@@ -199,6 +199,9 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
   const noiseRng = createRng(deriveSeed(seed, 'noise', spec.stem));
   const motionRng = createRng(deriveSeed(seed, 'motion', spec.stem));
   const canvas = createImage(W, H);
+  // per-video scratch, reused every frame: the renderer allocates only the frames it hands out
+  const work = { a: new Float32Array(W * H * 3), b: new Float32Array(W * H * 3) };
+  const coverage = new Float32Array(W * H);
 
   if (spec.type === 1) {
     // the two sensors film the same room and the same session
@@ -207,7 +210,7 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     for (const st of track) {
       copyInto(canvas, room);
       drawPerson(canvas, id, st.pose, st.light);
-      const rgb = exposeFrame(canvas, sensor, st.gain, noiseRng, new Uint8Array(W * H * 3));
+      const rgb = exposeFrame(canvas, sensor, st.gain, noiseRng, new Uint8Array(W * H * 3), work);
       yield { rgb, box: roundBox(faceBoxForPose(id, st.pose), W, H) };
     }
     return;
@@ -248,8 +251,8 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
       copyInto(canvas, attackRoom);
       // a rigid sheet turning under a fixed light: one brightness for the whole sheet
       const gain = 1.05 + 0.5 * (pose.tiltYRad * 0.4 - pose.tiltXRad * 0.6);
-      compositePlane(canvas, sheet, hm, [gain, gain, gain], 0, W * 0.03, [paperWhite[0] * gain, paperWhite[1] * gain, paperWhite[2] * gain]);
-      const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3));
+      compositePlane(canvas, sheet, hm, [gain, gain, gain], 0, W * 0.03, [paperWhite[0] * gain, paperWhite[1] * gain, paperWhite[2] * gain], coverage);
+      const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3), work);
       yield { rgb, box: roundBox(projectBox(hm, photoBox), W, H) };
     }
     return;
@@ -286,10 +289,10 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     addGlare(content, glareX + pose.tiltYRad * W * 0.8, glareY - pose.tiltXRad * H * 0.8, glareR, glareR * 0.7, medium.glareAmp);
     const hm = planeHomography(pose, W, H, focal);
     copyInto(canvas, attackRoom);
-    const coverage = compositePlane(canvas, content, hm, transfer.gain, transfer.offset, W * 0.025, [0.03, 0.03, 0.035]);
+    compositePlane(canvas, content, hm, transfer.gain, transfer.offset, W * 0.025, [0.03, 0.03, 0.035], coverage);
     const flicker = 1 + medium.flickerAmp * (2 * motionRng.next() - 1);
     applyScreenCapture(canvas, coverage, pattern, medium, capture, f, flicker);
-    const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3));
+    const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3), work);
     yield { rgb, box: roundBox(projectBox(hm, faceBoxForPose(id, st.pose)), W, H) };
   }
 }

@@ -7,7 +7,8 @@
  * elementwise ops a training step is full of (bias add, ReLU and its
  * gradient, the bias gradient's sum), whose tfjs loops — per-element index
  * arithmetic for broadcasts, a transpose before a sum — cost more than the
- * convolutions once those run on oneDNN.
+ * convolutions once those run on oneDNN. Outputs come from a pool of
+ * recycled arrays (`buffer-pool.ts`) rather than fresh allocations.
  *
  * Why a backend of its own rather than overriding `cpu`'s kernels: `cpu` stays
  * untouched as the reference that tests compare against, both can live in one
@@ -18,10 +19,10 @@
  * dilation, other dtypes, broadcasting it cannot express, other activations)
  * defers to the cpu kernel, so `native` computes whatever `cpu` computes.
  */
-import { Buffer } from 'node:buffer';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import type { NativeAddon, NativeContext } from './addon.js';
+import { BufferPool } from './buffer-pool.js';
 
 type TensorInfo = tf.TensorInfo;
 type KernelFunc = tf.KernelFunc;
@@ -30,9 +31,17 @@ type Inputs = tf.NamedTensorInfoMap;
 
 export const NATIVE_BACKEND_NAME = 'native';
 
-/** tfjs's cpu backend plus the oneDNN context that its native kernels use. */
+/** What the pool may keep between steps. */
+const POOL_CAPACITY_BYTES = 1 << 30;
+
+/**
+ * tfjs's cpu backend plus the oneDNN context that its native kernels use, and
+ * the pool their outputs are drawn from. The overrides below only tell the
+ * pool who holds which array (see `buffer-pool.ts`); data handling is cpu's.
+ */
 export class NativeBackend extends MathBackendCPU {
   readonly native: NativeContext;
+  readonly pool = new BufferPool(POOL_CAPACITY_BYTES);
 
   constructor(addon: NativeAddon, threads: number) {
     super();
@@ -40,7 +49,42 @@ export class NativeBackend extends MathBackendCPU {
     this.native.setThreads(threads);
   }
 
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object {
+    this.pool.noteStored(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    this.pool.noteStored(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: object): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    this.pool.noteEscaped(values);
+    return values;
+  }
+
+  override async read(dataId: object): Promise<tf.backend_util.BackendValues> {
+    const values = await super.read(dataId);
+    this.pool.noteEscaped(values);
+    return values;
+  }
+
+  override bufferSync<R extends tf.Rank, D extends tf.DataType>(t: TensorInfo): tf.TensorBuffer<R, D> {
+    this.pool.noteEscaped(this.data.get(t.dataId)?.values);
+    return super.bufferSync<R, D>(t);
+  }
+
+  override disposeData(dataId: object, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const released = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.pool.release(values);
+    return released;
+  }
+
   override dispose(): void {
+    this.pool.clear();
     this.native.clearCache();
     super.dispose();
   }
@@ -71,18 +115,6 @@ function valuesOf(backend: NativeBackend, t: TensorInfo | undefined): Float32Arr
   const values = backend.data.get(t.dataId)?.values;
   if (!(values instanceof Float32Array)) return undefined;
   return values.length === tf.util.sizeFromShape(t.shape) ? values : undefined;
-}
-
-/**
- * An output array the addon overwrites entirely. Large ones skip the zero fill
- * (a step allocates hundreds of MB of activations and gradients; zeroing them
- * costs about as much as the elementwise ops themselves); `allocUnsafeSlow`
- * gives each its own ArrayBuffer, never a slice of Node's shared pool.
- */
-function outputArray(length: number): Float32Array {
-  if (length < 16384) return new Float32Array(length);
-  const bytes = Buffer.allocUnsafeSlow(length * 4);
-  return new Float32Array(bytes.buffer, bytes.byteOffset, length);
 }
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -148,7 +180,7 @@ function conv2dKernel(fused: boolean, fallback: KernelFunc): KernelFunc {
     const bias = fused ? channelBias(backend, inputs.bias, info.outChannels) : null;
     const relu = fused ? fusedRelu(attrs, inputs) : false;
     if (!xv || !wv || bias === undefined || relu === undefined || !oneDnnAgrees(info)) return fallback(args);
-    const y = outputArray(tf.util.sizeFromShape(info.outShape));
+    const y = backend.pool.take(tf.util.sizeFromShape(info.outShape));
     backend.native.conv2d(xv, wv, bias, y, convDims(info), relu);
     return backend.makeTensorInfo(info.outShape, 'float32', y);
   };
@@ -164,7 +196,7 @@ function conv2dBackpropInputKernel(fallback: KernelFunc): KernelFunc {
     const dyv = valuesOf(backend, dy);
     const wv = valuesOf(backend, filter);
     if (!dyv || !wv || !oneDnnAgrees(info) || !tf.util.arraysEqual(dy.shape, info.outShape)) return fallback(args);
-    const dx = outputArray(tf.util.sizeFromShape(info.inShape));
+    const dx = backend.pool.take(tf.util.sizeFromShape(info.inShape));
     backend.native.conv2dBackpropInput(dyv, wv, dx, convDims(info));
     return backend.makeTensorInfo(info.inShape, 'float32', dx);
   };
@@ -180,7 +212,7 @@ function conv2dBackpropFilterKernel(fallback: KernelFunc): KernelFunc {
     const xv = valuesOf(backend, x);
     const dyv = valuesOf(backend, dy);
     if (!xv || !dyv || !oneDnnAgrees(info) || !tf.util.arraysEqual(dy.shape, info.outShape)) return fallback(args);
-    const dw = outputArray(tf.util.sizeFromShape(info.filterShape));
+    const dw = backend.pool.take(tf.util.sizeFromShape(info.filterShape));
     backend.native.conv2dBackpropFilter(xv, dyv, dw, null, convDims(info));
     return backend.makeTensorInfo(info.filterShape, 'float32', dw);
   };
@@ -213,7 +245,7 @@ function matMulKernel(fused: boolean, fallback: KernelFunc): KernelFunc {
     const relu = fused ? fusedRelu(attrs, inputs) : false;
     if (k !== kb || !simpleBatch || !av || !bv || bias === undefined || relu === undefined || m * n * k === 0) return fallback(args);
     const outShape = [...tf.backend_util.assertAndGetBroadcastShape(outerA, outerB), m, n];
-    const c = outputArray(tf.util.sizeFromShape(outShape));
+    const c = backend.pool.take(tf.util.sizeFromShape(outShape));
     backend.native.matMul(av, bv, bias, c, Int32Array.of(batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0), relu);
     return backend.makeTensorInfo(outShape, 'float32', c);
   };
@@ -245,7 +277,7 @@ function maxPoolKernel(fallback: KernelFunc): KernelFunc {
     const info = poolInfo(x.shape, args.attrs as Attrs);
     const xv = valuesOf(backend, x);
     if (!xv || !poolSupported(info)) return fallback(args);
-    const y = outputArray(tf.util.sizeFromShape(info.outShape));
+    const y = backend.pool.take(tf.util.sizeFromShape(info.outShape));
     backend.native.maxPool(xv, y, poolDims(info));
     return backend.makeTensorInfo(info.outShape, 'float32', y);
   };
@@ -259,7 +291,7 @@ function maxPoolGradKernel(fallback: KernelFunc): KernelFunc {
     const xv = valuesOf(backend, input);
     const dyv = valuesOf(backend, dy);
     if (!xv || !dyv || !poolSupported(info) || !tf.util.arraysEqual(dy.shape, info.outShape)) return fallback(args);
-    const dx = new Float32Array(xv.length);
+    const dx = backend.pool.takeZeroed(xv.length);
     backend.native.maxPoolGrad(xv, dyv, dx, poolDims(info));
     return backend.makeTensorInfo(input.shape, 'float32', dx);
   };
@@ -309,7 +341,7 @@ function binaryKernel(op: number, fallback: KernelFunc): KernelFunc {
     const bv = valuesOf(backend, b);
     const plan = av && bv ? repeatPlan(a, b) : undefined;
     if (!av || !bv || !plan) return fallback(args);
-    const out = outputArray(tf.util.sizeFromShape(plan.outShape));
+    const out = backend.pool.take(tf.util.sizeFromShape(plan.outShape));
     backend.native.binary(op, av, bv, out, plan.period, plan.bIsSmall);
     return backend.makeTensorInfo(plan.outShape, 'float32', out);
   };
@@ -322,7 +354,7 @@ function unaryKernel(op: number, fallback: KernelFunc): KernelFunc {
     const xv = valuesOf(backend, x);
     if (!xv || xv.length === 0) return fallback(args);
     const alpha = op === 1 ? ((args.attrs as unknown as tf.StepAttrs).alpha ?? 0) : 0;
-    const out = outputArray(xv.length);
+    const out = backend.pool.take(xv.length);
     backend.native.unary(op, xv, out, alpha);
     return backend.makeTensorInfo(x.shape, 'float32', out);
   };
@@ -346,7 +378,7 @@ function sumKernel(fallback: KernelFunc): KernelFunc {
     const keptShape = x.shape.filter((_, i) => !axes.includes(i));
     const rows = leading ? reducedSize : xv.length / reducedSize;
     const cols = leading ? xv.length / reducedSize : reducedSize;
-    const out = outputArray(leading ? cols : rows);
+    const out = backend.pool.take(leading ? cols : rows);
     backend.native.sum(xv, out, rows, cols, leading);
     const outShape = keepDims ? tf.backend_util.expandShapeToKeepDim(keptShape, axes) : keptShape;
     return backend.makeTensorInfo(outShape, 'float32', out);

@@ -37,6 +37,9 @@ export interface SynthRunOptions {
   readonly workers?: number;
   /** Only the videos this returns true for are made (the manifest still describes the whole set). */
   readonly only?: (spec: SynthVideoSpec) => boolean;
+  /** Called once the folder is claimed and the finished videos are counted, before any rendering. */
+  readonly onStart?: (s: { readonly total: number; readonly skipped: number; readonly todo: number }) => void;
+  /** Called after each video written in this run. */
   readonly onProgress?: (p: SynthProgress) => void;
 }
 
@@ -180,6 +183,7 @@ export async function generateSynthSiw(outDir: string, config: Partial<SynthConf
     if (await isSynthVideoComplete(root, spec)) skipped.push(spec.stem);
     else todo.push(spec);
   }
+  options.onStart?.({ total: wanted.length, skipped: skipped.length, todo: todo.length });
   const start = performance.now();
   const written: string[] = [];
   let frames = 0;

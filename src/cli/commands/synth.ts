@@ -59,20 +59,17 @@ export const synthCommand: CliCommand = {
     if (crf !== undefined) config.crf = crf;
     if (o.size !== undefined) Object.assign(config, parseSizeOption(String(o.size)));
     const workers = intOption(o.workers, 'workers');
-    const bar = createProgressBar({ label: 'synth', total: 0, unit: 'videos', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
-    let barTotal = -1;
-    let active = bar;
+    let bar: ReturnType<typeof createProgressBar> | undefined;
     const result = await generateSynthSiw(o.out, config, {
       ...(workers !== undefined ? { workers } : {}),
-      onProgress: (p) => {
-        if (barTotal !== p.total) {
-          barTotal = p.total;
-          active = createProgressBar({ label: 'synth', total: p.total, unit: 'videos', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
-        }
-        active.update(p.done, `${p.frames} frames`);
+      onStart: (s) => {
+        if (s.skipped > 0) io.stderr.write(`synth: ${s.skipped} of ${s.total} videos already complete, ${s.todo} to make\n`);
+        // the bar counts only this run's videos, so its rate and ETA are not fooled by skipped ones
+        if (s.todo > 0) bar = createProgressBar({ label: 'synth', total: s.todo, unit: 'videos', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
       },
+      onProgress: (p) => bar?.update(p.done - p.skipped, `${p.frames} frames`),
     });
-    if (barTotal >= 0) active.finish();
+    bar?.finish();
     const rate = result.seconds > 0 ? result.frames / result.seconds : 0;
     const summary = {
       out: result.outDir,

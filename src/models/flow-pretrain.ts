@@ -253,6 +253,8 @@ export interface FlowPretrainOptions {
   config?: Partial<FlowPretrainConfig>;
   /** Continue from `outDir/checkpoint.safetensors` when it exists. */
   resume?: boolean;
+  /** Called once before the first step of this run (after any resume), so rates can be timed from there. */
+  onStart?: (p: { resumedFrom: number; steps: number }) => void;
   onProgress?: (p: FlowPretrainProgress) => void;
   /** One-line notes (held-out EPE, checkpoints). */
   onLog?: (line: string) => void;
@@ -388,6 +390,7 @@ export async function runFlowPretraining(options: FlowPretrainOptions): Promise<
     log(`held-out EPE at step 0: ${state.startEpe.toFixed(3)} px (zero flow: ${state.zeroFlowEpe.toFixed(3)} px, ${config.heldOutSize} pairs of ${config.sizePx}²)`);
     const resumedFrom = state.step;
     const trainSeed = childSeed(config.seed, 'pretrain-flow', 'train');
+    options.onStart?.({ resumedFrom, steps: config.steps });
     let clock = performance.now();
     const save = async () => {
       const now = performance.now();

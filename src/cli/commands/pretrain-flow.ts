@@ -66,11 +66,11 @@ export const pretrainFlowCommand: CliCommand = {
       config,
       resume: o.resume === true,
       onLog: (line) => io.stderr.write(`pretrain-flow: ${line}\n`),
-      onProgress: (p) => {
-        // The bar counts this run's steps, so its rate and ETA stay right after a resume.
-        bar ??= createProgressBar({ label: 'pretrain-flow', total: p.steps - p.resumedFrom, unit: 'steps', stream });
-        bar.update(p.step - p.resumedFrom, `step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)}`);
+      // The bar counts this run's steps, so its rate and ETA stay right after a resume.
+      onStart: (s) => {
+        bar = createProgressBar({ label: 'pretrain-flow', total: s.steps - s.resumedFrom, unit: 'steps', stream });
       },
+      onProgress: (p) => bar?.update(p.step - p.resumedFrom, `step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)}`),
     });
     bar?.finish();
     const { epe } = result;

@@ -230,6 +230,10 @@ class Context : public Napi::ObjectWrap<Context> {
     return info.Env().Undefined();
   }
 
+  // Memory-bound loops over fewer elements than this run on one thread: waking
+  // a sleeping OpenMP thread (vidpad asks for passive waiting) costs tens of
+  // microseconds, as long as the whole loop takes below this size.
+  static constexpr int64_t kParallelElements = 1 << 18;
   // Below this much work a parallel region costs more than it saves, and on a
   // loaded machine waiting for a descheduled second thread costs far more.
   static constexpr double kParallelFlops = 2e6;
@@ -467,7 +471,7 @@ class Context : public Napi::ObjectWrap<Context> {
     PoolShape p = ReadPool(info[2]);
     const float* x = F32(info[0], p.n * p.h * p.w * p.c, "maxPool x");
     float* y = F32(info[1], p.n * p.oh * p.ow * p.c, "maxPool y");
-    int nthr = p.n * p.h * p.w * p.c > 32768 ? threads_ : 1;
+    int nthr = p.n * p.h * p.w * p.c > kParallelElements ? threads_ : 1;
 #pragma omp parallel for collapse(2) schedule(static) num_threads(nthr)
     for (int64_t b = 0; b < p.n; ++b) {
       for (int64_t r = 0; r < p.oh; ++r) {
@@ -499,7 +503,7 @@ class Context : public Napi::ObjectWrap<Context> {
     const float* x = F32(info[0], p.n * p.h * p.w * p.c, "maxPoolGrad x");
     const float* dy = F32(info[1], p.n * p.oh * p.ow * p.c, "maxPoolGrad dy");
     float* dx = F32(info[2], p.n * p.h * p.w * p.c, "maxPoolGrad dx");
-    int nthr = p.n * p.h * p.w * p.c > 32768 ? threads_ : 1;
+    int nthr = p.n * p.h * p.w * p.c > kParallelElements ? threads_ : 1;
     // Windows overlap within an image, never across images: one image per
     // thread at a time keeps every write private. Channels innermost, so every
     // load is contiguous.
@@ -564,7 +568,7 @@ class Context : public Napi::ObjectWrap<Context> {
     omp_set_num_threads(threads_);
     // a op b keeps its operand order whichever side repeats (subtraction).
 #define VIDPAD_BINARY(EXPR)                                                 \
-  _Pragma("omp parallel for schedule(static) if (len > 32768)")            \
+  _Pragma("omp parallel for schedule(static) if (len > kParallelElements)")            \
   for (int64_t r = 0; r < rows; ++r) {                                      \
     const float* pb = big + r * period;                                     \
     float* po = out + r * period;                                           \
@@ -574,7 +578,7 @@ class Context : public Napi::ObjectWrap<Context> {
       po[j] = EXPR;                                                         \
     }                                                                       \
   }
-    if (rows == 1 && period > 32768) {
+    if (rows == 1 && period > kParallelElements) {
       // One long row (same-shape operands): parallelise inside it.
       if (op == 0) {
 #pragma omp parallel for schedule(static)
@@ -617,10 +621,10 @@ class Context : public Napi::ObjectWrap<Context> {
     float alpha = static_cast<float>(info[3].As<Napi::Number>().DoubleValue());
     omp_set_num_threads(threads_);
     if (op == 0) {
-#pragma omp parallel for schedule(static) if (len > 32768)
+#pragma omp parallel for schedule(static) if (len > kParallelElements)
       for (int64_t i = 0; i < len; ++i) out[i] = x[i] < 0.f ? 0.f : x[i];
     } else if (op == 1) {
-#pragma omp parallel for schedule(static) if (len > 32768)
+#pragma omp parallel for schedule(static) if (len > kParallelElements)
       for (int64_t i = 0; i < len; ++i) out[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0.f ? 1.f : alpha);
     } else {
       throw Napi::RangeError::New(env, "unary: unknown op");
@@ -641,7 +645,7 @@ class Context : public Napi::ObjectWrap<Context> {
     float* out = F32(info[1], over_rows ? cols : rows, "sum out");
     omp_set_num_threads(threads_);
     if (!over_rows) {
-#pragma omp parallel for schedule(static) if (rows * cols > 32768)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelElements)
       for (int64_t r = 0; r < rows; ++r) {
         double acc = 0;
         const float* p = x + r * cols;
@@ -650,7 +654,7 @@ class Context : public Napi::ObjectWrap<Context> {
       }
       return env.Undefined();
     }
-    int nthr = rows * cols > 32768 ? threads_ : 1;
+    int nthr = rows * cols > kParallelElements ? threads_ : 1;
     std::vector<double> partial(static_cast<size_t>(nthr) * cols, 0.0);
 #pragma omp parallel num_threads(nthr)
     {

@@ -138,6 +138,17 @@ test('native conv2d, its input gradient and its filter gradient match cpu over a
   const xt = rand([2, 5, 49, 7], 3);
   const ft = rand([3, 1, 7, 5], 4);
   worst = Math.max(worst, await agree('temporal 3x1', [xt, ft], (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')));
+  // Above the addon's 2 MFLOP threshold, so oneDNN runs these on both threads.
+  for (const [xs, fs, stride] of [[[2, 23, 21, 8], [3, 3, 8, 16], 1], [[2, 25, 25, 8], [5, 5, 8, 16], 2]] as const) {
+    const x = rand([...xs], 7);
+    const f = rand([...fs], 8);
+    const yShape = (await runOn('cpu', [x, f], (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same'))).shapes[0]!;
+    const dy = rand(yShape, 9);
+    const attrs = { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+    worst = Math.max(worst, await agree(`threaded conv2d [${xs}]`, [x, f], (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, 'same')));
+    worst = Math.max(worst, await agree(`threaded Conv2DBackpropInput [${xs}]`, [dy, f], (a, b) => tf.engine().runKernel('Conv2DBackpropInput', { dy: a!, filter: b! }, { ...attrs, inputShape: [...xs] } as unknown as tf.NamedAttrMap) as tf.Tensor));
+    worst = Math.max(worst, await agree(`threaded Conv2DBackpropFilter [${xs}]`, [x, dy], (a, b) => tf.engine().runKernel('Conv2DBackpropFilter', { x: a!, dy: b! }, { ...attrs, filterShape: [...fs] } as unknown as tf.NamedAttrMap) as tf.Tensor));
+  }
   assert.equal(cases, kernels.length * 2 * 3);
   assert.ok(worst <= TOL, `worst ${worst}`);
 });
@@ -178,7 +189,8 @@ test('native fused conv2d with bias and ReLU matches cpu; other activations fall
 test('native matMul matches cpu: odd sizes, every transpose, batches and broadcasting, fused bias+ReLU', { skip }, async () => {
   await initBackend('native');
   let seed = 1000;
-  for (const [m, k, n] of [[1, 1, 1], [7, 33, 5], [65, 17, 33], [33, 129, 64]] as const) {
+  // The last size is above the addon's 2 MFLOP threshold: two threads.
+  for (const [m, k, n] of [[1, 1, 1], [7, 33, 5], [65, 17, 33], [33, 129, 64], [129, 257, 65]] as const) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         for (const [ba, bb] of [[[], []], [[3], [3]], [[2, 3], [2, 3]], [[1], [4]], [[4], []], [[], [2]]] as number[][][]) {
@@ -207,9 +219,11 @@ test('native matMul matches cpu: odd sizes, every transpose, batches and broadca
 test('native maxPool and its gradient match cpu, ties included', { skip }, async () => {
   await initBackend('native');
   let seed = 5000;
-  for (const [h, w, c] of [[13, 13, 5], [27, 27, 3], [8, 11, 2]] as const) {
+  for (const [h, w, c] of [[13, 13, 5], [27, 27, 3], [8, 11, 2], [27, 27, 80]] as const) {
     for (const [k, s] of [[3, 2], [2, 2], [3, 1], [1, 1]] as const) {
       for (const pad of ['valid', 'same'] as const) {
+        // The wide one (above the threading threshold) only at AlexNet's 3/2: cpu's loops are slow.
+        if (c === 80 && !(k === 3 && s === 2)) continue;
         const x = rand([2, h, w, c], seed++);
         // ReLU first: many windows are all zeros, where the first maximum must take the gradient.
         const what = `maxPool ${k}/${s} ${pad} [${x.shape}]`;
@@ -227,12 +241,12 @@ test('native maxPool and its gradient match cpu, ties included', { skip }, async
 
 test('native elementwise ops and sums match cpu, with fall-backs for what they do not cover', { skip }, async () => {
   await initBackend('native');
-  const big = rand([4, 33, 35, 7], 1); // above the addon's threading threshold
-  const same = rand([4, 33, 35, 7], 2);
-  const bias = rand([7], 3);
-  const bias3 = rand([1, 1, 7], 4);
+  const big = rand([4, 67, 65, 17], 1); // above the addon's threading threshold (2^18 elements)
+  const same = rand([4, 67, 65, 17], 2);
+  const bias = rand([17], 3);
+  const bias3 = rand([1, 1, 17], 4);
   const scalar = rand([], 5);
-  const mid = rand([33, 1, 7], 6); // broadcasts over a middle axis: cpu's path
+  const mid = rand([67, 1, 17], 6); // broadcasts over a middle axis: cpu's path
   for (const [name, op] of [['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div]] as const) {
     await agree(`${name} same shape`, [big, same], (a, b) => op(a!, b!), 0);
     await agree(`${name} bias right`, [big, bias], (a, b) => op(a!, b!), 0);

@@ -198,27 +198,54 @@ function insideOutline(o: ShapeOutline, u: number, v: number): boolean {
 const applyX = (m: Affine, x: number, y: number): number => m.a * x + m.b * y + m.tx;
 const applyY = (m: Affine, x: number, y: number): number => m.c * x + m.d * y + m.ty;
 
+/** `[xMin, yMin, xMax, yMax]` of an outline in layer coordinates; infinite for the background. */
+function outlineExtent(o: ShapeOutline): [number, number, number, number] {
+  if (o.kind === 'background') return [-Infinity, -Infinity, Infinity, Infinity];
+  if (o.kind === 'ellipse') return [-o.rx, -o.ry, o.rx, o.ry];
+  const xs = o.vertices.map((v) => v[0]);
+  const ys = o.vertices.map((v) => v[1]);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
+/** The pixel box that `toFrame` maps a layer's outline into (the four corners' hull, so conservative). */
+function frameBox(o: ShapeOutline, toFrame: Affine): [number, number, number, number] {
+  const [x0, y0, x1, y1] = outlineExtent(o);
+  if (!Number.isFinite(x0)) return [x0, y0, x1, y1];
+  const cx = [x0, x1, x0, x1].map((x, i) => applyX(toFrame, x, i < 2 ? y0 : y1));
+  const cy = [x0, x1, x0, x1].map((x, i) => applyY(toFrame, x, i < 2 ? y0 : y1));
+  return [Math.min(...cx), Math.min(...cy), Math.max(...cx), Math.max(...cy)];
+}
+
 /**
  * Renders one frame: colours and, per pixel, the index of the visible layer.
- * `toLayer[i]` maps pixels of this frame back into layer i's coordinates.
+ * `toFrame[i]` maps layer i's coordinates to this frame's pixels; pixels are
+ * tested against layers top-down, skipping layers whose box misses them.
  */
-function renderFrame(scene: FlyingShapesScene, toLayer: Affine[]): { image: Float32Array; layerOf: Int16Array } {
+function renderFrame(scene: FlyingShapesScene, toFrame: Affine[]): { image: Float32Array; layerOf: Int16Array } {
   const n = scene.sizePx;
   const image = new Float32Array(n * n * 3);
   const layerOf = new Int16Array(n * n);
+  const toLayer = toFrame.map(invertAffine);
+  const boxes = scene.layers.map((l, i) => frameBox(l.outline, toFrame[i]!));
   const rgb = new Float32Array(3);
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
       for (let li = scene.layers.length - 1; li >= 0; li--) {
+        const box = boxes[li]!;
+        if (x < box[0] || y < box[1] || x > box[2] || y > box[3]) continue;
         const layer = scene.layers[li]!;
         const inv = toLayer[li]!;
         const u = applyX(inv, x, y);
         const v = applyY(inv, x, y);
         if (!insideOutline(layer.outline, u, v)) continue;
-        rgb.fill(0);
+        rgb[0] = 0;
+        rgb[1] = 0;
+        rgb[2] = 0;
         for (const t of layer.textures) addTexture(t, u, v, rgb);
         const p = y * n + x;
-        image.set(rgb, p * 3);
+        image[p * 3] = rgb[0]!;
+        image[p * 3 + 1] = rgb[1]!;
+        image[p * 3 + 2] = rgb[2]!;
         layerOf[p] = li;
         break;
       }
@@ -233,10 +260,14 @@ export function renderFlyingShapes(scene: FlyingShapesScene): FlyingShapesSample
   if (scene.layers.length === 0 || scene.layers[0]!.outline.kind !== 'background') {
     throw new ConfigError('flyingShapes.scene.layers', 'the bottom layer must be a background, which covers every pixel');
   }
-  const toLayer1 = scene.layers.map((l) => invertAffine(l.placement));
-  const toLayer2 = scene.layers.map((l) => invertAffine(composeAffine(l.motion, l.placement)));
-  const f1 = renderFrame(scene, toLayer1);
-  const f2 = renderFrame(scene, toLayer2);
+  const f1 = renderFrame(
+    scene,
+    scene.layers.map((l) => l.placement),
+  );
+  const f2 = renderFrame(
+    scene,
+    scene.layers.map((l) => composeAffine(l.motion, l.placement)),
+  );
   const flow = new Float32Array(n * n * 2);
   const valid = new Uint8Array(n * n);
   for (let y = 0; y < n; y++) {

@@ -7,3 +7,5 @@ export { preprocessVideo } from './process-video.js';
 export type { VideoJob } from './process-video.js';
 export { parseShard, resolveDetectorName, runPreprocess, selectShard } from './run.js';
 export type { PreprocessProgress, PreprocessRunOptions, PreprocessSummary, Shard } from './run.js';
+export { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from './cached-clips.js';
+export type { CachedVideo, CropReader, LabeledClip, SplitVideos } from './cached-clips.js';

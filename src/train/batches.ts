@@ -6,17 +6,8 @@
 import { InputError } from '../errors.js';
 import { childSeed, createSeededRandom } from '../data/index.js';
 import type { SeededRandom } from '../data/index.js';
-import { ATTACK_LABEL, LIVE_LABEL } from '../losses/index.js';
+import type { LabeledClip } from '../preprocess/index.js';
 import type { BatchBalance } from './config.js';
-
-export interface LabeledClip {
-  videoId: string;
-  /** Absolute frame indices of the clip. */
-  frames: readonly number[];
-  /** LIVE_LABEL (1) or ATTACK_LABEL (0). */
-  label: number;
-  attackType: string | null;
-}
 
 export function shuffled<T>(items: readonly T[], rng: SeededRandom): T[] {
   const out = [...items];
@@ -42,8 +33,8 @@ export function makeBatches(clips: readonly LabeledClip[], batchSize: number, ba
     if (batches.length > 0 && batches[batches.length - 1]!.length < 2) batches.pop();
     return batches;
   }
-  const live = clips.filter((c) => c.label === LIVE_LABEL);
-  const attack = clips.filter((c) => c.label === ATTACK_LABEL);
+  const live = clips.filter((c) => c.label === 'live');
+  const attack = clips.filter((c) => c.label !== 'live');
   if (live.length === 0 || attack.length === 0) {
     throw new InputError(`balanced batches need both classes: the training clips hold ${live.length} live and ${attack.length} attack clips`);
   }

@@ -2,9 +2,6 @@
 export { BATCH_BALANCES, DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config.js';
 export type { BatchBalance, TrainConfig, TrainConfigInput } from './config.js';
 export { makeBatches } from './batches.js';
-export type { LabeledClip } from './batches.js';
-export { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from './clip-data.js';
-export type { CachedVideo, CropReader } from './clip-data.js';
 export { CHECKPOINT_FILE, BEST_FILE, hasCheckpoint, readCheckpoint } from './checkpoint.js';
 export type { EpochRecord, LoopState } from './checkpoint.js';
 export { TRAINING_SUBDIR, trainModel } from './trainer.js';

@@ -15,7 +15,7 @@ import { createAlexNet2Plus1D } from '../models/index.js';
 import type { AlexNet2Plus1D } from '../models/index.js';
 import { saveModelFolder } from '../models/model-files.js';
 import { writeFileAtomic } from '../models/atomic-write.js';
-import { createLoss, computeLivePrototype, prototypeFromClassWeights, scoreEmbeddings, LIVE_LABEL } from '../losses/index.js';
+import { createLoss, computeLivePrototype, prototypeFromClassWeights, scoreEmbeddings, ATTACK_LABEL, LIVE_LABEL } from '../losses/index.js';
 import type { Loss } from '../losses/index.js';
 import { childSeed, clipsToBatch, createSeededRandom, planTestClips, planTrainClips } from '../data/index.js';
 import type { ProtocolSplit } from '../data/index.js';
@@ -25,9 +25,8 @@ import type { CropCacheLayout } from '../preprocess/index.js';
 import { resolveTrainConfig } from './config.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import { makeBatches, shuffled } from './batches.js';
-import type { LabeledClip } from './batches.js';
-import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from './clip-data.js';
-import type { CachedVideo, CropReader } from './clip-data.js';
+import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
+import type { CachedVideo, CropReader, LabeledClip } from '../preprocess/index.js';
 import { collectWeights, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
 import type { EpochRecord, LoopState } from './checkpoint.js';
 
@@ -74,6 +73,9 @@ export interface TrainResult {
 
 export const TRAINING_SUBDIR = 'training';
 
+/** The losses' class index of a clip: LIVE_LABEL or ATTACK_LABEL. */
+const labelOf = (c: LabeledClip): number => (c.label === 'live' ? LIVE_LABEL : ATTACK_LABEL);
+
 /** Validation clips: up to k per video, evenly spread, fixed for the whole run, mixed so pair losses see both classes per batch. */
 function planValidation(videos: readonly CachedVideo[], config: Readonly<TrainConfig>): LabeledClip[] {
   const all = planTestClips(videos, config.clip).clips;
@@ -96,7 +98,7 @@ interface EmbeddingPass {
 async function embedClips(model: AlexNet2Plus1D, loss: Loss | null, reader: CropReader, clips: readonly LabeledClip[], batchSize: number): Promise<EmbeddingPass> {
   const d = model.plan.config.embeddingSize;
   const embeddings = new Float32Array(clips.length * d);
-  const labels = Int32Array.from(clips, (c) => c.label);
+  const labels = Int32Array.from(clips, labelOf);
   let lossSum = 0;
   for (let i = 0; i < clips.length; i += batchSize) {
     const batch = clips.slice(i, i + batchSize);
@@ -131,7 +133,7 @@ function livePrototype(loss: Loss, pass: EmbeddingPass | null, d: number): Float
 
 function scoreRows(pass: EmbeddingPass, clips: readonly LabeledClip[], prototype: Float32Array, d: number): ScoreRow[] {
   const scores = tf.tidy(() => scoreEmbeddings(tf.tensor2d(pass.embeddings, [clips.length, d]) as Tensor2D, prototype));
-  return clips.map((c, i) => ({ label: c.label === LIVE_LABEL ? 'live' : 'attack', attackType: c.attackType ?? '', liveScore: scores[i]!, video: c.videoId }));
+  return clips.map((c, i) => ({ label: c.label === 'live' ? 'live' : 'attack', attackType: c.attackType ?? '', liveScore: scores[i]!, video: c.videoId }));
 }
 
 /** The EER on validation rows, or null where one class is missing. */
@@ -163,7 +165,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     throw new ConfigError('train.model.inputSize', `${config.model.inputSize} differs from the cached crops' size ${cropSize} (preprocess with --size ${config.model.inputSize}, or train with that size)`);
   }
   const valClips = planValidation(val.videos, config);
-  const prototypePlan = labelClips(train.videos, planTrainClips(train.videos, config.clip, 1, config.seed, 0).clips).clips.filter((c) => c.label === LIVE_LABEL).slice(0, config.prototypeClips);
+  const prototypePlan = labelClips(train.videos, planTrainClips(train.videos, config.clip, 1, config.seed, 0).clips).clips.filter((c) => c.label === 'live').slice(0, config.prototypeClips);
   const d = config.model.embeddingSize;
 
   const model = createAlexNet2Plus1D({ ...config.model, seed: config.seed });
@@ -202,7 +204,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
       for (const [b, batch] of batches.entries()) {
         const pixels = await loadClipPixels(reader, batch, { config: config.augment, seed: config.seed, epoch, batch: b });
         const x = clipsToBatch(pixels);
-        const y = tf.tensor1d(batch.map((c) => c.label), 'int32');
+        const y = tf.tensor1d(batch.map(labelOf), 'int32');
         let value: number;
         try {
           const dropoutSeed = childSeed(config.seed, 'dropout', epoch, b);

@@ -62,8 +62,9 @@ export const preprocessCommand: CliCommand = {
     const index = await loadDatasetIndex(dataset, root);
     if (index.videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
     if (o.detector === 'blazeface' || o.detector === 'auto') await initBackend('auto');
-    const bar = createProgressBar({ label: 'preprocess', total: 0, unit: 'frames', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
+    let bar: ReturnType<typeof createProgressBar> | null = null;
     let videosTotal = 0;
+    const t0 = performance.now();
     const summary = await runPreprocess({
       videos: index.videos.map((v) => ({ videoId: v.id, path: v.path, faceFile: v.faceFile })),
       cacheDir,
@@ -80,11 +81,15 @@ export const preprocessCommand: CliCommand = {
       shard,
       onProgress: (p) => {
         videosTotal = p.videosTotal;
-        bar.update(p.framesDone, `videos ${p.videosDone}/${p.videosTotal}${p.failed ? `, ${p.failed} failed` : ''}`);
+        bar ??= createProgressBar({ label: 'preprocess', total: p.videosTotal, unit: 'videos', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
+        const fps = p.framesDone / Math.max(1e-3, (performance.now() - t0) / 1e3);
+        bar.update(p.videosDone, `${p.framesDone} frames, ${fps.toFixed(1)} frames/s${p.failed ? `, ${p.failed} failed` : ''}`);
       },
     });
     const fps = summary.seconds > 0 ? summary.frames / summary.seconds : 0;
-    bar.finish(`preprocess: ${summary.processed} videos cropped, ${summary.skipped} already cached, ${summary.failed.length} failed; ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${fps.toFixed(1)} frames/s)`);
+    const done = `preprocess: ${summary.processed} videos cropped, ${summary.skipped} already cached, ${summary.failed.length} failed; ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${fps.toFixed(1)} frames/s)`;
+    if (bar) (bar as ReturnType<typeof createProgressBar>).finish(done);
+    else io.stderr.write(done + '\n');
     if (o.json) io.stdout.write(JSON.stringify({ ...summary, framesPerSec: fps, videosTotal, indexIssues: index.issues.length }, null, 2) + '\n');
     else {
       io.stdout.write(`cache: ${summary.cacheRoot} (detector ${summary.detector})\n`);

@@ -1,18 +1,25 @@
 /**
- * From a protocol split and the crop cache to clips: which cached videos a
- * split can use, which clips of them hold a face in every frame, and their
- * pixels (augmented for training), read through a small in-memory cache of
- * whole videos so an epoch decodes nothing and re-reads little.
+ * Clips out of the crop cache, for training and for scoring: which videos of
+ * a split the cache holds, which clips of them have a face in every frame,
+ * and their pixels (augmented for training), read through a small in-memory
+ * cache of whole videos so an epoch decodes nothing and re-reads little.
  */
-import { readVideoCrops, isVideoCached } from '../preprocess/index.js';
-import type { CropCacheLayout, VideoCrops } from '../preprocess/index.js';
+import { readVideoCrops, isVideoCached } from './crop-cache.js';
+import type { CropCacheLayout, VideoCrops } from './crop-cache.js';
 import { augmentClip, chooseAugmentation, childSeed, createSeededRandom } from '../data/index.js';
-import type { AugmentConfig, ClipPixels, ClipRef, ClipSource, FrameRule, SplitVideo } from '../data/index.js';
-import { ATTACK_LABEL, LIVE_LABEL } from '../losses/index.js';
-import type { LabeledClip } from './batches.js';
+import type { AugmentConfig, ClipPixels, ClipRef, ClipSource, FrameRule, PresentationLabel, SplitVideo } from '../data/index.js';
+
+/** One clip of a cached video, with its video's label. */
+export interface LabeledClip {
+  videoId: string;
+  /** Absolute frame indices of the clip. */
+  frames: readonly number[];
+  label: PresentationLabel;
+  attackType: string | null;
+}
 
 export interface CachedVideo extends ClipSource {
-  label: number;
+  label: PresentationLabel;
   attackType: string | null;
   /** 1 where the cached frame has no face (its crop is zeros). */
   noFace: Uint8Array;
@@ -38,7 +45,7 @@ export async function cachedSplitVideos(list: readonly SplitVideo[], layout: Cro
       id: video.id,
       frameCount: meta.frameCount,
       frames: frames as FrameRule,
-      label: video.label === 'live' ? LIVE_LABEL : ATTACK_LABEL,
+      label: video.label,
       attackType: video.attackType,
       noFace: Uint8Array.from(meta.boxSources, (s) => (s === 'none' ? 1 : 0)),
     });

@@ -1,0 +1,117 @@
+/**
+ * `vidpad train`: one protocol fold, the paper's recipe by default, every
+ * knob on the command line; a progress bar, a JSONL log, checkpoints and
+ * `--resume`.
+ */
+import type { CliCommand } from '../command.js';
+import { createProgressBar, formatDuration } from '../progress.js';
+import { DATASET_OPTIONS, findCropCache, indexDataset, numberOption, pickFold, protocolSplits, stringOption } from '../dataset-args.js';
+import { initBackend, trainModel, LOSS_NAMES, DEFAULT_TRAIN_CONFIG, TRAINING_SUBDIR, UsageError } from '../../index.js';
+import type { LossName, TrainConfigInput } from '../../index.js';
+
+const d = DEFAULT_TRAIN_CONFIG;
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'train AlexNet-(2+1)D on a protocol fold (the paper\'s recipe), with checkpoints and --resume',
+  usage: '--root DIR --cache DIR --out MODEL_DIR [--dataset siw|folder] [--protocol P] [--fold K] [--loss NAME] [--frames T] [options]',
+  description:
+    'Trains on the fold\'s training split from the crop cache, validates each epoch on its validation subjects,\n' +
+    `stops after --patience epochs without a lower validation loss (at most --epochs), keeps the best epoch,\n` +
+    'computes the live prototype and chooses the threshold at the EER point of the validation split. Writes the\n' +
+    `model folder (model.json, weights.safetensors) to --out, and ${TRAINING_SUBDIR}/ inside it: checkpoint.safetensors\n` +
+    '(after every epoch, atomic), best.safetensors and log.jsonl (one line per epoch). After a kill, the same\n' +
+    'command with --resume continues from the last finished epoch and gives the same weights.',
+  options: [
+    ...DATASET_OPTIONS,
+    { name: 'out', type: 'string', valueName: 'MODEL_DIR', description: 'model folder to write' },
+    { name: 'loss', type: 'string', valueName: 'NAME', description: `one of ${LOSS_NAMES.join(', ')}`, default: d.loss },
+    { name: 'frames', type: 'string', valueName: 'T', description: 'frames per clip: 2, 3 or 5', default: '5' },
+    { name: 'size', type: 'string', valueName: 'PX', description: 'input size (must match the cached crops)', default: '112' },
+    { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: '1' },
+    { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: '512' },
+    { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: String(d.maxEpochs) },
+    { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without improvement', default: String(d.patienceEpochs) },
+    { name: 'batch', type: 'string', valueName: 'B', description: 'clips per batch', default: String(d.batchSize) },
+    { name: 'clips-per-video', type: 'string', valueName: 'K', description: 'random training clips per video per epoch', default: String(d.clipsPerVideo) },
+    { name: 'lr', type: 'string', valueName: 'LR', description: 'initial learning rate (Nesterov SGD)', default: String(d.learningRate) },
+    { name: 'lr-decay', type: 'string', valueName: 'F', description: 'learning-rate factor per epoch', default: String(d.lrDecayPerEpoch) },
+    { name: 'momentum', type: 'string', valueName: 'M', description: 'momentum', default: String(d.momentum) },
+    { name: 'no-augment', type: 'boolean', description: 'turn off horizontal flip and random erasing', default: false },
+    { name: 'seed', type: 'string', valueName: 'S', description: 'seed of everything random', default: String(d.seed) },
+    { name: 'backend', type: 'string', valueName: 'NAME', description: 'compute backend: auto, native, wasm, cpu, tensorflow', default: 'auto' },
+    { name: 'resume', type: 'boolean', description: 'continue the checkpoint in --out', default: false },
+    { name: 'json', type: 'boolean', description: 'print the result as JSON', default: false },
+  ],
+  async run(args, io) {
+    const o = args.options;
+    const root = stringOption(args, 'root', 'train');
+    const out = stringOption(args, 'out', 'train');
+    const cacheDir = stringOption(args, 'cache', 'train');
+    const loss = String(o.loss);
+    if (!LOSS_NAMES.includes(loss as LossName)) throw new UsageError(`--loss must be one of ${LOSS_NAMES.join(', ')}, got '${loss}'`);
+    const size = numberOption(args, 'size', { integer: true, min: 63 })!;
+    const config: TrainConfigInput = {
+      loss: loss as LossName,
+      model: { inputSize: size, widthMultiplier: numberOption(args, 'width')!, embeddingSize: numberOption(args, 'embedding', { integer: true, min: 1 })! },
+      clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },
+      maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!,
+      patienceEpochs: numberOption(args, 'patience', { integer: true, min: 1 })!,
+      batchSize: numberOption(args, 'batch', { integer: true, min: 2 })!,
+      clipsPerVideo: numberOption(args, 'clips-per-video', { integer: true, min: 1 })!,
+      learningRate: numberOption(args, 'lr')!,
+      lrDecayPerEpoch: numberOption(args, 'lr-decay')!,
+      momentum: numberOption(args, 'momentum')!,
+      seed: numberOption(args, 'seed', { integer: true, min: 0 })!,
+      ...(o['no-augment'] ? { augment: { flipProbability: 0, erasing: null } } : {}),
+    };
+    const index = await indexDataset(String(o.dataset), root);
+    const split = pickFold(protocolSplits(index, String(o.protocol), o['val-subjects'] as string | undefined), numberOption(args, 'fold', { integer: true, min: 1 }));
+    const cache = await findCropCache(cacheDir, size, o['cache-key'] as string | undefined);
+    const backend = await initBackend(String(o.backend));
+    io.stderr.write(`train: ${split.name} on ${backend.name}; ${split.train.length} training, ${split.val.length} validation videos; model → ${out}\n`);
+    let bar: ReturnType<typeof createProgressBar> | null = null;
+    let barEpoch = -1;
+    const result = await trainModel({
+      split,
+      cache,
+      config,
+      outDir: out,
+      resume: Boolean(o.resume),
+      provenance: { dataset: String(o.dataset) },
+      onProgress: (p) => {
+        if (p.epoch !== barEpoch) {
+          barEpoch = p.epoch;
+          bar = createProgressBar({ label: `epoch ${p.epoch + 1}/${p.maxEpochs}`, total: p.batches, unit: 'batches', stream: io.stderr as NodeJS.WritableStream });
+        }
+        bar!.update(p.batch, `loss ${p.loss.toFixed(4)}, ${p.clipsPerSec.toFixed(1)} clips/s${p.phase === 'validate' ? ', validating' : ''}`);
+      },
+      onEpoch: (r) => {
+        (bar as ReturnType<typeof createProgressBar> | null)?.finish(
+          `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val EER ${r.valEer === null ? 'n/a' : (100 * r.valEer).toFixed(2) + '%'}, lr ${r.learningRate.toPrecision(3)}, ${r.clipsPerSec.toFixed(1)} clips/s, ${formatDuration(r.seconds)}${r.improved ? ' (best so far)' : ''}`,
+        );
+        bar = null;
+      },
+    });
+    const summary = {
+      model: result.modelDir,
+      split: split.name,
+      epochs: result.history.length,
+      bestEpoch: result.bestEpoch,
+      stopReason: result.stopReason,
+      threshold: result.threshold?.threshold ?? null,
+      valEer: result.threshold?.eer ?? null,
+      missingVideos: result.missingVideos.length,
+      noFaceClips: result.noFaceClips,
+      seconds: result.seconds,
+    };
+    if (o.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else {
+      io.stdout.write(`model: ${result.modelDir} (best epoch ${result.bestEpoch} of ${result.history.length}, ${result.stopReason})\n`);
+      io.stdout.write(`threshold (EER point of the validation split): ${result.threshold?.threshold.toFixed(6)}, validation EER ${((result.threshold?.eer ?? NaN) * 100).toFixed(2)}%\n`);
+      if (result.missingVideos.length > 0) io.stdout.write(`warning: ${result.missingVideos.length} split video(s) are not in the crop cache and were left out\n`);
+      io.stdout.write(`time: ${formatDuration(result.seconds)}\n`);
+    }
+    return 0;
+  },
+};

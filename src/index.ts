@@ -34,5 +34,8 @@ export * from './eval/index.js';
 // Training
 export * from './train/index.js';
 
+// Scoring with ONNX Runtime
+export * from './scoring/index.js';
+
 // Synthetic data
 export * from './synth/index.js';

@@ -7,7 +7,9 @@ import { datasetCommand } from './dataset.js';
 import { preprocessCommand } from './preprocess.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
 import { pretrainFlowCommand } from './pretrain-flow.js';
 import { synthCommand } from './synth.js';
 
-export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, exportCommand, infoCommand, pretrainFlowCommand, synthCommand];
+export const COMMANDS: readonly CliCommand[] = [backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, trainCommand, evalCommand, exportCommand, infoCommand, pretrainFlowCommand, synthCommand];

@@ -83,10 +83,10 @@ function ringPeak(power: Float64Array, n: number, pitchPx: number): number {
     for (let k = 0; k < n; k++) {
       const fx = k <= n / 2 ? k : k - n;
       const fy = l <= n / 2 ? l : l - n;
-      const r = Math.hypot(fx, fy);
+      const d = Math.abs(Math.hypot(fx, fy) - r0);
       const p = power[l * n + k] as number;
-      if (Math.abs(r - r0) <= 1) peak = Math.max(peak, p);
-      else if (Math.abs(r - r0) <= 4) around.push(p);
+      if (d <= 1) peak = Math.max(peak, p);
+      else if (d <= 4) around.push(p);
     }
   }
   around.sort((a, b) => a - b);
@@ -109,9 +109,9 @@ test('replay frames carry a spectral peak at their medium\'s screen pitch that l
     const p = powerSpectrum(frame.rgb, cx - n / 2, cy - n / 2, n);
     const own = ringPeak(p, n, REPLAY_MEDIA[medium].gridPitchPx);
     const liveAtPitch = ringPeak(liveSpec, n, REPLAY_MEDIA[medium].gridPitchPx);
-    // measured: own 77-367, live 5-12
-    assert.ok(own > 40, `replay medium ${medium}: peak ratio ${own.toFixed(1)} at its pitch`);
-    assert.ok(liveAtPitch < 25, `live frame: peak ratio ${liveAtPitch.toFixed(1)} at medium ${medium}'s pitch`);
+    // measured over seeds 3, 5, 9, 21, 77: 73-870 at the medium's own pitch; live frames 4-29 there
+    assert.ok(own > 50, `replay medium ${medium}: peak ratio ${own.toFixed(1)} at its pitch`);
+    assert.ok(liveAtPitch < own / 2, `live frame: peak ratio ${liveAtPitch.toFixed(1)} at medium ${medium}'s pitch, replay ${own.toFixed(1)}`);
     // the pitch tells the media apart (protocol 2 holds one out)
     for (const other of [1, 2, 3, 4] as const) {
       if (other === medium) continue;
@@ -150,12 +150,12 @@ test('print attacks move rigidly: the eye region never changes against the face,
     const e = frames.map(eyeContrast);
     return Math.max(...e) - Math.min(...e);
   };
-  // 45 frames (1.5 s) hold at least one blink: the first falls within 1.2 s
-  const live = spread(render('001-1-1-1-4', 45));
+  // 45 frames (1.5 s) hold at least one blink: the first falls within 1.2 s. Same sensor, same distance session.
+  const live = spread(render('001-1-1-1-1', 45));
   const print = spread(render('001-1-2-1-1', 45));
-  // measured: live ~0.08, print ~0.016
+  // measured over seeds 3, 5, 9, 21, 77: live 0.061-0.204, print 0.013-0.019
   assert.ok(live > 0.04, `live eye-band contrast spread ${live.toFixed(3)}`);
-  assert.ok(print < live / 3, `print eye-band contrast spread ${print.toFixed(3)} vs live ${live.toFixed(3)}`);
+  assert.ok(print < 0.03 && print < live / 2.5, `print eye-band contrast spread ${print.toFixed(3)} vs live ${live.toFixed(3)}`);
 });
 
 test('live sensor noise is temporally independent', () => {

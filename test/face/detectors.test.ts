@@ -21,6 +21,8 @@ import {
   type FaceDetectorName,
   type RgbFrame,
 } from '../../src/index.js';
+import { createRequire } from 'node:module';
+import { dlibAddonPath, dlibRectToBoxPx } from '../../src/face/dlib.js';
 import { HAVE_SAMPLES, SAMPLE_FACES, samplePath, seededNoise } from './helpers.js';
 
 const probes = listFaceDetectors();
@@ -147,6 +149,27 @@ describe('dlib-hog specifics', { skip: DLIB_SKIP }, () => {
     } finally {
       d.dispose();
     }
+  });
+
+  it('the addon takes grey or RGB pixels and rejects other buffer sizes', { skip: SAMPLES_SKIP }, async () => {
+    const addon = createRequire(import.meta.url)(dlibAddonPath()!) as {
+      FrontalFaceDetector: new () => { detect(p: Uint8Array, w: number, h: number, up: number, adj?: number): Promise<{ left: number; top: number; right: number; bottom: number; score: number }[]> };
+    };
+    const native = new addon.FrontalFaceDetector();
+    const img = images.get('image_T1.jpg')!;
+    const grey = new Uint8Array(img.width * img.height);
+    for (let i = 0; i < grey.length; i++) grey[i] = Math.round(0.299 * img.data[3 * i]! + 0.587 * img.data[3 * i + 1]! + 0.114 * img.data[3 * i + 2]!);
+    const fromGrey = await native.detect(grey, img.width, img.height, 1);
+    const fromRgb = await native.detect(img.data, img.width, img.height, 1);
+    // dlib's HOG takes the strongest gradient over the colour channels, so grey
+    // and RGB find the face with somewhat different boxes; the README's boxes
+    // are RGB ones (which is why detect() passes RGB).
+    assert.equal(fromGrey.length, 1);
+    assert.equal(fromRgb.length, 1);
+    assert.ok(iou(dlibRectToBoxPx(fromGrey[0]!, 1, 1), SAMPLE_FACES[0]!.box) >= 0.5);
+    assert.ok(iou(dlibRectToBoxPx(fromRgb[0]!, 1, 1), SAMPLE_FACES[0]!.box) >= 0.9);
+    await assert.rejects(async () => native.detect(new Uint8Array(10), 2, 2, 1), /pixels has 10 bytes; expected width\*height \(grey\) = 4 or width\*height\*3 \(RGB\) = 12/);
+    await assert.rejects(async () => native.detect(grey, img.width, img.height, 9), /upsample must be between 0 and 4/);
   });
 
   it('scores follow minScore (dlib adjust_threshold)', { skip: SAMPLES_SKIP }, async () => {

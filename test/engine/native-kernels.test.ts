@@ -255,6 +255,10 @@ test('native elementwise ops and sums match cpu, with fall-backs for what they d
     await agree(`${name} small same`, [bias, bias], (a, b) => op(a!, b!), 0);
     await agree(`${name} middle-axis broadcast`, [big, mid], (a, b) => op(a!, b!), 0);
   }
+  // Contiguous slices are views into their source's array (a non-zero byte offset): the addon must honour it.
+  const sliced = (t: tf.Tensor, at: number) => tf.slice(t, [at, 0, 0, 0], [2, 67, 65, 17]);
+  await agree('add of two slice views', [big, same], (a, b) => tf.add(sliced(a!, 1), sliced(b!, 2)), 0);
+  await agree('conv2d of a slice view', [big, rand([3, 3, 17, 5], 7)], (a, f) => tf.conv2d(sliced(a!, 2) as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'));
   const ints: Input = { shape: [5], values: Int32Array.from([1, -2, 3, 0, 7]), dtype: 'int32' };
   await agree('int32 add (cpu path)', [ints, ints], (a, b) => tf.add(a!, b!), 0);
   await agree('relu', [big], (a) => tf.relu(a!), 0);

@@ -34,6 +34,9 @@ import type { Tensor, Tensor2D, Tensor5D, Variable } from '../engine/tf.js';
 import { conv2plus1d, midChannels } from '../engine/conv2plus1d.js';
 import type { SpatialPadding } from '../engine/conv2plus1d.js';
 import { ConfigError, ShapeError } from '../errors.js';
+import { childSeed } from '../data/random.js';
+import { createFlowNetS, estimateFlowNetSCost, planFlowNetS } from './flownets.js';
+import type { FlowNetS } from './flownets.js';
 
 export interface AlexNet2Plus1DConfig {
   /** Frames per clip, T. The paper uses 5; 2 and 3 are supported. */
@@ -52,6 +55,10 @@ export interface AlexNet2Plus1DConfig {
   dropoutRate: number;
   /** Seed of the weight initialisation. */
   seed: number;
+  /** Adds the FlowNetS branch (frames 1 and T → conv6_1 → global average pool) at the input of fc6. */
+  flowBranch: boolean;
+  /** Width multiplier of the flow branch; null follows `widthMultiplier`. Pretrained PyTorch weights need 1. */
+  flowWidthMultiplier: number | null;
 }
 
 export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Object.freeze({
@@ -63,6 +70,8 @@ export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Ob
   temporalKernel: 3,
   dropoutRate: 0.5,
   seed: 0,
+  flowBranch: false,
+  flowWidthMultiplier: null,
 });
 
 interface ConvLayerSpec {
@@ -110,6 +119,8 @@ export interface AlexNet2Plus1DPlan {
   convs: ConvLayerPlan[];
   /** Flattened features entering fc6: outSize² × conv5 channels. */
   fcInputSize: number;
+  /** Pooled flow-branch features appended to fc6's input (0 without the branch). */
+  flowFeatures: number;
   fcWidth: number;
 }
 
@@ -135,10 +146,15 @@ export function resolveAlexNetConfig(partial: Partial<AlexNet2Plus1DConfig> = {}
   if (typeof c.dropoutRate !== 'number' || c.dropoutRate < 0 || c.dropoutRate >= 1) {
     throw new ConfigError('model.dropoutRate', `expected a number in [0, 1), got ${JSON.stringify(c.dropoutRate)}`);
   }
+  if (typeof c.flowBranch !== 'boolean') throw new ConfigError('model.flowBranch', `expected true or false, got ${JSON.stringify(c.flowBranch)}`);
+  if (c.flowWidthMultiplier !== null && (typeof c.flowWidthMultiplier !== 'number' || !(c.flowWidthMultiplier > 0) || c.flowWidthMultiplier > 4)) {
+    throw new ConfigError('model.flowWidthMultiplier', `expected null or a number in (0, 4], got ${JSON.stringify(c.flowWidthMultiplier)}`);
+  }
   return Object.freeze(c);
 }
 
 const scaled = (channels: number, multiplier: number): number => Math.max(1, Math.round(channels * multiplier));
+const flowWidth = (config: Readonly<AlexNet2Plus1DConfig>): number => config.flowWidthMultiplier ?? config.widthMultiplier;
 
 /** Resolves every layer size for a config (pure; no tensors). */
 export function planAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}): AlexNet2Plus1DPlan {
@@ -167,7 +183,8 @@ export function planAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}):
     size = outSize;
     channels = outChannels;
   }
-  return { config, convs, fcInputSize: size * size * channels, fcWidth: scaled(config.fcWidth, config.widthMultiplier) };
+  const flowFeatures = config.flowBranch ? planFlowNetS({ widthMultiplier: flowWidth(config) }, config.inputSize).outputChannels : 0;
+  return { config, convs, fcInputSize: size * size * channels, flowFeatures, fcWidth: scaled(config.fcWidth, config.widthMultiplier) };
 }
 
 export interface CostEstimate {
@@ -195,7 +212,7 @@ export function estimateCost(plan: AlexNet2Plus1DPlan): CostEstimate {
     backwardData += temporalFlops + (i === 0 ? 0 : spatialFlops);
   });
   const dense = [
-    [plan.fcInputSize, plan.fcWidth],
+    [plan.fcInputSize + plan.flowFeatures, plan.fcWidth],
     [plan.fcWidth, plan.fcWidth],
     [plan.fcWidth, plan.config.embeddingSize],
   ] as const;
@@ -203,6 +220,12 @@ export function estimateCost(plan: AlexNet2Plus1DPlan): CostEstimate {
     parameters += input * output + output;
     forward += 2 * input * output;
     backwardData += 2 * input * output;
+  }
+  if (plan.config.flowBranch) {
+    const flow = estimateFlowNetSCost(planFlowNetS({ widthMultiplier: flowWidth(plan.config) }, plan.config.inputSize));
+    parameters += flow.encoderParameters;
+    forward += flow.encoderForwardFlops;
+    backwardData += flow.encoderForwardFlops;
   }
   // The filter gradient costs as much as the forward pass.
   return { parameters, forwardFlops: forward, trainFlops: forward * 2 + backwardData };
@@ -221,8 +244,10 @@ export interface AlexNet2Plus1D {
   readonly variables: ReadonlyMap<string, Variable>;
   /** `[B, T, H, W, 3]` → conv5 activations `[B, T, h, w, C5]` (before pool5). */
   forwardFeatures(clip: Tensor5D): Tensor5D;
-  /** conv5 activations → embedding `[B, embeddingSize]`. */
-  forwardHead(features: Tensor5D, options?: ForwardOptions): Tensor2D;
+  /** The FlowNetS branch when configured; its variables are also in `variables`, prefixed `flow.`. */
+  readonly flowBranch: FlowNetS | null;
+  /** conv5 activations (and, with the flow branch, its pooled features `[B, C6]`) → embedding `[B, embeddingSize]`. */
+  forwardHead(features: Tensor5D, options?: ForwardOptions, flowFeatures?: Tensor2D): Tensor2D;
   /** Both halves: `[B, T, H, W, 3]` → `[B, embeddingSize]`. */
   forward(clip: Tensor5D, options?: ForwardOptions): Tensor2D;
   dispose(): void;
@@ -248,10 +273,12 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
     zeros(`${l.name}.temporal.bias`, l.outChannels);
   }
   const dense: Array<[string, number, number]> = [
-    ['fc6', plan.fcInputSize, plan.fcWidth],
+    ['fc6', plan.fcInputSize + plan.flowFeatures, plan.fcWidth],
     ['fc7', plan.fcWidth, plan.fcWidth],
     ['embed', plan.fcWidth, config.embeddingSize],
   ];
+  const flow = config.flowBranch ? createFlowNetS({ widthMultiplier: flowWidth(config), seed: childSeed(config.seed, 'flow-branch') }) : null;
+  if (flow) for (const [name, variable] of flow.variables) add(`flow.${name}`, variable);
   for (const [name, input, output] of dense) {
     add(`${name}.weight`, heNormal([input, output], input, seed++));
     zeros(`${name}.bias`, output);
@@ -285,11 +312,17 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
     });
   };
 
-  const forwardHead = (features: Tensor5D, options: ForwardOptions = {}): Tensor2D =>
+  const forwardHead = (features: Tensor5D, options: ForwardOptions = {}, flowFeatures?: Tensor2D): Tensor2D =>
     tf.tidy(() => {
       const pooled = maxPoolFrames(features);
       const [b] = pooled.shape;
       let h = tf.reshape(tf.mean(pooled, 1), [b, plan.fcInputSize]) as Tensor2D;
+      if (flow) {
+        if (!flowFeatures || flowFeatures.rank !== 2 || flowFeatures.shape[0] !== b || flowFeatures.shape[1] !== plan.flowFeatures) {
+          throw new ShapeError(`AlexNet-(2+1)D forwardHead: the flow branch needs flowFeatures [${b}, ${plan.flowFeatures}] (flowBranch.forwardBranch(clip)), got ${flowFeatures ? `[${flowFeatures.shape.join(', ')}]` : 'none'}`);
+        }
+        h = tf.concat([h, flowFeatures], 1);
+      }
       let dropSeed = options.seed ?? 0;
       for (const name of ['fc6', 'fc7']) {
         h = tf.relu(tf.add(tf.matMul(h, v(`${name}.weight`) as Tensor as Tensor2D), v(`${name}.bias`))) as Tensor2D;
@@ -303,7 +336,8 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
     variables: vars,
     forwardFeatures,
     forwardHead,
-    forward: (clip, options) => tf.tidy(() => forwardHead(forwardFeatures(clip), options)),
+    flowBranch: flow,
+    forward: (clip, options) => tf.tidy(() => forwardHead(forwardFeatures(clip), options, flow ? flow.forwardBranch(clip) : undefined)),
     dispose: () => vars.forEach((variable) => variable.dispose()),
   };
 }

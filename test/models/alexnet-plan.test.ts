@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planAlexNet2Plus1D, estimateCost, createAlexNet2Plus1D, midChannels, ConfigError, ShapeError, initBackend, tf } from '../../src/index.js';
+import { planAlexNet2Plus1D, estimateCost, createAlexNet2Plus1D, midChannels, exportOnnx, ConfigError, ShapeError, initBackend, tf } from '../../src/index.js';
 import type { Tensor5D } from '../../src/index.js';
 
 test('midChannels follows the R(2+1)D rule and keeps the 3D conv parameter count', () => {
@@ -99,4 +99,24 @@ test('the same seed gives the same weights; another seed different ones', async 
   assert.deepEqual(w(a), w(b));
   assert.notDeepEqual(w(a), w(c));
   [a, b, c].forEach((m) => m.dispose());
+});
+
+test('with the FlowNetS branch: fc6 takes the pooled flow features, parameters match the estimate, ONNX export refuses it clearly', async () => {
+  await initBackend('cpu');
+  const config = { inputSize: 112, frames: 3, widthMultiplier: 0.0625, fcWidth: 32, embeddingSize: 4, flowBranch: true } as const;
+  const before = tf.memory().numTensors;
+  const model = createAlexNet2Plus1D(config);
+  assert.ok(model.plan.flowFeatures > 0);
+  assert.deepEqual(model.variables.get('fc6.weight')!.shape, [model.plan.fcInputSize + model.plan.flowFeatures, model.plan.fcWidth]);
+  let params = 0;
+  for (const v of model.variables.values()) params += v.size;
+  assert.equal(estimateCost(model.plan).parameters, params);
+  const x = tf.randomNormal([2, 3, 112, 112, 3], 0, 1, 'float32', 3) as Tensor5D;
+  const y = model.forward(x);
+  assert.deepEqual(y.shape, [2, 4]);
+  assert.throws(() => tf.tidy(() => model.forwardHead(model.forwardFeatures(x))), /flow branch needs flowFeatures \[2, \d+\]/);
+  assert.throws(() => exportOnnx(model, new Float32Array(4)), /FlowNetS branch is not supported/);
+  tf.dispose([x, y]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -6,10 +6,8 @@
 import type { CliCommand } from '../command.js';
 import { createProgressBar, formatDuration } from '../progress.js';
 import { DATASET_OPTIONS, findCropCache, indexDataset, numberOption, pickFold, protocolSplits, stringOption } from '../dataset-args.js';
-import { initBackend, trainModel, LOSS_NAMES, DEFAULT_TRAIN_CONFIG, TRAINING_SUBDIR, UsageError } from '../../index.js';
-import type { LossName, TrainConfigInput } from '../../index.js';
-
-const d = DEFAULT_TRAIN_CONFIG;
+import { trainConfigFromArgs, trainOptions } from '../train-args.js';
+import { initBackend, trainModel, TRAINING_SUBDIR } from '../../index.js';
 
 export const trainCommand: CliCommand = {
   name: 'train',
@@ -25,20 +23,7 @@ export const trainCommand: CliCommand = {
   options: [
     ...DATASET_OPTIONS,
     { name: 'out', type: 'string', valueName: 'MODEL_DIR', description: 'model folder to write' },
-    { name: 'loss', type: 'string', valueName: 'NAME', description: `one of ${LOSS_NAMES.join(', ')}`, default: d.loss },
-    { name: 'frames', type: 'string', valueName: 'T', description: 'frames per clip: 2, 3 or 5', default: '5' },
-    { name: 'size', type: 'string', valueName: 'PX', description: 'input size (must match the cached crops)', default: '112' },
-    { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: '1' },
-    { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: '512' },
-    { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: String(d.maxEpochs) },
-    { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without improvement', default: String(d.patienceEpochs) },
-    { name: 'batch', type: 'string', valueName: 'B', description: 'clips per batch', default: String(d.batchSize) },
-    { name: 'clips-per-video', type: 'string', valueName: 'K', description: 'random training clips per video per epoch', default: String(d.clipsPerVideo) },
-    { name: 'lr', type: 'string', valueName: 'LR', description: 'initial learning rate (Nesterov SGD)', default: String(d.learningRate) },
-    { name: 'lr-decay', type: 'string', valueName: 'F', description: 'learning-rate factor per epoch', default: String(d.lrDecayPerEpoch) },
-    { name: 'momentum', type: 'string', valueName: 'M', description: 'momentum', default: String(d.momentum) },
-    { name: 'no-augment', type: 'boolean', description: 'turn off horizontal flip and random erasing', default: false },
-    { name: 'seed', type: 'string', valueName: 'S', description: 'seed of everything random', default: String(d.seed) },
+    ...trainOptions(),
     { name: 'backend', type: 'string', valueName: 'NAME', description: 'compute backend: auto, native, wasm, cpu, tensorflow', default: 'auto' },
     { name: 'resume', type: 'boolean', description: 'continue the checkpoint in --out', default: false },
     { name: 'json', type: 'boolean', description: 'print the result as JSON', default: false },
@@ -48,23 +33,8 @@ export const trainCommand: CliCommand = {
     const root = stringOption(args, 'root', 'train');
     const out = stringOption(args, 'out', 'train');
     const cacheDir = stringOption(args, 'cache', 'train');
-    const loss = String(o.loss);
-    if (!LOSS_NAMES.includes(loss as LossName)) throw new UsageError(`--loss must be one of ${LOSS_NAMES.join(', ')}, got '${loss}'`);
-    const size = numberOption(args, 'size', { integer: true, min: 63 })!;
-    const config: TrainConfigInput = {
-      loss: loss as LossName,
-      model: { inputSize: size, widthMultiplier: numberOption(args, 'width')!, embeddingSize: numberOption(args, 'embedding', { integer: true, min: 1 })! },
-      clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },
-      maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!,
-      patienceEpochs: numberOption(args, 'patience', { integer: true, min: 1 })!,
-      batchSize: numberOption(args, 'batch', { integer: true, min: 2 })!,
-      clipsPerVideo: numberOption(args, 'clips-per-video', { integer: true, min: 1 })!,
-      learningRate: numberOption(args, 'lr')!,
-      lrDecayPerEpoch: numberOption(args, 'lr-decay')!,
-      momentum: numberOption(args, 'momentum')!,
-      seed: numberOption(args, 'seed', { integer: true, min: 0 })!,
-      ...(o['no-augment'] ? { augment: { flipProbability: 0, erasing: null } } : {}),
-    };
+    const config = trainConfigFromArgs(args);
+    const size = config.model!.inputSize!;
     const index = await indexDataset(String(o.dataset), root);
     const split = pickFold(protocolSplits(index, String(o.protocol), o['val-subjects'] as string | undefined), numberOption(args, 'fold', { integer: true, min: 1 }));
     const cache = await findCropCache(cacheDir, size, o['cache-key'] as string | undefined);

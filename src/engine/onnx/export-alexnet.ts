@@ -19,7 +19,7 @@
  */
 import type { Variable } from '../tf.js';
 import { temporalPadAmounts } from '../conv2plus1d.js';
-import { ShapeError } from '../../errors.js';
+import { InputError, ShapeError } from '../../errors.js';
 import { encodeOnnxModel } from './onnx-proto.js';
 import type { OnnxAttribute, OnnxInitializer, OnnxNode } from './onnx-proto.js';
 
@@ -39,7 +39,7 @@ export interface ExportableConvLayer {
 
 export interface ExportableNetwork {
   plan: {
-    config: { frames: number; inputSize: number; temporalKernel: number; embeddingSize: number };
+    config: { frames: number; inputSize: number; temporalKernel: number; embeddingSize: number; flowBranch?: boolean };
     convs: readonly ExportableConvLayer[];
     fcInputSize: number;
     fcWidth: number;
@@ -156,6 +156,9 @@ function unitPrototype(prototype: ArrayLike<number>, size: number): Float32Array
  */
 export function exportOnnx(network: ExportableNetwork, prototype: ArrayLike<number>, options: OnnxExportOptions = {}): Uint8Array {
   const { plan } = network;
+  if (plan.config.flowBranch) {
+    throw new InputError('ONNX export of a model with the FlowNetS branch is not supported yet: score it with tfjs, or train without --flow');
+  }
   const { frames: t, inputSize: size, temporalKernel: kt, embeddingSize } = plan.config;
   const form = options.form ?? '2d';
   const proto = unitPrototype(prototype, embeddingSize);

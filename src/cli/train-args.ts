@@ -1,0 +1,49 @@
+/** The training options shared by `vidpad train`, `vidpad experiment` and `vidpad demo`. */
+import type { OptionSpec, ParsedArgs } from './command.js';
+import { numberOption } from './dataset-args.js';
+import { LOSS_NAMES, DEFAULT_TRAIN_CONFIG, UsageError } from '../index.js';
+import type { LossName, TrainConfigInput } from '../index.js';
+
+const d = DEFAULT_TRAIN_CONFIG;
+
+export function trainOptions(defaults: { size?: string; width?: string; embedding?: string; epochs?: string } = {}): OptionSpec[] {
+  return [
+    { name: 'loss', type: 'string', valueName: 'NAME', description: `one of ${LOSS_NAMES.join(', ')}`, default: d.loss },
+    { name: 'frames', type: 'string', valueName: 'T', description: 'frames per clip: 2, 3 or 5', default: '5' },
+    { name: 'size', type: 'string', valueName: 'PX', description: 'input size (must match the cached crops)', default: defaults.size ?? '112' },
+    { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: defaults.width ?? '1' },
+    { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: defaults.embedding ?? '512' },
+    { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: defaults.epochs ?? String(d.maxEpochs) },
+    { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without a lower validation loss', default: String(d.patienceEpochs) },
+    { name: 'batch', type: 'string', valueName: 'B', description: 'clips per batch', default: String(d.batchSize) },
+    { name: 'clips-per-video', type: 'string', valueName: 'K', description: 'random training clips per video per epoch', default: String(d.clipsPerVideo) },
+    { name: 'lr', type: 'string', valueName: 'LR', description: 'initial learning rate (Nesterov SGD)', default: String(d.learningRate) },
+    { name: 'lr-decay', type: 'string', valueName: 'F', description: 'learning-rate factor per epoch', default: String(d.lrDecayPerEpoch) },
+    { name: 'momentum', type: 'string', valueName: 'M', description: 'momentum', default: String(d.momentum) },
+    { name: 'no-augment', type: 'boolean', description: 'turn off horizontal flip and random erasing', default: false },
+    { name: 'seed', type: 'string', valueName: 'S', description: 'seed of everything random', default: String(d.seed) },
+  ];
+}
+
+export function trainConfigFromArgs(args: ParsedArgs): TrainConfigInput {
+  const loss = String(args.options.loss);
+  if (!LOSS_NAMES.includes(loss as LossName)) throw new UsageError(`--loss must be one of ${LOSS_NAMES.join(', ')}, got '${loss}'`);
+  return {
+    loss: loss as LossName,
+    model: {
+      inputSize: numberOption(args, 'size', { integer: true, min: 63 })!,
+      widthMultiplier: numberOption(args, 'width')!,
+      embeddingSize: numberOption(args, 'embedding', { integer: true, min: 1 })!,
+    },
+    clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },
+    maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!,
+    patienceEpochs: numberOption(args, 'patience', { integer: true, min: 1 })!,
+    batchSize: numberOption(args, 'batch', { integer: true, min: 2 })!,
+    clipsPerVideo: numberOption(args, 'clips-per-video', { integer: true, min: 1 })!,
+    learningRate: numberOption(args, 'lr')!,
+    lrDecayPerEpoch: numberOption(args, 'lr-decay')!,
+    momentum: numberOption(args, 'momentum')!,
+    seed: numberOption(args, 'seed', { integer: true, min: 0 })!,
+    ...(args.options['no-augment'] ? { augment: { flipProbability: 0, erasing: null } } : {}),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The experiment report: the paper's tables (APCER, BPCER, ACER as mean ±
+ * std over a protocol's folds, one row per configuration) as Markdown, and an
+ * HTML page with the same tables and ROC and DET curves (SVG) per protocol,
+ * from each configuration's test scores pooled over the folds.
+ */
+import { loadScoresCsv, meanStd, rocPoints, detPoints, inverseNormalCdf } from '../eval/index.js';
+import type { MeanStd, ScoreRow } from '../eval/index.js';
+import type { CellResult } from './cell.js';
+import { escapeXml, lineChartSvg } from './svg.js';
+
+export interface ReportRow {
+  table: string;
+  config: string;
+  protocol: string;
+  folds: number;
+  apcer: MeanStd;
+  bpcer: MeanStd;
+  acer: MeanStd;
+  eer: MeanStd;
+  /** The same at video level (mean of each video's clip scores). */
+  videoAcer: MeanStd;
+}
+
+export interface ExtraImage {
+  title: string;
+  /** Path relative to the report file. */
+  src: string;
+}
+
+const unique = <T,>(xs: readonly T[]) => [...new Set(xs)];
+
+/** One row per (table, configuration, protocol): metrics over that protocol's folds. */
+export function summarizeCells(cells: readonly CellResult[]): ReportRow[] {
+  const rows: ReportRow[] = [];
+  for (const table of unique(cells.map((c) => c.table))) {
+    const inTable = cells.filter((c) => c.table === table);
+    for (const config of unique(inTable.map((c) => c.config))) {
+      for (const protocol of unique(inTable.map((c) => c.protocol))) {
+        const group = inTable.filter((c) => c.config === config && c.protocol === protocol);
+        if (group.length === 0) continue;
+        const what = `${table} ${config} P${protocol}`;
+        rows.push({
+          table,
+          config,
+          protocol,
+          folds: group.length,
+          apcer: meanStd(group.map((c) => c.clip.maxApcer), what),
+          bpcer: meanStd(group.map((c) => c.clip.bpcer), what),
+          acer: meanStd(group.map((c) => c.clip.acer), what),
+          eer: meanStd(group.map((c) => c.clip.eer.eer), what),
+          videoAcer: meanStd(group.map((c) => c.video.acer), what),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** A rate as a percentage, with ± std when there are several folds. */
+export function formatMeanStd(m: MeanStd): string {
+  const mean = (100 * m.mean).toFixed(2);
+  return m.std === null ? mean : `${mean} ± ${(100 * m.std).toFixed(2)}`;
+}
+
+const TABLE_TITLES: Record<string, string> = {
+  frames: 'Table II: frames per clip, without and with the FlowNetS branch',
+  loss: 'Table III: loss functions',
+  compare: 'Table IV: comparison with other methods',
+  demo: 'Demo: AlexNet-(2+1)D with ArcFace',
+};
+
+export function tableTitle(table: string): string {
+  return TABLE_TITLES[table] ?? table;
+}
+
+export function renderMarkdown(rows: readonly ReportRow[], intro: string): string {
+  const out: string[] = [intro.trim(), ''];
+  for (const table of unique(rows.map((r) => r.table))) {
+    out.push(`## ${tableTitle(table)}`, '');
+    out.push('| Prot. | Method | APCER (%) | BPCER (%) | ACER (%) | EER (%) | video ACER (%) | folds |');
+    out.push('|---|---|---|---|---|---|---|---|');
+    for (const r of rows.filter((x) => x.table === table)) {
+      out.push(`| ${r.protocol} | ${r.config} | ${formatMeanStd(r.apcer)} | ${formatMeanStd(r.bpcer)} | ${formatMeanStd(r.acer)} | ${formatMeanStd(r.eer)} | ${formatMeanStd(r.videoAcer)} | ${r.folds} |`);
+    }
+    out.push('');
+  }
+  out.push(
+    'APCER is the worst attack type\'s (ISO/IEC 30107-3); the threshold of every fold is the EER point of its validation split;',
+    'clip level unless marked; mean ± sample std over the folds of a protocol.',
+    '',
+  );
+  return out.join('\n');
+}
+
+function thin<T>(points: readonly T[], max = 200): T[] {
+  if (points.length <= max) return [...points];
+  const step = (points.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => points[Math.round(i * step)]!);
+}
+
+const PROBIT_TICKS = [0.001, 0.01, 0.05, 0.2, 0.5, 0.8, 0.95];
+
+async function pooledScores(cells: readonly CellResult[]): Promise<ScoreRow[]> {
+  const rows: ScoreRow[] = [];
+  for (const c of cells) rows.push(...(await loadScoresCsv(c.scoresFile)).rows);
+  return rows;
+}
+
+/** ROC and DET charts for one table and protocol, a series per configuration. */
+export async function curvesSvg(cells: readonly CellResult[], table: string, protocol: string): Promise<string[]> {
+  const group = cells.filter((c) => c.table === table && c.protocol === protocol);
+  const roc = [];
+  const det = [];
+  for (const config of unique(group.map((c) => c.config))) {
+    const rows = await pooledScores(group.filter((c) => c.config === config));
+    if (!rows.some((r) => r.label === 'live') || !rows.some((r) => r.label === 'attack')) continue;
+    roc.push({ name: config, points: thin(rocPoints(rows)).map((p) => ({ x: p.far, y: p.tpr })) });
+    const lo = inverseNormalCdf(0.0005);
+    const hi = inverseNormalCdf(0.9995);
+    const clampP = (v: number) => Math.min(hi, Math.max(lo, v));
+    det.push({ name: config, points: thin(detPoints(rows)).map((p) => ({ x: clampP(p.probitApcer), y: clampP(p.probitBpcer) })) });
+  }
+  const pct = [0, 0.2, 0.4, 0.6, 0.8, 1].map((v) => ({ value: v, label: `${100 * v}%` }));
+  const probit = PROBIT_TICKS.map((v) => ({ value: inverseNormalCdf(v), label: `${100 * v}%` }));
+  const range: [number, number] = [inverseNormalCdf(0.0005), inverseNormalCdf(0.9995)];
+  return [
+    lineChartSvg({ title: `ROC, protocol ${protocol}`, xLabel: 'APCER (attacks pooled)', yLabel: '1 − BPCER', xRange: [0, 1], yRange: [0, 1], xTicks: pct, yTicks: pct, series: roc, diagonal: true }),
+    lineChartSvg({ title: `DET, protocol ${protocol}`, xLabel: 'APCER (attacks pooled)', yLabel: 'BPCER', xRange: range, yRange: range, xTicks: probit, yTicks: probit, series: det }),
+  ];
+}
+
+export async function renderHtml(cells: readonly CellResult[], rows: readonly ReportRow[], intro: string, images: readonly ExtraImage[] = []): Promise<string> {
+  const out: string[] = [
+    '<!doctype html><html><head><meta charset="utf-8"><title>vidpad report</title>',
+    '<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:nth-child(2),th:nth-child(2){text-align:left}.charts svg{margin:4px}figure{display:inline-block;margin:6px}</style>',
+    '</head><body>',
+    `<h1>vidpad report</h1><p>${escapeXml(intro)}</p>`,
+  ];
+  for (const table of unique(rows.map((r) => r.table))) {
+    out.push(`<h2>${escapeXml(tableTitle(table))}</h2><table><tr><th>Prot.</th><th>Method</th><th>APCER (%)</th><th>BPCER (%)</th><th>ACER (%)</th><th>EER (%)</th><th>video ACER (%)</th><th>folds</th></tr>`);
+    for (const r of rows.filter((x) => x.table === table)) {
+      out.push(`<tr><td>${escapeXml(r.protocol)}</td><td>${escapeXml(r.config)}</td><td>${formatMeanStd(r.apcer)}</td><td>${formatMeanStd(r.bpcer)}</td><td>${formatMeanStd(r.acer)}</td><td>${formatMeanStd(r.eer)}</td><td>${formatMeanStd(r.videoAcer)}</td><td>${r.folds}</td></tr>`);
+    }
+    out.push('</table>');
+    for (const protocol of unique(rows.filter((r) => r.table === table).map((r) => r.protocol))) {
+      out.push(`<div class="charts">${(await curvesSvg(cells, table, protocol)).join('\n')}</div>`);
+    }
+  }
+  if (images.length > 0) {
+    out.push('<h2>What the network looked at (Grad-CAM)</h2>');
+    for (const img of images) out.push(`<figure><img src="${escapeXml(img.src)}" width="224"><figcaption>${escapeXml(img.title)}</figcaption></figure>`);
+  }
+  out.push('<p>APCER is the worst attack type\'s (ISO/IEC 30107-3); each fold\'s threshold is the EER point of its validation split; curves pool the test clips of a protocol\'s folds.</p>');
+  out.push('</body></html>');
+  return out.join('\n');
+}

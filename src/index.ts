@@ -37,5 +37,8 @@ export * from './train/index.js';
 // Scoring with ONNX Runtime
 export * from './scoring/index.js';
 
+// Experiments and reports
+export * from './experiments/index.js';
+
 // Synthetic data
 export * from './synth/index.js';

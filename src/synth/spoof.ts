@@ -30,8 +30,8 @@ export interface PrintMedium {
 
 /** Medium 1: a good photo print; medium 2: an office laser print (coarser dots, narrower gamut, rougher paper). */
 export const PRINT_MEDIA: Readonly<Record<1 | 2, PrintMedium>> = Object.freeze({
-  1: Object.freeze({ medium: 1, dotPitchPx: 2.4, halftoneStrength: 0.45, gamut: 0.78, paperWhite: [0.95, 0.94, 0.9] as Rgb, inkBlack: 0.09, textureAmp: 0.025, bleedPasses: 0 }),
-  2: Object.freeze({ medium: 2, dotPitchPx: 3.2, halftoneStrength: 0.6, gamut: 0.62, paperWhite: [0.93, 0.92, 0.84] as Rgb, inkBlack: 0.14, textureAmp: 0.045, bleedPasses: 1 }),
+  1: Object.freeze({ medium: 1, dotPitchPx: 2.4, halftoneStrength: 0.2, gamut: 0.78, paperWhite: [0.95, 0.94, 0.9] as Rgb, inkBlack: 0.09, textureAmp: 0.025, bleedPasses: 0 }),
+  2: Object.freeze({ medium: 2, dotPitchPx: 3.2, halftoneStrength: 0.25, gamut: 0.62, paperWhite: [0.93, 0.92, 0.84] as Rgb, inkBlack: 0.12, textureAmp: 0.045, bleedPasses: 1 }),
 });
 
 export interface ReplayMedium {

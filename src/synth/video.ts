@@ -232,7 +232,8 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
       yawRad: photoRng.uniform(-0.08, 0.08),
       smile: photoRng.uniform(0, 0.4),
     };
-    drawPerson(photo, id, photoPose, makeLighting(photoRng.uniform(-0.4, 0.4), -0.3, 0.38, 0.7, [1, 0.98, 0.95]));
+    // portrait photos are exposed generously: a print loses contrast in the shadows, not the face
+    drawPerson(photo, id, photoPose, makeLighting(photoRng.uniform(-0.4, 0.4), -0.3, 0.46, 0.72, [1, 0.98, 0.95]));
     const sheet = printPhoto(photo, medium, createRng(deriveSeed(seed, 'paper', sid, spec.medium)));
     const photoBox = faceBoxForPose(id, photoPose);
     const near = spec.session === 1;

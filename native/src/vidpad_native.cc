@@ -8,9 +8,13 @@
 // place and writes into a Float32Array the caller allocated, synchronously,
 // because tfjs kernels are synchronous.
 //
-// Why blocked weights: oneDNN's AVX-512 direct convolutions want filters in a
-// blocked layout; activations stay NHWC (which those kernels accept), so only
-// the small filter tensors are reordered, per call (they change every step).
+// Why blocked weights: with plain HWIO filters oneDNN 2.6 falls back to
+// im2col + gemm (`x64:gemm:jit`, 17-87 GFLOP/s on one thread for AlexNet-(2+1)D's
+// convolutions here); with filters in the blocked layout it picks (`tag::any`)
+// its AVX-512 kernels (`brgconv`, `jit:avx512_core`) reach 66-124, reorder
+// included. Activations stay NHWC, which those kernels accept (blocked
+// activations measured no better for the backward passes), so only the small
+// filter tensors are reordered, on every call, since they change every step.
 
 #include <napi.h>
 #include <omp.h>

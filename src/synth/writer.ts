@@ -5,7 +5,7 @@
  * folder and renamed, so a file that exists is complete.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rename, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VidpadError } from '../errors.js';
 import { ffmpegPath } from '../video/ffmpeg.js';
@@ -83,7 +83,13 @@ export function ffmpegEncodeArgs(opts: SynthEncodeOptions, out: string): string[
  */
 export async function writeSynthVideo(outDir: string, spec: SynthVideoSpec, opts: SynthEncodeOptions): Promise<number> {
   const paths = synthVideoPaths(outDir, spec);
-  await mkdir(path.dirname(paths.mov), { recursive: true });
+  const dir = path.dirname(paths.mov);
+  await mkdir(dir, { recursive: true });
+  // a killed run leaves its temporary files behind; this video's are ours to clear
+  const stale = [`.${path.basename(paths.mov)}.`, `.${path.basename(paths.face)}.`];
+  for (const name of await readdir(dir)) {
+    if (name.endsWith('.tmp') && stale.some((p) => name.startsWith(p))) await rm(path.join(dir, name), { force: true });
+  }
   const tmpMov = tempName(paths.mov);
   const program = ffmpegPath();
   const child = spawn(program, ffmpegEncodeArgs(opts, tmpMov), { stdio: ['pipe', 'ignore', 'pipe'] });

@@ -122,6 +122,9 @@ test('a rerun resumes: complete videos are skipped, a video missing its .face is
   assert.ok(keep);
   const keptTime = (await stat(path.join(out, keep))).mtimeMs;
   await rm(path.join(out, victim));
+  // what a run killed while encoding this video would leave
+  const stale = path.join(out, path.dirname(victim), `.${path.basename(victim, '.face')}.mov.12345.abc.tmp`);
+  await writeFile(stale, 'half a video');
   const third = await generateSynthSiw(out, config, { workers: 1 });
   assert.deepEqual(third.written, [path.basename(victim, '.face')]);
   assert.equal(third.skipped.length, 47);

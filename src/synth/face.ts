@@ -301,11 +301,10 @@ export function drawPerson(img: FloatImage, id: FaceIdentity, pose: FacePose, li
         const ny = Math.max(-1, Math.min(1, v));
         const nz = Math.sqrt(Math.max(0, 1 - nx * nx - ny * ny));
         // into head coordinates: undo yaw, then pitch
-        const hx0 = cyw * nx - syw * nz;
+        const hx = cyw * nx - syw * nz;
         const hz0 = syw * nx + cyw * nz;
         const hy = cp * ny + sp * hz0;
         const hz = -sp * ny + cp * hz0;
-        const hx = hx0;
         let lambert = nx * lx + ny * ly + nz * lz;
         if (lambert < 0) lambert = 0;
         const shade = (light.ambient + light.diffuse * lambert) * (0.62 + 0.38 * Math.sqrt(nz));
@@ -388,7 +387,7 @@ export function drawPerson(img: FloatImage, id: FaceIdentity, pose: FacePose, li
           const ex = side * id.eyeX;
           const dx = (hx - ex) / (id.eyeW * 1.45);
           if (Math.abs(dx) > 1.3) continue;
-          const cyb = id.eyeY - id.browGap - browLift - id.browArch * (1 - dx * dx) + side * dx * 0.0;
+          const cyb = id.eyeY - id.browGap - browLift - id.browArch * (1 - dx * dx);
           const thick = id.browThick * (1 - 0.45 * Math.max(0, side * dx));
           const m = (1 - smoothstep(0.9, 1.1, Math.abs(dx))) * (1 - smoothstep(thick * 0.5, thick * 0.5 + 0.012, Math.abs(hy - cyb)));
           ar += (id.brow[0] / dark - ar) * m * 0.9;

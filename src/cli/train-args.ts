@@ -20,6 +20,8 @@ export function trainOptions(defaults: { size?: string; width?: string; embeddin
     { name: 'lr', type: 'string', valueName: 'LR', description: 'initial learning rate (Nesterov SGD)', default: String(d.learningRate) },
     { name: 'lr-decay', type: 'string', valueName: 'F', description: 'learning-rate factor per epoch', default: String(d.lrDecayPerEpoch) },
     { name: 'momentum', type: 'string', valueName: 'M', description: 'momentum', default: String(d.momentum) },
+    { name: 'flow', type: 'boolean', description: 'add the FlowNetS branch (frames 1 and T) at the first fully connected layer', default: false },
+    { name: 'flow-weights', type: 'string', valueName: 'FILE', description: "FlowNetS encoder weights (safetensors with the PyTorch checkpoint's names, or vidpad pretrain-flow's output)" },
     { name: 'no-augment', type: 'boolean', description: 'turn off horizontal flip and random erasing', default: false },
     { name: 'seed', type: 'string', valueName: 'S', description: 'seed of everything random', default: String(d.seed) },
   ];
@@ -34,7 +36,9 @@ export function trainConfigFromArgs(args: ParsedArgs): TrainConfigInput {
       inputSize: numberOption(args, 'size', { integer: true, min: 63 })!,
       widthMultiplier: numberOption(args, 'width')!,
       embeddingSize: numberOption(args, 'embedding', { integer: true, min: 1 })!,
+      flowBranch: Boolean(args.options.flow),
     },
+    ...(typeof args.options['flow-weights'] === 'string' ? { flowWeights: args.options['flow-weights'] } : {}),
     clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },
     maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!,
     patienceEpochs: numberOption(args, 'patience', { integer: true, min: 1 })!,

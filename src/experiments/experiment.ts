@@ -38,7 +38,13 @@ function cellId(table: string, config: string, protocol: string, fold: number | 
 /** The configurations of a grid: a row name and its training settings over `base`. */
 export function gridConfigs(grid: ExperimentGrid, base: TrainConfigInput): Array<{ config: string; train: TrainConfigInput }> {
   if (grid === 'frames') {
-    return [2, 3, 5].map((t) => ({ config: `T=${t}`, train: { ...base, clip: { length: t as 2 | 3 | 5, stride: 1 }, model: { ...base.model, frames: t } } }));
+    // Table II: 2, 3 and 5 frames, each without and with the FlowNetS branch.
+    return [false, true].flatMap((flow) =>
+      [2, 3, 5].map((t) => ({
+        config: `T=${t}${flow ? ' + flow' : ''}`,
+        train: { ...base, clip: { length: t as 2 | 3 | 5, stride: 1 }, model: { ...base.model, frames: t, flowBranch: flow }, ...(flow ? {} : { flowWeights: null }) },
+      })),
+    );
   }
   if (grid === 'loss') return LOSS_NAMES.map((loss) => ({ config: loss, train: { ...base, loss } }));
   return [{ config: `AlexNet-(2+1)D ${base.loss ?? 'arcface'} (vidpad)`, train: base }];

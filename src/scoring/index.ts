@@ -2,3 +2,5 @@
 export { standardizeClips } from './standardize.js';
 export { scoreSplit, scoresToCsv } from './score-split.js';
 export type { ClipScore, ScoreSplitOptions, SplitScores } from './score-split.js';
+export { createTfjsScorer } from './tfjs-scorer.js';
+export type { ClipScorer } from './tfjs-scorer.js';

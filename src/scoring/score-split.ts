@@ -8,7 +8,7 @@ import { planTestClips, resolveClipSpec } from '../data/index.js';
 import type { SplitVideo } from '../data/index.js';
 import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
 import type { CropCacheLayout, LabeledClip } from '../preprocess/index.js';
-import type { OnnxSession } from '../engine/index.js';
+import type { ClipScorer } from './tfjs-scorer.js';
 import type { ScoreRow } from '../eval/index.js';
 import { InputError } from '../errors.js';
 import { standardizeClips } from './standardize.js';
@@ -20,7 +20,8 @@ export interface ClipScore extends ScoreRow {
 }
 
 export interface ScoreSplitOptions {
-  session: OnnxSession;
+  /** An ONNX Runtime session (`openModelSession`) or a tfjs scorer (`createTfjsScorer`). */
+  session: ClipScorer;
   list: readonly SplitVideo[];
   cache: CropCacheLayout;
   /** Frames between clip starts; default the clip's length (non-overlapping clips). */

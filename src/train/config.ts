@@ -38,6 +38,8 @@ export interface TrainConfig {
   patienceEpochs: number;
   /** Live training clips averaged for the live prototype (losses scored against the live mean). */
   prototypeClips: number;
+  /** FlowNetS encoder weights (safetensors, PyTorch names) for the flow branch; null trains it from scratch. */
+  flowWeights: string | null;
   seed: number;
 }
 
@@ -55,6 +57,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, 'model' | 'clip' |
   maxEpochs: 20,
   patienceEpochs: 4,
   prototypeClips: 256,
+  flowWeights: null,
   seed: 0,
 });
 
@@ -93,5 +96,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): Readonly<Train
   wholeNumber('train.patienceEpochs', c.patienceEpochs, 1);
   wholeNumber('train.prototypeClips', c.prototypeClips, 1);
   wholeNumber('train.seed', c.seed, 0);
+  if (c.flowWeights !== null && (typeof c.flowWeights !== 'string' || !model.flowBranch)) {
+    throw new ConfigError('train.flowWeights', model.flowBranch ? `expected a file path, got ${JSON.stringify(c.flowWeights)}` : 'given without the flow branch (model.flowBranch / --flow)');
+  }
   return Object.freeze({ ...c, model, clip, augment: resolveAugmentConfig(input.augment, 'train.augment'), lossConfig: Object.freeze({ ...c.lossConfig }) });
 }

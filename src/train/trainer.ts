@@ -11,7 +11,8 @@ import path from 'node:path';
 import { tf } from '../engine/index.js';
 import type { Tensor1D, Tensor2D, Variable } from '../engine/index.js';
 import { ConfigError, InputError } from '../errors.js';
-import { createAlexNet2Plus1D } from '../models/index.js';
+import { createAlexNet2Plus1D, loadFlowNetSWeights, SCRATCH_FLOW_BRANCH } from '../models/index.js';
+import type { FlowBranchInfo } from '../models/index.js';
 import type { AlexNet2Plus1D } from '../models/index.js';
 import { saveModelFolder } from '../models/model-files.js';
 import { writeFileAtomic } from '../models/atomic-write.js';
@@ -169,6 +170,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
   const d = config.model.embeddingSize;
 
   const model = createAlexNet2Plus1D({ ...config.model, seed: config.seed });
+  const flowInfo: FlowBranchInfo | null = !model.flowBranch ? null : config.flowWeights ? (await loadFlowNetSWeights(model.flowBranch, config.flowWeights)).info : SCRATCH_FLOW_BRANCH;
   const loss = createLoss(config.loss, { ...config.lossConfig, embeddingSize: d, seed: config.seed });
   const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
   const varList: Variable[] = [...model.variables.values(), ...loss.variables.values()];
@@ -285,7 +287,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
           seed: config.seed,
           epochs: state.epochsDone,
         },
-        extra: { split: options.split.name, bestEpoch: state.bestEpoch, stopReason: state.stopReason, valEer: threshold.eer, trainConfig: JSON.parse(configJson) as unknown },
+        extra: { split: options.split.name, ...(flowInfo ? { flowBranch: flowInfo } : {}), bestEpoch: state.bestEpoch, stopReason: state.stopReason, valEer: threshold.eer, trainConfig: JSON.parse(configJson) as unknown },
       },
     });
     return { modelDir: options.outDir, config, history: state.history, bestEpoch: state.bestEpoch, stopReason: state.stopReason, threshold, missingVideos: [...train.missing, ...val.missing], noFaceClips, seconds: (performance.now() - t0) / 1e3 };

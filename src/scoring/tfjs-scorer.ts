@@ -1,0 +1,38 @@
+/**
+ * Scoring on TensorFlow.js, for models the ONNX export does not cover yet
+ * (the FlowNetS branch): the same `ClipScorer` interface as the ONNX
+ * session, so `scoreSplit` takes either.
+ */
+import { tf } from '../engine/index.js';
+import type { Tensor2D, Tensor5D } from '../engine/index.js';
+import { loadModelFolder } from '../models/index.js';
+import type { ModelMeta } from '../models/index.js';
+import { liveScores } from '../losses/index.js';
+
+export interface ClipScorer {
+  /** One clip's shape `[T, H, W, 3]`. */
+  readonly clipShape: readonly [number, number, number, number];
+  /** `clips`: `batch` standardised clips `[batch, T, H, W, 3]`, row-major. */
+  run(clips: Float32Array, batch: number): Promise<{ liveScore: Float32Array }>;
+  dispose(): Promise<void>;
+}
+
+export async function createTfjsScorer(modelDir: string): Promise<{ scorer: ClipScorer; meta: ModelMeta }> {
+  const { model, meta } = await loadModelFolder(modelDir);
+  const prototype = Float32Array.from(meta.liveScore.prototype);
+  const { frames, inputSize } = meta.config;
+  const scorer: ClipScorer = {
+    clipShape: [frames, inputSize, inputSize, 3],
+    async run(clips, batch) {
+      const liveScore = tf.tidy(() => {
+        const x = tf.tensor5d(clips, [batch, frames, inputSize, inputSize, 3]) as Tensor5D;
+        return liveScores(model.forward(x) as Tensor2D, prototype).dataSync() as Float32Array;
+      });
+      return { liveScore };
+    },
+    async dispose() {
+      model.dispose();
+    },
+  };
+  return { scorer, meta };
+}

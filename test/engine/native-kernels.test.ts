@@ -181,6 +181,15 @@ test('native fused conv2d with bias and ReLU matches cpu; other activations fall
     );
   }
   await agree('fused conv2d no bias', [x, f], (xt, ft) => tf.fused.conv2d({ x: xt as tf.Tensor4D, filter: ft as tf.Tensor4D, activation: 'relu', strides: 1, pad: 'valid' }));
+  await agree('gradients of fused conv2d with bias and ReLU', [x, f, b], (xt, ft, bt) =>
+    tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: w as tf.Tensor4D, bias: c, activation: 'relu', strides: 2, pad: 'same' }))))([xt!, ft!, bt!]),
+  );
+  await agree('gradients of fused matMul with bias and ReLU', [rand([6, 9], 25), rand([9, 4], 26), rand([4], 27)], (at, bt, ct) =>
+    tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(tf.fused.matMul({ a: a as tf.Tensor2D, b: w as tf.Tensor2D, bias: c, activation: 'relu' }))))([at!, bt!, ct!]),
+  );
+  await agree('fused batched matMul with a channel bias', [rand([3, 6, 9], 28), rand([3, 9, 4], 29), rand([4], 30)], (at, bt, ct) =>
+    tf.fused.matMul({ a: at as tf.Tensor3D, b: bt as tf.Tensor3D, bias: ct, activation: 'relu' }),
+  );
   // Fall-backs: dilation, NCHW.
   await agree('dilated conv2d', [x, f], (xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same', 'NHWC', 2));
   await agree('NCHW conv2d', [rand([2, 5, 9, 11], 24), f], (xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'valid', 'NCHW'));

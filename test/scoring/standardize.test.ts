@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { standardizeClips, clipsToBatch, initBackend, tf, createSeededRandom, ShapeError } from '../../src/index.js';
+
+function randomClip(t: number, side: number, seed: number, flat = false) {
+  const rng = createSeededRandom(seed);
+  return { width: side, height: side, frames: Array.from({ length: t }, () => Uint8Array.from({ length: side * side * 3 }, () => (flat ? 77 : rng.int(0, 256)))) };
+}
+
+test('array standardisation equals the tfjs one (the ONNX path feeds the same input as training)', async () => {
+  await initBackend('cpu');
+  const clips = [randomClip(3, 9, 1), randomClip(3, 9, 2), randomClip(3, 9, 3, true)];
+  const want = tf.tidy(() => clipsToBatch(clips).dataSync() as Float32Array);
+  const got = standardizeClips(clips);
+  assert.equal(got.length, want.length);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+  assert.ok(worst < 1e-4, `max difference ${worst}`);
+  // A flat frame becomes zeros, not NaN.
+  assert.ok(got.subarray(2 * 3 * 243).every((v) => v === 0));
+});
+
+test('each frame has mean 0 and variance 1 (worked independently)', () => {
+  const out = standardizeClips([randomClip(2, 5, 9)]);
+  for (let f = 0; f < 2; f++) {
+    const frame = out.subarray(f * 75, (f + 1) * 75);
+    const mean = frame.reduce((a, b) => a + b, 0) / 75;
+    const variance = frame.reduce((a, b) => a + (b - mean) ** 2, 0) / 75;
+    assert.ok(Math.abs(mean) < 1e-5);
+    assert.ok(Math.abs(variance - 1) < 1e-4);
+  }
+});
+
+test('mismatched clips are a ShapeError naming the clip', () => {
+  assert.throws(() => standardizeClips([randomClip(2, 5, 1), randomClip(3, 5, 1)]), (e: unknown) => e instanceof ShapeError && /clips\[1\]/.test(e.message));
+  assert.throws(() => standardizeClips([]), ShapeError);
+});

@@ -41,14 +41,16 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
   let lastLine = '';
   const render = (done: number, extra?: string) => {
     const elapsed = now() - start;
-    const rate = elapsed > 0 ? done / elapsed : 0;
+    // Too early for a rate: the first update comes a few milliseconds after the start.
+    const rate = elapsed >= 0.5 ? done / elapsed : 0;
     const total = Math.max(options.total, 0);
     const eta = rate > 0 && total > 0 ? (total - done) / rate : NaN;
     const frac = total > 0 ? Math.min(1, done / total) : 1;
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    return `${options.label} ${bar} ${done}/${total} ${(100 * frac).toFixed(0)}% ${rate.toFixed(rate < 10 ? 2 : 0)} ${options.unit}/s, elapsed ${formatDuration(elapsed)}, ETA ${formatDuration(eta)}${extra ? `  ${extra}` : ''}`;
+    const rateText = rate > 0 ? `${rate.toFixed(rate < 10 ? 2 : 0)} ${options.unit}/s` : `-- ${options.unit}/s`;
+    return `${options.label} ${bar} ${done}/${total} ${(100 * frac).toFixed(0)}% ${rateText}, elapsed ${formatDuration(elapsed)}, ETA ${formatDuration(eta)}${extra ? `  ${extra}` : ''}`;
   };
   return {
     update(done, extra) {

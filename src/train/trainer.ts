@@ -16,7 +16,7 @@ import type { FlowBranchInfo } from '../models/index.js';
 import type { AlexNet2Plus1D } from '../models/index.js';
 import { saveModelFolder } from '../models/model-files.js';
 import { writeFileAtomic } from '../models/atomic-write.js';
-import { createLoss, computeLivePrototype, prototypeFromClassWeights, scoreEmbeddings, ATTACK_LABEL, LIVE_LABEL } from '../losses/index.js';
+import { createLoss, livePrototypeFor, scoreEmbeddings, ATTACK_LABEL, LIVE_LABEL } from '../losses/index.js';
 import type { Loss } from '../losses/index.js';
 import { childSeed, clipsToBatch, createSeededRandom, planTestClips, planTrainClips } from '../data/index.js';
 import type { ProtocolSplit } from '../data/index.js';
@@ -119,17 +119,11 @@ async function embedClips(model: AlexNet2Plus1D, loss: Loss | null, reader: Crop
   return { embeddings, labels, meanLoss: clips.length > 0 ? lossSum / clips.length : NaN };
 }
 
+/** The live prototype by the loss's rule; `pass` holds the live training embeddings the `live-mean` rule averages. */
 function livePrototype(loss: Loss, pass: EmbeddingPass | null, d: number): Float32Array {
-  if (loss.prototypeRule === 'class-weight' && loss.classWeights) {
-    const w = loss.classWeights();
-    try {
-      return prototypeFromClassWeights(w, LIVE_LABEL);
-    } finally {
-      w.dispose();
-    }
-  }
-  if (!pass) throw new InputError(`loss '${loss.name}' needs live training clips for its prototype`);
-  return tf.tidy(() => computeLivePrototype(tf.tensor2d(pass.embeddings, [pass.labels.length, d]) as Tensor2D, tf.tensor1d(pass.labels, 'int32') as Tensor1D));
+  return tf.tidy(() =>
+    livePrototypeFor(loss, pass ? { embeddings: tf.tensor2d(pass.embeddings, [pass.labels.length, d]) as Tensor2D, labels: tf.tensor1d(pass.labels, 'int32') as Tensor1D } : undefined),
+  );
 }
 
 function scoreRows(pass: EmbeddingPass, clips: readonly LabeledClip[], prototype: Float32Array, d: number): ScoreRow[] {

@@ -4,27 +4,9 @@
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
-import { indexSiw, indexFolder, initBackend, parseShard, runPreprocess, BOX_POLICIES, CROP_EDGE_MODES } from '../../index.js';
-import type { BoxPolicy, CropEdgeMode, DatasetIndex, FaceDetectorRequest } from '../../index.js';
-import { UsageError } from '../../errors.js';
-
-function requireOption(value: string | boolean | undefined, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${name} is required; see 'vidpad preprocess --help'`);
-  return value;
-}
-
-function numberOption(value: string | boolean | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${String(value)}'`);
-  return n;
-}
-
-export async function loadDatasetIndex(dataset: string, root: string): Promise<DatasetIndex> {
-  if (dataset === 'siw') return indexSiw(root);
-  if (dataset === 'folder') return indexFolder(root);
-  throw new UsageError(`--dataset must be siw or folder, got '${dataset}'`);
-}
+import { indexDataset, numberOption, stringOption } from '../dataset-args.js';
+import { initBackend, parseShard, runPreprocess, BOX_POLICIES, CROP_EDGE_MODES, UsageError } from '../../index.js';
+import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest } from '../../index.js';
 
 export const preprocessCommand: CliCommand = {
   name: 'preprocess',
@@ -53,13 +35,13 @@ export const preprocessCommand: CliCommand = {
   ],
   async run(args, io) {
     const o = args.options;
-    const dataset = requireOption(o.dataset, 'dataset');
-    const root = requireOption(o.root, 'root');
-    const cacheDir = requireOption(o.cache, 'cache');
-    const maxFrames = numberOption(o['max-frames'], 'max-frames');
-    const workers = numberOption(o.workers, 'workers');
+    const dataset = stringOption(args, 'dataset', 'preprocess');
+    const root = stringOption(args, 'root', 'preprocess');
+    const cacheDir = stringOption(args, 'cache', 'preprocess');
+    const maxFrames = numberOption(args, 'max-frames', { integer: true, min: 1 });
+    const workers = numberOption(args, 'workers', { integer: true, min: 1 });
     const shard = typeof o.shard === 'string' ? parseShard(o.shard) : null;
-    const index = await loadDatasetIndex(dataset, root);
+    const index = await indexDataset(dataset, root);
     if (index.videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
     if (o.detector === 'blazeface' || o.detector === 'auto') await initBackend('auto');
     let bar: ReturnType<typeof createProgressBar> | null = null;
@@ -71,10 +53,10 @@ export const preprocessCommand: CliCommand = {
       config: {
         detector: o.detector as FaceDetectorRequest,
         boxPolicy: o.boxes as BoxPolicy,
-        cropSizePx: numberOption(o.size, 'size')!,
-        marginFrac: numberOption(o.margin, 'margin')!,
+        cropSizePx: numberOption(args, 'size', { integer: true })!,
+        marginFrac: numberOption(args, 'margin')!,
         edge: o.edge as CropEdgeMode,
-        workWidthPx: numberOption(o['work-width'], 'work-width')!,
+        workWidthPx: numberOption(args, 'work-width', { integer: true })!,
         maxFrames: maxFrames ?? null,
       },
       ...(workers !== undefined ? { workers } : {}),

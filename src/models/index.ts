@@ -60,5 +60,5 @@ export {
   validateModelMeta,
 } from './model-files.js';
 export type { LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
-export { exportModelFolderOnnx, modelOnnxStatus, openModelSession } from './model-onnx.js';
+export { exportModelFolderOnnx, exportModelOnnx, modelOnnxStatus, openModelSession } from './model-onnx.js';
 export type { ModelOnnxExport, OnnxFileStatus } from './model-onnx.js';

@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { createOnnxSession, decodeOnnxModel, exportOnnx } from '../engine/onnx/index.js';
-import type { OnnxGraphForm, OnnxSession } from '../engine/onnx/index.js';
+import type { OnnxExportOptions, OnnxGraphForm, OnnxSession } from '../engine/onnx/index.js';
+import type { AlexNet2Plus1D } from './alexnet-2plus1d.js';
+import { FLOWNETS_LEAKY_SLOPE, planFlowNetS } from './flownets.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { MODEL_ONNX_FILE, loadModelFolder, readModelMeta, vidpadVersion } from './model-files.js';
 import type { ModelMeta } from './model-files.js';
@@ -37,6 +39,18 @@ function prototypeHash(prototype: readonly number[]): string {
 }
 
 /**
+ * A built network's inference graph as ONNX bytes, the FlowNetS branch
+ * included when the model has one (its encoder plan comes from here, since
+ * the engine does not import models).
+ */
+export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<number>, options: OnnxExportOptions = {}): Uint8Array {
+  const flow = model.flowBranch
+    ? { encoder: planFlowNetS(model.flowBranch.config, model.plan.config.inputSize).encoder, leakySlope: FLOWNETS_LEAKY_SLOPE, variablePrefix: 'flow.' }
+    : undefined;
+  return exportOnnx({ plan: model.plan, variables: model.variables, ...(flow ? { flow } : {}) }, prototype, options);
+}
+
+/**
  * Exports a saved model folder to ONNX (default `DIR/model.onnx`), written
  * atomically. The file records the weights' and prototype's hashes, so a
  * later save makes it detectably stale.
@@ -47,7 +61,7 @@ export async function exportModelFolderOnnx(dir: string, options: { out?: string
   const { model, meta } = await loadModelFolder(dir);
   let bytes: Uint8Array;
   try {
-    bytes = exportOnnx(model, meta.liveScore.prototype, {
+    bytes = exportModelOnnx(model, meta.liveScore.prototype, {
       form,
       producerVersion: vidpadVersion(),
       metadata: {

@@ -11,7 +11,7 @@ import { tf } from '../../src/engine/tf.js';
 import type { Tensor5D } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backends.js';
 import { maxRelativeError } from '../../src/engine/check.js';
-import { createAlexNet2Plus1D, estimateCost } from '../../src/models/alexnet-2plus1d.js';
+import { createAlexNet2Plus1D, estimateCost, resolveAlexNetConfig } from '../../src/models/alexnet-2plus1d.js';
 import { loadModelFolder, saveModelFolder } from '../../src/models/model-files.js';
 import type { ModelMetaInput } from '../../src/models/model-files.js';
 import { openModelSession } from '../../src/models/model-onnx.js';
@@ -71,7 +71,7 @@ test('vidpad info --json reports config, parameters, FLOPs, sizes, threshold and
   model.dispose();
   assert.equal(info.parameters, params);
   assert.equal(info.forwardFlopsPerClip, cost.forwardFlops);
-  assert.deepEqual(info.config, { ...CONFIG, temporalKernel: 3, dropoutRate: 0.5 });
+  assert.deepEqual(info.config, { ...resolveAlexNetConfig(CONFIG) });
   assert.deepEqual(info.threshold, META.threshold);
   assert.equal(info.training.dataset, 'synthetic');
   assert.equal(info.training.fold, 1);

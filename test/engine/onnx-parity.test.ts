@@ -13,6 +13,7 @@ import { createOnnxSession, decodeOnnxModel, exportOnnx } from '../../src/engine
 import type { OnnxGraphForm, OnnxScores } from '../../src/engine/onnx/index.js';
 import { createAlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
 import type { AlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
+import { exportModelOnnx } from '../../src/models/model-onnx.js';
 import { InputError, ShapeError } from '../../src/errors.js';
 
 const TOLERANCE = 1e-4;
@@ -22,6 +23,8 @@ interface Case {
   frames: number;
   size: number;
   form: OnnxGraphForm;
+  /** With the FlowNetS branch (frames 1 and T through its encoder, joined at fc6). */
+  flow?: boolean;
 }
 
 const CASES: Case[] = [
@@ -30,6 +33,8 @@ const CASES: Case[] = [
   { frames: 5, size: 112, form: '2d' },
   { frames: 2, size: 224, form: '2d' },
   { frames: 5, size: 112, form: '3d' },
+  { frames: 3, size: 112, form: '2d', flow: true },
+  { frames: 5, size: 112, form: '3d', flow: true },
 ];
 const BATCHES = [1, 3];
 
@@ -79,14 +84,15 @@ before(async () => {
 });
 
 for (const c of CASES) {
-  test(`tfjs cpu and wasm match ONNX Runtime: T=${c.frames}, ${c.size}², ${c.form} form, batch ${BATCHES.join(' and ')}`, async (t) => {
+  test(`tfjs cpu and wasm match ONNX Runtime: T=${c.frames}, ${c.size}², ${c.form} form${c.flow ? ', flow branch' : ''}, batch ${BATCHES.join(' and ')}`, async (t) => {
     await initBackend('cpu');
     let worst = 0;
-    const model = createAlexNet2Plus1D({ ...TINY, frames: c.frames, inputSize: c.size, seed: c.frames });
+    const model = createAlexNet2Plus1D({ ...TINY, frames: c.frames, inputSize: c.size, seed: c.frames, flowBranch: c.flow ?? false });
     const prototype = prototypeFor(TINY.embeddingSize);
     try {
       randomise(model, 100 * c.frames + c.size);
-      const session = await createOnnxSession(exportOnnx(model, prototype, { form: c.form }), { threads: 1 });
+      if (c.flow) assert.throws(() => exportOnnx(model, prototype), (e: unknown) => e instanceof InputError && /exportModelOnnx/.test(e.message));
+      const session = await createOnnxSession(exportModelOnnx(model, prototype, { form: c.form }), { threads: 1 });
       try {
         for (const batch of BATCHES) {
           const clip = clipData(batch, c, batch + c.frames);

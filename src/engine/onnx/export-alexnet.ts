@@ -14,8 +14,13 @@
  * Pads are explicit and reproduce tfjs: the model's symmetric spatial pads,
  * and `same` temporal padding with the odd frame at the back.
  *
+ * With the FlowNetS branch, frames 1 and T are stacked on channels and run
+ * through its encoder (convs with LeakyReLU), globally averaged and joined to
+ * the pooled conv5 features at fc6's input, as the tfjs model does.
+ *
  * The engine does not import `models/`: the exporter takes any network with
- * this plan and variable naming (AlexNet2Plus1D satisfies it structurally).
+ * this plan and variable naming (AlexNet2Plus1D satisfies it structurally;
+ * `exportModelOnnx` in models adds the flow encoder's plan).
  */
 import type { Variable } from '../tf.js';
 import { temporalPadAmounts } from '../conv2plus1d.js';
@@ -37,15 +42,29 @@ export interface ExportableConvLayer {
   poolAfter: boolean;
 }
 
+/** One conv of the FlowNetS encoder: symmetric `pad`, then LeakyReLU. */
+export interface ExportableFlowLayer {
+  name: string;
+  kernel: number;
+  stride: number;
+  pad: number;
+  inChannels: number;
+  outChannels: number;
+}
+
 export interface ExportableNetwork {
   plan: {
     config: { frames: number; inputSize: number; temporalKernel: number; embeddingSize: number; flowBranch?: boolean };
     convs: readonly ExportableConvLayer[];
     fcInputSize: number;
+    /** Flow-branch features appended to fc6's input (0 or absent without the branch). */
+    flowFeatures?: number;
     fcWidth: number;
   };
-  /** `<conv>.spatial.weight|bias`, `<conv>.temporal.weight|bias`, `fc6|fc7|embed.weight|bias`. */
+  /** `<conv>.spatial.weight|bias`, `<conv>.temporal.weight|bias`, `fc6|fc7|embed.weight|bias`, `<prefix><layer>.0.weight|bias`. */
   variables: ReadonlyMap<string, Variable>;
+  /** The FlowNetS encoder, required when `plan.config.flowBranch`. */
+  flow?: { encoder: readonly ExportableFlowLayer[]; leakySlope: number; variablePrefix: string };
 }
 
 export type OnnxGraphForm = '2d' | '3d';
@@ -151,13 +170,38 @@ function unitPrototype(prototype: ArrayLike<number>, size: number): Float32Array
 }
 
 /**
+ * The FlowNetS branch: frames 1 and T of the clip, stacked as [B, 6, H, W]
+ * (frame 1's RGB first, as tfjs concatenates them), through the encoder, then
+ * the mean over the spatial axes → [B, C6].
+ */
+function flowBranch(g: GraphBuilder, network: ExportableNetwork, frames: number, size: number): { output: string; channels: number } {
+  const { encoder, leakySlope, variablePrefix } = network.flow!;
+  const indices = `flow_frame_indices`;
+  g.initializers.push({ name: indices, dims: [2], data: BigInt64Array.of(0n, BigInt(frames - 1)) });
+  const pair = g.op('Gather', [ONNX_INPUT_NAME, indices], { axis: int(1) });
+  let x = g.reshape(g.transpose(pair, [0, 1, 4, 2, 3]), [-1, 6, size, size]);
+  let channels = 6;
+  for (const l of encoder) {
+    const { kernel: k, inChannels: cin, outChannels: cout, stride: s, pad: p } = l;
+    if (cin !== channels) throw new ShapeError(`ONNX export: flow layer ${l.name} takes ${cin} channels but receives ${channels}`);
+    const name = `${variablePrefix}${l.name}.0`;
+    const w = g.floats(`${name}.weight`, [cout, cin, k, k], permute(variableData(network, `${name}.weight`, [k, k, cin, cout]), [k, k, cin, cout], [3, 2, 0, 1]));
+    const b = g.floats(`${name}.bias`, [cout], variableData(network, `${name}.bias`, [cout]));
+    const conv = g.op('Conv', [x, w, b], { kernel_shape: ints([k, k]), strides: ints([s, s]), pads: ints([p, p, p, p]) });
+    x = g.op('LeakyRelu', [conv], { alpha: { kind: 'float', value: leakySlope } });
+    channels = cout;
+  }
+  return { output: g.op('Flatten', [g.op('GlobalAveragePool', [x])], { axis: int(1) }), channels };
+}
+
+/**
  * Writes the network's inference graph, with `prototype` (length
  * embeddingSize) baked in for liveScore, as ONNX bytes.
  */
 export function exportOnnx(network: ExportableNetwork, prototype: ArrayLike<number>, options: OnnxExportOptions = {}): Uint8Array {
   const { plan } = network;
-  if (plan.config.flowBranch) {
-    throw new InputError('ONNX export of a model with the FlowNetS branch is not supported yet: score it with tfjs, or train without --flow');
+  if (plan.config.flowBranch && !network.flow) {
+    throw new InputError('ONNX export: the model has the FlowNetS branch but no encoder plan was given; export it with exportModelOnnx (models) or pass network.flow');
   }
   const { frames: t, inputSize: size, temporalKernel: kt, embeddingSize } = plan.config;
   const form = options.form ?? '2d';
@@ -215,8 +259,14 @@ export function exportOnnx(network: ExportableNetwork, prototype: ArrayLike<numb
       : g.op('ReduceMean', [x], { axes: ints([2]), keepdims: int(0) });
   x = g.op('Flatten', [g.transpose(mean, [0, 2, 3, 1])], { axis: int(1) });
 
+  const flowFeatures = plan.config.flowBranch && network.flow ? flowBranch(g, network, t, size) : null;
+  if (flowFeatures) {
+    if (flowFeatures.channels !== (plan.flowFeatures ?? 0)) throw new ShapeError(`ONNX export: the flow encoder gives ${flowFeatures.channels} features but the plan appends ${plan.flowFeatures ?? 0}`);
+    x = g.op('Concat', [x, flowFeatures.output], { axis: int(1) });
+  }
+
   const dense: Array<[string, number, number, boolean]> = [
-    ['fc6', plan.fcInputSize, plan.fcWidth, true],
+    ['fc6', plan.fcInputSize + (flowFeatures ? flowFeatures.channels : 0), plan.fcWidth, true],
     ['fc7', plan.fcWidth, plan.fcWidth, true],
     ['embed', plan.fcWidth, embeddingSize, false],
   ];

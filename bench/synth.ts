@@ -12,12 +12,13 @@
  *    IoU >= 0.5 with the `.face` box. Reported per presentation type.
  *
  * Options: --out DIR (default .vidpad-out/synth-bench)  --subjects 12  --seed 1
- *          --every 10  --detector dlib-hog  --upsample 1  --skip-generate  --json FILE
+ *          --every 10  --detector dlib-hog|blazeface  --upsample 1  --backend wasm (blazeface's tfjs backend)
+ *          --skip-generate  --json FILE
  */
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createFaceDetector, generateSynthSiw, iou, streamFrames } from '../src/index.js';
+import { createFaceDetector, generateSynthSiw, initBackend, iou, streamFrames } from '../src/index.js';
 import type { BoxPx, FaceDetectorRequest } from '../src/index.js';
 
 const args = parseArgs({
@@ -28,6 +29,7 @@ const args = parseArgs({
     every: { type: 'string', default: '10' },
     detector: { type: 'string', default: 'dlib-hog' },
     upsample: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'wasm' },
     'skip-generate': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -76,6 +78,7 @@ function movFiles(dir: string): string[] {
 }
 
 const every = Number(args.every);
+if (args.detector !== 'dlib-hog') await initBackend(args.backend!);
 const detector = await createFaceDetector({ detector: args.detector as FaceDetectorRequest, upsample: Number(args.upsample) });
 const kinds: Record<string, string> = { '1': 'live', '2': 'print', '3': 'replay' };
 const stats = new Map<string, { frames: number; found: number; hits: number; iouSum: number }>();

@@ -3,15 +3,14 @@
  * without the FlowNetS branch: parameters, FLOPs per clip, and inference
  * time per clip (batch 8, T = 5) on tfjs (wasm, native) and ONNX Runtime (1
  * and 2 threads), with GFLOP/s and the share of the machine's peak (a large
- * sgemm measured in the same run). The ONNX export does not cover the flow
- * branch yet: those cells print "n/a".
+ * sgemm measured in the same run).
  *
  * Options: --width 0.25 (multiplier of every preset)  --batch 8  --reps 3  --json FILE
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, exportOnnx, createOnnxSession, standardizeClips } from '../src/index.js';
+import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, exportModelOnnx, createOnnxSession, standardizeClips } from '../src/index.js';
 import type { BackendName, Tensor2D, Tensor5D } from '../src/index.js';
 
 const args = parseArgs({
@@ -98,7 +97,7 @@ for (const inputSize of [224, 112]) {
       tf.tidy(() => model.forward(x).dataSync());
       const ms = best(reps, () => tf.tidy(() => model.forward(x).dataSync()));
       rows.push({ preset, params, gflopPerClip: gflop, runtime: `tfjs ${backend}`, msPerClip: ms / batch });
-      if (!flowBranch && onnx === null) onnx = exportOnnx(model, new Float32Array(512).fill(1));
+      if (onnx === null) onnx = exportModelOnnx(model, new Float32Array(512).fill(1));
       x.dispose();
       model.dispose();
     }

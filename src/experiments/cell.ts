@@ -12,8 +12,7 @@ import { trainModel, hasCheckpoint, TRAINING_SUBDIR } from '../train/index.js';
 import type { TrainConfigInput, TrainProgress, EpochRecord } from '../train/index.js';
 import { exportModelFolderOnnx, openModelSession, readModelMeta } from '../models/index.js';
 import { writeFileAtomic } from '../models/atomic-write.js';
-import { createTfjsScorer, scoreSplit, scoresToCsv } from '../scoring/index.js';
-import type { ClipScorer } from '../scoring/index.js';
+import { scoreSplit, scoresToCsv } from '../scoring/index.js';
 import { computeMetrics } from '../eval/index.js';
 import type { PadMetrics } from '../eval/index.js';
 import { aggregateByVideo } from '../eval/index.js';
@@ -105,13 +104,8 @@ export async function runCell(options: RunCellOptions): Promise<CellResult> {
   }
   const meta = await readModelMeta(modelDir);
   if (!meta.threshold) throw new InputError(`${modelDir}: the trained model has no threshold`);
-  // ONNX Runtime is the inference path; models with the flow branch, which it does not export yet, score on tfjs.
-  let session: ClipScorer;
-  if (meta.config.flowBranch) session = (await createTfjsScorer(modelDir)).scorer;
-  else {
-    await exportModelFolderOnnx(modelDir);
-    session = (await openModelSession(modelDir)).session;
-  }
+  await exportModelFolderOnnx(modelDir);
+  const { session } = await openModelSession(modelDir);
   let scored;
   try {
     scored = await scoreSplit({ session, list: split.test, cache: options.cache });

@@ -101,7 +101,7 @@ test('the same seed gives the same weights; another seed different ones', async 
   [a, b, c].forEach((m) => m.dispose());
 });
 
-test('with the FlowNetS branch: fc6 takes the pooled flow features, parameters match the estimate, ONNX export refuses it clearly', async () => {
+test('with the FlowNetS branch: fc6 takes the pooled flow features, parameters match the estimate, the bare exporter asks for the branch plan', async () => {
   await initBackend('cpu');
   const config = { inputSize: 112, frames: 3, widthMultiplier: 0.0625, fcWidth: 32, embeddingSize: 4, flowBranch: true } as const;
   const before = tf.memory().numTensors;
@@ -115,7 +115,7 @@ test('with the FlowNetS branch: fc6 takes the pooled flow features, parameters m
   const y = model.forward(x);
   assert.deepEqual(y.shape, [2, 4]);
   assert.throws(() => tf.tidy(() => model.forwardHead(model.forwardFeatures(x))), /flow branch needs flowFeatures \[2, \d+\]/);
-  assert.throws(() => exportOnnx(model, new Float32Array(4)), /FlowNetS branch is not supported/);
+  assert.throws(() => exportOnnx(model, new Float32Array(4)), /has the FlowNetS branch but no encoder plan was given; export it with exportModelOnnx/);
   tf.dispose([x, y]);
   model.dispose();
   assert.equal(tf.memory().numTensors, before);

@@ -16,7 +16,6 @@ import {
   exportModelFolderOnnx,
   openModelSession,
   scoreSplit,
-  createTfjsScorer,
   scoresToCsv,
   evaluateScores,
   formatEvaluationReport,
@@ -49,7 +48,7 @@ export const evalCommand: CliCommand = {
     const meta = await readModelMeta(modelDir);
     if (!meta.threshold) throw new InputError(`${modelDir}: model.json has no threshold; train it with 'vidpad train' (which chooses one on validation)`);
     const status = await modelOnnxStatus(modelDir, meta);
-    if (!meta.config.flowBranch && (!status.present || status.matchesModel === false)) {
+    if (!status.present || status.matchesModel === false) {
       await initBackend('auto');
       io.stderr.write(`eval: exporting ${modelDir} to ONNX first\n`);
       await exportModelFolderOnnx(modelDir);
@@ -59,10 +58,7 @@ export const evalCommand: CliCommand = {
     const split = pickFold(protocolSplits(index, String(o.protocol), o['val-subjects'] as string | undefined), fold);
     const cache = await findCropCache(stringOption(args, 'cache', 'eval'), meta.config.inputSize, o['cache-key'] as string | undefined);
     const threads = numberOption(args, 'threads', { integer: true, min: 1 });
-    // ONNX Runtime is the inference path; the flow branch is not exported yet, so those models score on tfjs.
-    const session = meta.config.flowBranch
-      ? (await initBackend('auto'), (await createTfjsScorer(modelDir)).scorer)
-      : (await openModelSession(modelDir, threads !== undefined ? { threads } : {})).session;
+    const { session } = await openModelSession(modelDir, threads !== undefined ? { threads } : {});
     const bar = createProgressBar({ label: 'eval', total: 0, unit: 'clips', stream: io.stderr as NodeJS.WritableStream });
     let scored;
     try {

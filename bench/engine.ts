@@ -96,7 +96,10 @@ async function measurePeak(available: Set<BackendName>): Promise<{ backend: Back
   const b = tf.randomNormal([n, n], 0, 1, 'float32', 2) as Tensor2D;
   let best = Infinity;
   for (let i = 0; i < 4; i++) {
-    best = Math.min(best, timeMs(() => tf.tidy(() => tf.matMul(a, b).dataSync())));
+    // A block body: tidy walks whatever it returns, and a 4M-element array costs seconds.
+    best = Math.min(best, timeMs(() => tf.tidy(() => {
+      tf.matMul(a, b).dataSync();
+    })));
   }
   tf.dispose([a, b]);
   return { backend, gflops: (2 * n ** 3) / (best / 1e3) / 1e9 };
@@ -120,7 +123,10 @@ async function benchOne(size: number, mode: Mode, backend: BackendName, repsHere
     loss = cost.dataSync()[0]!;
     cost.dispose();
   };
-  const infer = () => tf.tidy(() => forward(clip).dataSync());
+  const infer = () =>
+    tf.tidy(() => {
+      forward(clip).dataSync();
+    });
   const rows: Row[] = [];
   const record = (task: Row['task'], ms: number, flopsPerClip: number) =>
     rows.push({ size, mode, backend, task, msPerStep: ms, msPerClip: ms / batch, gflops: (flopsPerClip * batch) / (ms / 1e3) / 1e9, ofPeak: 0, ...(task === 'train step' ? { loss } : {}) });

@@ -2,7 +2,7 @@
 // time and on `npm run build:native`. The addon is optional: when oneDNN's
 // headers are missing or the compile fails, this prints one line saying what
 // to install and exits 0, so `npm install` still succeeds and vidpad runs on
-// the wasm backend. `--strict` makes a failure exit 1 (for CI and developers).
+// the wasm backend. `--strict` (or VIDPAD_REQUIRE_NATIVE=1, as CI sets) makes a failure exit 1.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const nativeDir = path.join(root, 'native');
-const strict = process.argv.includes('--strict');
+const strict = process.argv.includes('--strict') || process.env.VIDPAD_REQUIRE_NATIVE === '1';
 const HOW = 'install libdnnl-dev (Debian/Ubuntu: apt-get install libdnnl-dev g++ make python3), then npm run build:native';
 
 function skip(why) {

@@ -57,7 +57,8 @@ interface Row {
 }
 
 function modelConfig(inputSize: number) {
-  return { inputSize, frames, widthMultiplier, fcWidth: Math.round(4096 * widthMultiplier), embeddingSize: 128, seed: 1 };
+  // fcWidth is the width at multiplier 1: the plan scales it like every layer.
+  return { inputSize, frames, widthMultiplier, fcWidth: 4096, embeddingSize: 128, seed: 1 };
 }
 
 /** The same network written with tfjs's 3D ops, reading the model's variables. */

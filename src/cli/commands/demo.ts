@@ -29,7 +29,7 @@ export const DEMO_TRAIN_CONFIG: Readonly<TrainConfigInput> = Object.freeze<Train
   // insightface's scale 64 diverges on two classes with a small network trained from scratch; 16 trains (measured on the demo set).
   lossConfig: { marginSoftmax: { scale: 16 } },
   // 112² keeps the halftone and moiré cues that a 64² crop blurs away.
-  model: { inputSize: 112, widthMultiplier: 0.25, fcWidth: 1024, embeddingSize: 64 },
+  model: { inputSize: 112, widthMultiplier: 0.25, embeddingSize: 64 },
   clip: { length: 5, stride: 1 },
   batchSize: 16,
   clipsPerVideo: 2,

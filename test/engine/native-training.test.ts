@@ -94,12 +94,13 @@ test('1,000 training steps on native leak no tensors and grow no memory', { skip
   // A small (2+1)D network over every kernel the native backend replaces:
   // (2+1)D conv with bias and ReLU, max pool, a fused dense layer, a matMul.
   const v = (shape: number[], seed: number) => tf.variable(tf.randomNormal(shape, 0, 0.3, 'float32', seed));
-  const w = { s: v([3, 3, 3, 6], 1), sb: v([6], 2), t: v([3, 1, 6, 8], 3), tb: v([8], 4), d: v([2 * 7 * 7 * 8, 16], 5), db: v([16], 6), e: v([16, 4], 7) };
-  const x = tf.randomNormal([2, 2, 15, 15, 3], 0, 1, 'float32', 8) as tf.Tensor5D;
+  const w = { s: v([3, 3, 3, 6], 1), sb: v([6], 2), t: v([3, 1, 6, 8], 3), tb: v([8], 4), d: v([2 * 15 * 15 * 8, 16], 5), db: v([16], 6), e: v([16, 4], 7) };
+  // Big enough that one leaked activation per step (4·2·31·31·6 floats, 180 KiB) would add ~140 MiB over 800 steps.
+  const x = tf.randomNormal([4, 2, 31, 31, 3], 0, 1, 'float32', 8) as tf.Tensor5D;
   const forward = () => {
     const y = tf.relu(conv2plus1d(x, { spatial: { filter: w.s as tf.Tensor as tf.Tensor4D, bias: w.sb as tf.Tensor as tf.Tensor1D }, temporal: { filter: w.t as tf.Tensor as tf.Tensor4D, bias: w.tb as tf.Tensor as tf.Tensor1D } })) as tf.Tensor5D;
     const pooled = maxPoolFrames(y);
-    const h = tf.fused.matMul({ a: tf.reshape(pooled, [2, -1]) as tf.Tensor2D, b: w.d as tf.Tensor as tf.Tensor2D, bias: w.db, activation: 'relu' });
+    const h = tf.fused.matMul({ a: tf.reshape(pooled, [4, -1]) as tf.Tensor2D, b: w.d as tf.Tensor as tf.Tensor2D, bias: w.db, activation: 'relu' });
     return tf.mean(tf.square(tf.matMul(h, w.e as tf.Tensor as tf.Tensor2D))) as tf.Scalar;
   };
   const optimizer = tf.train.momentum(0.001, 0.9, true);
@@ -118,8 +119,9 @@ test('1,000 training steps on native leak no tensors and grow no memory', { skip
     assert.equal(tf.memory().numTensors, tensors, 'tensors leaked over 800 steps');
     assert.equal(backend.native.cacheSize(), cache, 'primitive cache grew with no new shapes');
     const growthMiB = (process.memoryUsage().rss - rssStart) / 2 ** 20;
-    // Leaking one activation per step would be ~30 MiB here; measured here: within ±10 MiB.
-    assert.ok(growthMiB < 16, `RSS grew by ${growthMiB.toFixed(1)} MiB over 800 steps`);
+    // Leaking one activation per step would be ~140 MiB here; allocator and GC noise, with other test
+    // processes running beside this one, measured up to ~25 MiB.
+    assert.ok(growthMiB < 48, `RSS grew by ${growthMiB.toFixed(1)} MiB over 800 steps`);
   } finally {
     optimizer.dispose();
     tf.dispose([x, ...Object.values(w)]);

@@ -19,10 +19,14 @@ export type SpatialPadding = 'same' | 'valid' | [[number, number], [number, numb
 /** Temporal padding: `same`/`valid`, or explicit `[front, back]` in frames. */
 export type TemporalPadding = 'same' | 'valid' | [number, number];
 
+/** Applied to a conv's output, fused into the convolution where the backend can. */
+export type ConvActivation = 'linear' | 'relu';
+
 export interface SpatialConvSpec {
   /** Filter `[kh, kw, cin, cout]`. */
   filter: Tensor4D;
   bias?: Tensor1D;
+  activation?: ConvActivation;
   /** Stride in pixels, one number for both axes or `[sh, sw]`. */
   strides?: number | [number, number];
   padding?: SpatialPadding;
@@ -32,6 +36,7 @@ export interface TemporalConvSpec {
   /** Filter `[kt, 1, cin, cout]`. */
   filter: Tensor4D;
   bias?: Tensor1D;
+  activation?: ConvActivation;
   /** Stride in frames. */
   stride?: number;
   padding?: TemporalPadding;
@@ -57,6 +62,18 @@ export function temporalPadAmounts(padding: TemporalPadding, frames: number, ker
   return padding;
 }
 
+type TfPad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+
+/**
+ * conv2d + bias + activation as one fused op where there is a bias or an
+ * activation: the wasm (XNNPACK) and native (oneDNN) kernels apply both in
+ * the convolution's own pass instead of two more passes over the output.
+ */
+function convWithBias(x: Tensor4D, filter: Tensor4D, strides: number | [number, number], pad: TfPad, bias: Tensor1D | undefined, activation: ConvActivation = 'linear'): Tensor4D {
+  if (!bias && activation === 'linear') return tf.conv2d(x, filter, strides, pad);
+  return tf.fused.conv2d({ x, filter, strides, pad, ...(bias ? { bias } : {}), activation });
+}
+
 function assertRank5(x: tf.Tensor, what: string): asserts x is Tensor5D {
   if (x.rank !== 5) throw new ShapeError(`${what}: expected a clip tensor [B, T, H, W, C], got shape [${x.shape.join(', ')}]`);
 }
@@ -72,8 +89,7 @@ export function spatialConv(x: Tensor5D, spec: SpatialConvSpec): Tensor5D {
   if (cin !== c) throw new ShapeError(`spatialConv: input has ${c} channels but the filter [${kh}, ${kw}, ${cin}, ${cout}] expects ${cin}`);
   return tf.tidy(() => {
     const frames = tf.reshape(x, [b * t, h, w, c]) as Tensor4D;
-    let y = tf.conv2d(frames, spec.filter, spec.strides ?? 1, toTfPad(spec.padding ?? 'same'));
-    if (spec.bias) y = tf.add(y, spec.bias);
+    const y = convWithBias(frames, spec.filter, spec.strides ?? 1, toTfPad(spec.padding ?? 'same'), spec.bias, spec.activation);
     const [, ho, wo, co] = y.shape;
     return tf.reshape(y, [b, t, ho, wo, co]) as Tensor5D;
   });
@@ -92,8 +108,7 @@ export function temporalConv(x: Tensor5D, spec: TemporalConvSpec): Tensor5D {
   const [front, back] = temporalPadAmounts(spec.padding ?? 'same', t, kt, stride);
   return tf.tidy(() => {
     const pixels = tf.reshape(x, [b, t, h * w, c]) as Tensor4D;
-    let y = tf.conv2d(pixels, spec.filter, [stride, 1], [[0, 0], [front, back], [0, 0], [0, 0]]);
-    if (spec.bias) y = tf.add(y, spec.bias);
+    const y = convWithBias(pixels, spec.filter, [stride, 1], [[0, 0], [front, back], [0, 0], [0, 0]], spec.bias, spec.activation);
     const to = y.shape[1];
     return tf.reshape(y, [b, to, h, w, cout]) as Tensor5D;
   });
@@ -103,20 +118,16 @@ export interface Conv2Plus1DSpec {
   spatial: SpatialConvSpec;
   temporal: TemporalConvSpec;
   /** Nonlinearity between the two halves (R(2+1)D's extra ReLU). Default `relu`. */
-  midActivation?: 'relu' | 'linear';
+  midActivation?: ConvActivation;
 }
 
 /**
  * (2+1)D convolution: spatial conv, the middle activation, temporal conv.
- * `x`: `[B, T, H, W, Cin]` → `[B, T', H', W', Cout]`. No activation after the
- * temporal half: the caller adds its own.
+ * `x`: `[B, T, H, W, Cin]` → `[B, T', H', W', Cout]`. The temporal half's own
+ * `activation` (default linear) is the block's output activation.
  */
 export function conv2plus1d(x: Tensor5D, spec: Conv2Plus1DSpec): Tensor5D {
-  return tf.tidy(() => {
-    let mid = spatialConv(x, spec.spatial);
-    if ((spec.midActivation ?? 'relu') === 'relu') mid = tf.relu(mid);
-    return temporalConv(mid, spec.temporal);
-  });
+  return tf.tidy(() => temporalConv(spatialConv(x, { ...spec.spatial, activation: spec.midActivation ?? 'relu' }), spec.temporal));
 }
 
 /**

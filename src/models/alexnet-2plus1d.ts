@@ -301,12 +301,10 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
       plan.convs.forEach((l, i) => {
         if (i > 0 && plan.convs[i - 1]!.poolAfter) x = maxPoolFrames(x);
         const pad: SpatialPadding = [[l.pad, l.pad], [l.pad, l.pad]];
-        x = tf.relu(
-          conv2plus1d(x, {
-            spatial: { filter: v(`${l.name}.spatial.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.spatial.bias`) as Tensor as tf.Tensor1D, strides: l.stride, padding: pad },
-            temporal: { filter: v(`${l.name}.temporal.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.temporal.bias`) as Tensor as tf.Tensor1D, padding: 'same' },
-          }),
-        );
+        x = conv2plus1d(x, {
+          spatial: { filter: v(`${l.name}.spatial.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.spatial.bias`) as Tensor as tf.Tensor1D, strides: l.stride, padding: pad },
+          temporal: { filter: v(`${l.name}.temporal.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.temporal.bias`) as Tensor as tf.Tensor1D, padding: 'same', activation: 'relu' },
+        });
       });
       return x;
     });
@@ -325,7 +323,7 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
       }
       let dropSeed = options.seed ?? 0;
       for (const name of ['fc6', 'fc7']) {
-        h = tf.relu(tf.add(tf.matMul(h, v(`${name}.weight`) as Tensor as Tensor2D), v(`${name}.bias`))) as Tensor2D;
+        h = tf.fused.matMul({ a: h, b: v(`${name}.weight`) as Tensor as Tensor2D, bias: v(`${name}.bias`), activation: 'relu' }) as Tensor2D;
         if (options.training && config.dropoutRate > 0) h = tf.dropout(h, config.dropoutRate, undefined, dropSeed++) as Tensor2D;
       }
       return tf.add(tf.matMul(h, v('embed.weight') as Tensor as Tensor2D), v('embed.bias')) as Tensor2D;

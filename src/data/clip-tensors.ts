@@ -8,6 +8,7 @@
  */
 import { tf, type Tensor5D } from '../engine/tf.js';
 import { ShapeError } from '../errors.js';
+import { standardizeClips } from './standardize.js';
 
 /** One clip: T frames of `height × width × 3` bytes (RGB, row-major), already cropped and resized. */
 export interface ClipPixels {
@@ -53,13 +54,5 @@ export function clipsToBatch(clips: readonly ClipPixels[]): Tensor5D {
       if (f.length !== frameBytes) throw new ShapeError(`clipsToBatch: clips[${i}].frames[${j}] has ${f.length} bytes, expected ${height}×${width}×3 = ${frameBytes}`);
     });
   });
-  const data = new Float32Array(clips.length * t * frameBytes);
-  let offset = 0;
-  for (const c of clips) {
-    for (const f of c.frames) {
-      data.set(f, offset);
-      offset += frameBytes;
-    }
-  }
-  return tf.tidy(() => standardizeFrames(tf.tensor5d(data, [clips.length, t, height, width, 3], 'float32')));
+  return tf.tensor5d(standardizeClips(clips), [clips.length, t, height, width, 3], 'float32');
 }

@@ -11,7 +11,7 @@ import type { CropCacheLayout, LabeledClip } from '../preprocess/index.js';
 import type { ClipScorer } from './tfjs-scorer.js';
 import type { ScoreRow } from '../eval/index.js';
 import { InputError } from '../errors.js';
-import { standardizeClips } from './standardize.js';
+import { standardizeClips } from '../data/index.js';
 
 export interface ClipScore extends ScoreRow {
   video: string;

@@ -1,11 +1,12 @@
 /**
- * The model's input normalisation in plain arrays, for inference paths that
- * hold no tfjs tensors (ONNX Runtime): each frame to mean 0 and variance 1
- * over its H·W·C values, the divisor at least 1/√(H·W·C), exactly as
- * `standardizeFrames` does on tensors (the parity is tested).
+ * The model's input normalisation in plain arrays: each frame to mean 0 and
+ * variance 1 over its H·W·C values, the divisor at least 1/√(H·W·C), exactly
+ * as `standardizeFrames` does on tensors (the parity is tested). Used for
+ * every batch (one pass in JS is far cheaper than tfjs's elementwise kernels
+ * on the cpu-based backends) and by ONNX Runtime, which holds no tensors.
  */
 import { ShapeError } from '../errors.js';
-import type { ClipPixels } from '../data/index.js';
+import type { ClipPixels } from './clip-tensors.js';
 
 /** Clips (same T, H, W) → float32 `[B, T, H, W, 3]`, row-major, standardised per frame. */
 export function standardizeClips(clips: readonly ClipPixels[]): Float32Array {

@@ -3,13 +3,12 @@
  * decodes, vidpad applies the EXIF orientation that ffmpeg leaves alone for
  * stills. Writing goes through png.ts.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RgbFrame } from './types.js';
 import { applyOrientation, readJpegOrientation, type ExifOrientation } from './exif.js';
 import { InputError } from '../errors.js';
-import { ffmpegPath, missingToolError, stderrTail, type FfmpegTools } from '../video/ffmpeg.js';
+import { ffmpegPath, runTool, stderrTail, type FfmpegTools } from '../video/ffmpeg.js';
 
 /** File extensions read as still images; anything else is treated as a video. */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.ppm', '.pgm'] as const;
@@ -58,34 +57,16 @@ export function parsePpm(bytes: Uint8Array): RgbFrame {
   return { width, height, data: new Uint8Array(bytes.subarray(pos, pos + size)) };
 }
 
-function decodeWithFfmpeg(file: string, tools: FfmpegTools): Promise<Buffer> {
-  const program = ffmpegPath(tools);
+async function decodeWithFfmpeg(file: string, tools: FfmpegTools): Promise<Buffer> {
   // -noautorotate: newer ffmpeg builds may start honouring EXIF on stills;
   // vidpad applies it itself, so it must get the stored pixels everywhere.
   const args = ['-nostdin', '-hide_banner', '-v', 'error', '-noautorotate', '-i', file.startsWith('-') ? `./${file}` : file, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'ppm', '-pix_fmt', 'rgb24', 'pipe:1'];
-  return new Promise((resolve, reject) => {
-    let child;
-    try {
-      child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      reject(missingToolError(program, file, err));
-      return;
-    }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(missingToolError(program, file, e)));
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out);
-      if (code !== 0 || stdout.length === 0) {
-        const why = stderrTail(Buffer.concat(err).toString('utf8')) || `ffmpeg exited with code ${String(code)}`;
-        reject(new InputError(`${file}: not an image ffmpeg can decode (${why}); expected a JPEG, PNG or other still image`));
-        return;
-      }
-      resolve(stdout);
-    });
-  });
+  const { code, stdoutBytes, stderr } = await runTool(ffmpegPath(tools), args, file);
+  if (code !== 0 || stdoutBytes.length === 0) {
+    const why = stderrTail(stderr) || `ffmpeg exited with code ${String(code)}`;
+    throw new InputError(`${file}: not an image ffmpeg can decode (${why}); expected a JPEG, PNG or other still image`);
+  }
+  return stdoutBytes;
 }
 
 /** Reads an image file as an upright RGB frame (EXIF orientation applied for JPEGs). */

@@ -33,6 +33,8 @@ export function missingToolError(program: string, file: string, cause: unknown):
 export interface ToolResult {
   code: number | null;
   stdout: string;
+  /** The same output as raw bytes, for binary output (an image piped out). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -51,7 +53,10 @@ export function runTool(program: string, args: readonly string[], file: string):
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => reject(missingToolError(program, file, e)));
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) => {
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code, stdout: stdoutBytes.toString('utf8'), stdoutBytes, stderr: Buffer.concat(err).toString('utf8') });
+    });
   });
 }
 

@@ -10,27 +10,12 @@ import { initBackend } from '../../src/engine/backends.js';
 import { maxRelativeError } from '../../src/engine/check.js';
 import { conv2plus1d } from '../../src/engine/conv2plus1d.js';
 import { planAlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
+import { randomArray, rng } from './random-arrays.js';
 
 const TOLERANCE = 1e-4;
 const KT = 3;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
-function randomArray(n: number, seed: number, scale = 1): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r() * scale;
-  return a;
-}
 
 interface ConvCase {
   label: string;

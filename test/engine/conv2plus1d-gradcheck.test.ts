@@ -9,17 +9,8 @@ import type { Tensor1D, Tensor4D, Tensor5D } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backends.js';
 import { conv2plus1d } from '../../src/engine/conv2plus1d.js';
 import type { SpatialPadding } from '../../src/engine/conv2plus1d.js';
+import { rng } from './random-arrays.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
 interface Geometry {
   b: number;

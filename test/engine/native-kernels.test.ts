@@ -12,26 +12,13 @@ import { initBackend } from '../../src/engine/backends.js';
 import { maxRelativeError } from '../../src/engine/check.js';
 import { loadNativeAddon } from '../../src/engine/native/addon.js';
 import { NativeBackend } from '../../src/engine/native/backend.js';
+import { randomArray, rng } from './random-arrays.js';
 
 const load = loadNativeAddon();
 const skip = load.ok ? false : `native addon unavailable: ${load.reason}`;
 const TOL = 1e-4;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
-function randomArray(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: n }, () => r());
-}
 
 type Input = { shape: number[]; values: Float32Array | Int32Array; dtype?: 'float32' | 'int32' };
 const rand = (shape: number[], seed: number): Input => ({ shape, values: randomArray(shape.reduce((a, b) => a * b, 1), seed) });

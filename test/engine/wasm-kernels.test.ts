@@ -9,24 +9,9 @@ import { maxRelativeError } from '../../src/engine/check.js';
 import { filterGradAxis, inputGradAxis } from '../../src/engine/wasm-conv-geometry.js';
 import { registerWasmKernels, WASM_KERNEL_NAMES } from '../../src/engine/wasm-kernels.js';
 import { BackendError, ShapeError } from '../../src/errors.js';
+import { randomArray, rng } from './random-arrays.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
-function randomArray(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r();
-  return a;
-}
 
 // ---------- geometry, against naive 1D loops ----------
 

@@ -1,21 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
 import { main } from '../../src/cli/main.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
+import { captureIo } from '../helpers/capture-io.js';
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const sink = (key: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk, _enc, done) {
-        out[key] += String(chunk);
-        done();
-      },
-    });
-  return { out, io: { stdout: sink('stdout'), stderr: sink('stderr') } };
-}
+const capture = captureIo;
 
 test('--help lists every registered command and nothing else', async () => {
   const { out, io } = capture();

@@ -2,7 +2,6 @@
 // test, and the exported file scoring clips like the tfjs model it came from.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { copyFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { loadModelFolder, saveModelFolder } from '../../src/models/model-files.j
 import type { ModelMetaInput } from '../../src/models/model-files.js';
 import { openModelSession } from '../../src/models/model-onnx.js';
 import { InputError } from '../../src/errors.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 const CONFIG = { frames: 3, inputSize: 112, widthMultiplier: 0.0625, fcWidth: 64, embeddingSize: 16, seed: 2 };
 const META: ModelMetaInput = {
@@ -25,17 +25,7 @@ const META: ModelMetaInput = {
   training: { dataset: 'synthetic', protocol: '2', fold: 1, seed: 4, epochs: 2 },
 };
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  const sink = (key: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk, _enc, done) {
-        out[key] += String(chunk);
-        done();
-      },
-    });
-  return { out, io: { stdout: sink('stdout'), stderr: sink('stderr') } };
-}
+const capture = captureIo;
 
 async function vidpad(...argv: string[]) {
   const { out, io } = capture();

@@ -1,14 +1,11 @@
 /** Seeded test data for the engine's parity tests (mulberry32, values in [-0.5, 0.5)). */
 
+import { mulberry32 } from '../helpers/seeded-random.js';
+
+/** Values in [-0.5, 0.5). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const r = mulberry32(seed);
+  return () => r() - 0.5;
 }
 
 /** `n` values from `rng(seed)`, each multiplied by `scale`. */

@@ -13,17 +13,8 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A small seeded generator (mulberry32) so the randomized cross-checks are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seededRandom } from '../helpers/seeded-random.js';
+export { seededRandom };
 
 export function assertClose(actual: number, expected: number, tol = 1e-12, msg = ''): void {
   if (!(Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)))) {

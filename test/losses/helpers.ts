@@ -7,17 +7,8 @@ import type { Tensor2D } from '../../src/index.js';
 
 export type Mat = number[][];
 
-/** mulberry32: reproducible test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seededRandom } from '../helpers/seeded-random.js';
+export { seededRandom };
 
 /** Rows of standard-normal-ish values (Box–Muller). */
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Mat {

@@ -71,8 +71,6 @@ export const DEFAULT_FLOW_PRETRAIN_CONFIG: Readonly<FlowPretrainConfig> = Object
 /** The held-out stream's seed: fixed, so EPEs of runs with different seeds compare. */
 export const FLOW_HELD_OUT_SEED = 20151207;
 const FLOW_SCALES = 5;
-/** FlowNetS's finest prediction, flow2, is at 1/4 of the input. */
-const FLOW2_STRIDE = 4;
 
 function check(path: string, value: unknown, ok: (v: number) => boolean, expected: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw new ConfigError(`pretrainFlow.${path}`, `expected ${expected}, got ${JSON.stringify(value)}`);

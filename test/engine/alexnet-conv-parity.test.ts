@@ -10,7 +10,7 @@ import { initBackend } from '../../src/engine/backends.js';
 import { maxRelativeError } from '../../src/engine/check.js';
 import { conv2plus1d } from '../../src/engine/conv2plus1d.js';
 import { planAlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
-import { randomArray, rng } from './random-arrays.js';
+import { randomArray } from './random-arrays.js';
 
 const TOLERANCE = 1e-4;
 const KT = 3;

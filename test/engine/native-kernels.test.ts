@@ -12,7 +12,7 @@ import { initBackend } from '../../src/engine/backends.js';
 import { maxRelativeError } from '../../src/engine/check.js';
 import { loadNativeAddon } from '../../src/engine/native/addon.js';
 import { NativeBackend } from '../../src/engine/native/backend.js';
-import { randomArray, rng } from './random-arrays.js';
+import { randomArray } from './random-arrays.js';
 
 const load = loadNativeAddon();
 const skip = load.ok ? false : `native addon unavailable: ${load.reason}`;

@@ -50,7 +50,7 @@ const args = parseArgs({
 const reps = Number(args.reps);
 const upsample = Number(args.upsample);
 
-const SAMPLES = path.resolve(process.cwd(), '..', 'shared', 'samples');
+const SAMPLES = path.resolve(process.cwd(), 'test', 'fixtures', 'faces');
 if (!existsSync(path.join(SAMPLES, 'image_T1.jpg'))) {
   console.error(`bench:face needs the sample photographs in ${SAMPLES}`);
   process.exit(1);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { iou, listFaceDetectors, parsePpm, type BoxPx } from '../../src/index.js';
-import { HAVE_SAMPLES, SAMPLE_FACES, samplePath } from './helpers.js';
+import { SAMPLE_FACES, samplePath } from './helpers.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -21,7 +21,6 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-const SKIP = HAVE_SAMPLES ? false : 'sample photographs not found in ../shared/samples';
 const detectorNames = listFaceDetectors().filter((p) => p.available).map((p) => p.name);
 let dir = '';
 
@@ -29,7 +28,7 @@ before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'vidpad-faces-'));
 });
 
-describe('vidpad faces', { skip: SKIP }, () => {
+describe('vidpad faces', () => {
   for (const name of detectorNames) {
     it(`--detector ${name} --json on a sample photo: upright size, EXIF 6, the known face; --draw writes a PNG of the upright image`, async () => {
       const out = path.join(dir, `${name}.png`);

@@ -23,18 +23,17 @@ import {
 } from '../../src/index.js';
 import { createRequire } from 'node:module';
 import { dlibAddonPath, dlibRectToBoxPx } from '../../src/face/dlib.js';
-import { HAVE_SAMPLES, SAMPLE_FACES, samplePath, seededNoise } from './helpers.js';
+import { SAMPLE_FACES, samplePath, seededNoise } from './helpers.js';
 
 const probes = listFaceDetectors();
 const dlibProbe = probes.find((p) => p.name === 'dlib-hog')!;
 const DLIB_SKIP = dlibProbe.available ? false : `dlib-hog unavailable: ${dlibProbe.reason ?? ''}`;
-const SAMPLES_SKIP = HAVE_SAMPLES ? false : 'sample photographs not found in ../shared/samples';
 
 const images = new Map<string, RgbFrame>();
 
 before(async () => {
   await initBackend('wasm');
-  if (HAVE_SAMPLES) for (const s of SAMPLE_FACES) images.set(s.file, (await readImage(samplePath(s.file))).frame);
+  for (const s of SAMPLE_FACES) images.set(s.file, (await readImage(samplePath(s.file))).frame);
 });
 
 /** Frames without a face: flat grey, seeded noise, and a patch of a sample's background. */
@@ -54,7 +53,7 @@ function noFaceFrames(): { name: string; frame: RgbFrame }[] {
 
 function detectorSuite(name: FaceDetectorName, skip: string | false): void {
   describe(name, { skip }, () => {
-    it('finds the known face in each sample photograph (IoU >= 0.5)', { skip: SAMPLES_SKIP }, async () => {
+    it('finds the known face in each sample photograph (IoU >= 0.5)', async () => {
       const d = await createFaceDetector({ detector: name });
       try {
         for (const s of SAMPLE_FACES) {
@@ -87,7 +86,7 @@ function detectorSuite(name: FaceDetectorName, skip: string | false): void {
       }
     });
 
-    it('finds the face in a 1920×1080 frame, boxes scaled back to its pixels', { skip: SAMPLES_SKIP }, async () => {
+    it('finds the face in a 1920×1080 frame, boxes scaled back to its pixels', async () => {
       // The T1 photo pasted, scaled 1.5×, at (600, 60) of a grey full-HD frame.
       const src = images.get('image_T1.jpg')!;
       const scaled = cropFace(src, { left: 0, top: 0, right: 480, bottom: 640 }, { sizePx: 960, marginFrac: 0, edge: 'pad-zero' });
@@ -124,7 +123,7 @@ detectorSuite('dlib-hog', DLIB_SKIP);
 detectorSuite('blazeface', false);
 
 describe('dlib-hog specifics', { skip: DLIB_SKIP }, () => {
-  it('upsample 0 misses a small face that upsample 1 finds', { skip: SAMPLES_SKIP }, async () => {
+  it('upsample 0 misses a small face that upsample 1 finds', async () => {
     // T1 shrunk to 1/4: the face is ~56 px, under the ~80 px dlib sees without upsampling.
     const small = cropFace(images.get('image_T1.jpg')!, { left: 0, top: 0, right: 480, bottom: 640 }, { sizePx: 160, marginFrac: 0, edge: 'pad-zero' }).frame;
     const d0 = await createFaceDetector({ detector: 'dlib-hog', upsample: 0 });
@@ -138,7 +137,7 @@ describe('dlib-hog specifics', { skip: DLIB_SKIP }, () => {
     }
   });
 
-  it('concurrent calls on one detector give the same results as sequential ones', { skip: SAMPLES_SKIP }, async () => {
+  it('concurrent calls on one detector give the same results as sequential ones', async () => {
     const d = await createFaceDetector({ detector: 'dlib-hog' });
     try {
       const frames = SAMPLE_FACES.map((s) => images.get(s.file)!);
@@ -151,7 +150,7 @@ describe('dlib-hog specifics', { skip: DLIB_SKIP }, () => {
     }
   });
 
-  it('the addon takes grey or RGB pixels and rejects other buffer sizes', { skip: SAMPLES_SKIP }, async () => {
+  it('the addon takes grey or RGB pixels and rejects other buffer sizes', async () => {
     const addon = createRequire(import.meta.url)(dlibAddonPath()!) as {
       FrontalFaceDetector: new () => { detect(p: Uint8Array, w: number, h: number, up: number, adj?: number): Promise<{ left: number; top: number; right: number; bottom: number; score: number }[]> };
     };
@@ -172,7 +171,7 @@ describe('dlib-hog specifics', { skip: DLIB_SKIP }, () => {
     await assert.rejects(async () => native.detect(grey, img.width, img.height, 9), /upsample must be between 0 and 4/);
   });
 
-  it('scores follow minScore (dlib adjust_threshold)', { skip: SAMPLES_SKIP }, async () => {
+  it('scores follow minScore (dlib adjust_threshold)', async () => {
     const d = await createFaceDetector({ detector: 'dlib-hog' });
     try {
       const img = images.get('image_F2.jpg')!;
@@ -188,7 +187,7 @@ describe('dlib-hog specifics', { skip: DLIB_SKIP }, () => {
   });
 });
 
-describe('dlib-hog and blazeface agree', { skip: DLIB_SKIP || SAMPLES_SKIP }, () => {
+describe('dlib-hog and blazeface agree', { skip: DLIB_SKIP }, () => {
   it('on the same faces, IoU >= 0.5 after calibration, and calibration raises the mean IoU', async () => {
     const dl = await createFaceDetector({ detector: 'dlib-hog' });
     const raw = await createFaceDetector({ detector: 'blazeface', calibrate: false });
@@ -218,7 +217,7 @@ describe('dlib-hog and blazeface agree', { skip: DLIB_SKIP || SAMPLES_SKIP }, ()
 });
 
 describe('blazeface', () => {
-  it('leaks no tensors across detections', { skip: SAMPLES_SKIP }, async () => {
+  it('leaks no tensors across detections', async () => {
     const d = await createFaceDetector({ detector: 'blazeface' });
     try {
       await d.detect(images.get('image_T1.jpg')!);
@@ -231,7 +230,7 @@ describe('blazeface', () => {
     }
   });
 
-  it('gives the same box on the cpu backend as on wasm', { skip: SAMPLES_SKIP }, async () => {
+  it('gives the same box on the cpu backend as on wasm', async () => {
     const img = images.get('image_F1.jpg')!;
     const onWasm = await createFaceDetector({ detector: 'blazeface' });
     const a = await onWasm.detect(img);

@@ -1,11 +1,11 @@
 /** Shared fixtures for the face tests: the sample photographs and their known boxes. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BoxPx, RgbFrame } from '../../src/index.js';
 
-/** ../shared/samples beside the repository (CI has the same layout). */
-export const SAMPLES_DIR = path.resolve(process.cwd(), '..', 'shared', 'samples');
-export const HAVE_SAMPLES = existsSync(path.join(SAMPLES_DIR, 'image_T1.jpg'));
+/** The photographs committed with the tests (Apache-2.0, license beside them). */
+export const SAMPLES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'faces');
 
 /** The README's dlib boxes (upright pixels, dlib's inclusive right/bottom) as BoxPx (exclusive). */
 export const SAMPLE_FACES: readonly { file: string; box: BoxPx }[] = [
@@ -14,8 +14,11 @@ export const SAMPLE_FACES: readonly { file: string; box: BoxPx }[] = [
   { file: 'image_F2.jpg', box: { left: 113, top: 261, right: 382, bottom: 530 } },
 ];
 
+/** The fixture's path; a missing fixture is a failure, never a skipped test. */
 export function samplePath(file: string): string {
-  return path.join(SAMPLES_DIR, file);
+  const full = path.join(SAMPLES_DIR, file);
+  if (!existsSync(full)) throw new Error(`test fixture missing: ${full} (it is committed with the repository)`);
+  return full;
 }
 
 /** A deterministic frame whose pixel (x, y) has distinct, position-dependent channels. */

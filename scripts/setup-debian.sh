@@ -25,6 +25,7 @@ fi
 if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 
 echo "setup: node $(node --version), npm $(npm --version)"
-# onnxruntime-node: keep its install script from downloading CUDA binaries (also in .npmrc).
+# onnxruntime-node: package.json denies its install script (npm 11); the variable
+# keeps an older npm, which ignores allowScripts, from downloading CUDA binaries.
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund

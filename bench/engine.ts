@@ -19,7 +19,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, planAlexNet2Plus1D } from '../src/index.js';
-import type { AlexNet2Plus1D, BackendName, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
+import type { AlexNet2Plus1D, BackendName, PoolPlan, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
 
 const args = parseArgs({
   options: {
@@ -66,9 +66,10 @@ function forwardConv3d(model: AlexNet2Plus1D, clip: Tensor5D): Tensor2D {
   const v = (name: string) => model.variables.get(name)! as Tensor;
   return tf.tidy(() => {
     let x: Tensor5D = clip;
-    const pool = (t: Tensor5D) => tf.maxPool3d(t, [1, 3, 3], [1, 2, 2], 'valid');
+    const pool = (t: Tensor5D, p: PoolPlan) => tf.maxPool3d(t, [1, p.kernel, p.kernel], [1, p.stride, p.stride], 'valid');
     model.plan.convs.forEach((l, i) => {
-      if (i > 0 && model.plan.convs[i - 1]!.poolAfter) x = pool(x);
+      const before = i > 0 ? model.plan.convs[i - 1]!.pool : null;
+      if (before) x = pool(x, before);
       const padded = tf.pad(x, [[0, 0], [0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]]) as Tensor5D;
       const ws = tf.reshape(v(`${l.name}.spatial.weight`), [1, l.kernel, l.kernel, l.inChannels, l.midChannels]) as tf.Tensor5D;
       let y = tf.relu(tf.add(tf.conv3d(padded, ws, [1, l.stride, l.stride], 'valid'), v(`${l.name}.spatial.bias`))) as Tensor5D;
@@ -76,10 +77,14 @@ function forwardConv3d(model: AlexNet2Plus1D, clip: Tensor5D): Tensor2D {
       y = tf.relu(tf.add(tf.conv3d(y, wt, 1, 'same'), v(`${l.name}.temporal.bias`))) as Tensor5D;
       x = y;
     });
-    const pooled = pool(x);
+    const pool5 = model.plan.convs.at(-1)!.pool;
+    const pooled = pool5 ? pool(x, pool5) : x;
     let h = tf.reshape(tf.mean(pooled, 1), [clip.shape[0], model.plan.fcInputSize]) as Tensor2D;
-    for (const name of ['fc6', 'fc7']) h = tf.relu(tf.add(tf.matMul(h, v(`${name}.weight`) as Tensor2D), v(`${name}.bias`))) as Tensor2D;
-    return tf.add(tf.matMul(h, v('embed.weight') as Tensor2D), v('embed.bias')) as Tensor2D;
+    for (const l of model.plan.dense) {
+      const y = tf.add(tf.matMul(h, v(`${l.name}.weight`) as Tensor2D), v(`${l.name}.bias`)) as Tensor2D;
+      h = l.relu ? tf.relu(y) : y;
+    }
+    return h;
   });
 }
 

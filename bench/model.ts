@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, exportModelOnnx, createOnnxSession, standardizeClips } from '../src/index.js';
+import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, exportModelOnnx, openClipSession, standardizeClips } from '../src/index.js';
 import type { BackendName, Tensor2D, Tensor5D } from '../src/index.js';
 
 const args = parseArgs({
@@ -115,7 +115,7 @@ for (const inputSize of [224, 112]) {
         rows.push({ preset, params, gflopPerClip: gflop, runtime: `onnxruntime ${threads} thread${threads > 1 ? 's' : ''} (n/a: flow branch not exported)`, msPerClip: null });
         continue;
       }
-      const session = await createOnnxSession(onnx, { threads });
+      const session = await openClipSession(onnx, { threads });
       await session.run(input, batch);
       const ms = await bestAsync(reps, async () => void (await session.run(input, batch)));
       await session.dispose();

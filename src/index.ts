@@ -7,6 +7,9 @@
 export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError } from './errors.js';
 export type { VidpadErrorCode, VideoErrorReason } from './errors.js';
 
+// Defaults shared across folders (the crop side is the network's input size)
+export { DEFAULT_INPUT_SIZE_PX } from './input-defaults.js';
+
 // Engine: backends and the (2+1)D convolution
 export * from './engine/index.js';
 

@@ -1,19 +1,21 @@
 /** The training options shared by `vidpad train`, `vidpad experiment` and `vidpad demo`. */
 import type { OptionSpec, ParsedArgs } from './command.js';
 import { numberOption } from './dataset-args.js';
-import { LOSS_NAMES, DEFAULT_TRAIN_CONFIG, UsageError } from '../index.js';
+import { LOSS_NAMES, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, UsageError } from '../index.js';
 import type { LossName, TrainConfigInput } from '../index.js';
 
 const d = DEFAULT_TRAIN_CONFIG;
+const m = DEFAULT_ALEXNET_2PLUS1D_CONFIG;
 
-export function trainOptions(defaults: { size?: string; width?: string; embedding?: string; epochs?: string } = {}): OptionSpec[] {
+/** Every default is the library's own (DEFAULT_TRAIN_CONFIG, the model's, the clip's), so `vidpad train` and `trainModel({})` build the same network. */
+export function trainOptions(): OptionSpec[] {
   return [
     { name: 'loss', type: 'string', valueName: 'NAME', description: `one of ${LOSS_NAMES.join(', ')}`, default: d.loss },
-    { name: 'frames', type: 'string', valueName: 'T', description: 'frames per clip: 2, 3 or 5', default: '5' },
-    { name: 'size', type: 'string', valueName: 'PX', description: 'input size (must match the cached crops)', default: defaults.size ?? '112' },
-    { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: defaults.width ?? '1' },
-    { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: defaults.embedding ?? '512' },
-    { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: defaults.epochs ?? String(d.maxEpochs) },
+    { name: 'frames', type: 'string', valueName: 'T', description: 'frames per clip: 2, 3 or 5', default: String(DEFAULT_CLIP_SPEC.length) },
+    { name: 'size', type: 'string', valueName: 'PX', description: 'input size (must match the cached crops)', default: String(m.inputSize) },
+    { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: String(m.widthMultiplier) },
+    { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: String(m.embeddingSize) },
+    { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: String(d.maxEpochs) },
     { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without a lower validation loss', default: String(d.patienceEpochs) },
     { name: 'batch', type: 'string', valueName: 'B', description: 'clips per batch', default: String(d.batchSize) },
     { name: 'clips-per-video', type: 'string', valueName: 'K', description: 'random training clips per video per epoch', default: String(d.clipsPerVideo) },

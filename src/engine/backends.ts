@@ -22,6 +22,8 @@ import { registerWasmKernels } from './wasm-kernels.js';
 export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendRequest = BackendName | 'auto';
+/** What every entry asks for unless told otherwise: the first available of BACKEND_NAMES. */
+export const DEFAULT_BACKEND_REQUEST: BackendRequest = 'auto';
 
 export interface BackendOptions {
   /** Threads for backends that can use several (native). Default: the cores available. */
@@ -181,7 +183,7 @@ function describeProbes(probes: BackendProbe[]): string {
  * Throws BackendError naming the valid and available backends when the
  * request is unknown or cannot run here.
  */
-export async function initBackend(request: BackendRequest | string = 'auto', options: BackendOptions = {}): Promise<ActiveBackend> {
+export async function initBackend(request: BackendRequest | string = DEFAULT_BACKEND_REQUEST, options: BackendOptions = {}): Promise<ActiveBackend> {
   const threads = resolveThreads(options.threads);
   const valid = ['auto', ...BACKEND_NAMES];
   if (!valid.includes(request)) {

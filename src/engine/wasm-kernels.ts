@@ -249,8 +249,8 @@ export interface WasmKernelOptions {
    * dy; larger strides use wasm's own kernel. Default 2: measured here, the
    * dilated conv was ~2.8× faster than wasm's loop at stride 2 (k 3 and 5)
    * but 0.3-0.85× at stride 4, where 15 of 16 multiply-adds hit zeros.
-   * AlexNet-(2+1)D needs only stride 1 (conv1's input gradient is never
-   * asked for: the clip is not a variable).
+   * vidpad's network needs only stride 1 (its first conv's input gradient
+   * is never asked for: the clip is not a variable).
    */
   maxInputGradStride?: number;
 }

@@ -18,6 +18,7 @@
 import type { RgbFrame } from './types.js';
 import { boxCenter, boxHeight, boxWidth, isValidBox, type BoxPx } from './box.js';
 import { ConfigError, ShapeError } from '../errors.js';
+import { DEFAULT_INPUT_SIZE_PX } from '../input-defaults.js';
 
 /**
  * What happens where the crop square leaves the frame:
@@ -40,7 +41,7 @@ export interface FaceCropConfig {
 }
 
 export const DEFAULT_FACE_CROP_CONFIG: Readonly<FaceCropConfig> = Object.freeze({
-  sizePx: 112,
+  sizePx: DEFAULT_INPUT_SIZE_PX,
   marginFrac: 0.2,
   edge: 'clamp',
   antialias: true,

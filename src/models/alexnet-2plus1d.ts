@@ -35,13 +35,15 @@ import { conv2plus1d, midChannels } from '../engine/conv2plus1d.js';
 import type { SpatialPadding } from '../engine/conv2plus1d.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { childSeed } from '../data/random.js';
+import { DEFAULT_CLIP_SPEC } from '../data/clips.js';
+import { DEFAULT_INPUT_SIZE_PX } from '../input-defaults.js';
 import { createFlowNetS, estimateFlowNetSCost, planFlowNetS } from './flownets.js';
 import type { FlowNetS } from './flownets.js';
 
 export interface AlexNet2Plus1DConfig {
   /** Frames per clip, T. The paper uses 5; 2 and 3 are supported. */
   frames: number;
-  /** Input height = width in pixels: 224 (the paper) or 112 (small runs). */
+  /** Input height = width in pixels: 224 (the paper) or 112 (small runs, the default: `DEFAULT_INPUT_SIZE_PX`). */
   inputSize: number;
   /** Multiplies every conv and fc width, for small CPU runs. */
   widthMultiplier: number;
@@ -62,8 +64,8 @@ export interface AlexNet2Plus1DConfig {
 }
 
 export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Object.freeze({
-  frames: 5,
-  inputSize: 224,
+  frames: DEFAULT_CLIP_SPEC.length,
+  inputSize: DEFAULT_INPUT_SIZE_PX,
   widthMultiplier: 1,
   fcWidth: 4096,
   embeddingSize: 512,
@@ -74,6 +76,15 @@ export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Ob
   flowWidthMultiplier: null,
 });
 
+/** Max pooling of every frame, `valid` padding. */
+export interface PoolPlan {
+  kernel: number;
+  stride: number;
+}
+
+/** AlexNet's pooling: max 3×3, stride 2, after conv1, conv2 and conv5. */
+export const ALEXNET_POOL: Readonly<PoolPlan> = Object.freeze({ kernel: 3, stride: 2 });
+
 interface ConvLayerSpec {
   name: string;
   kernel: number;
@@ -81,7 +92,7 @@ interface ConvLayerSpec {
   pad: number;
   /** Output channels at multiplier 1. */
   channels: number;
-  /** Max-pool 3×3 /2 after this layer. */
+  /** Max-pool `ALEXNET_POOL` after this layer. */
   poolAfter: boolean;
 }
 
@@ -93,9 +104,6 @@ export const ALEXNET_CONV_LAYERS: readonly ConvLayerSpec[] = Object.freeze([
   { name: 'conv4', kernel: 3, stride: 1, pad: 1, channels: 256, poolAfter: false },
   { name: 'conv5', kernel: 3, stride: 1, pad: 1, channels: 256, poolAfter: true },
 ]);
-
-const POOL_KERNEL = 3;
-const POOL_STRIDE = 2;
 
 /** One row of the resolved layer plan: every size a forward pass meets. */
 export interface ConvLayerPlan {
@@ -111,17 +119,30 @@ export interface ConvLayerPlan {
   convSize: number;
   /** Spatial size after the optional pool. */
   outSize: number;
-  poolAfter: boolean;
+  /** The max pool after this conv, or null. */
+  pool: Readonly<PoolPlan> | null;
+}
+
+/** One dense layer of the head: `inputs → outputs`, then ReLU and dropout where set. */
+export interface DenseLayerPlan {
+  name: string;
+  inputs: number;
+  outputs: number;
+  relu: boolean;
+  /** Dropout (`config.dropoutRate`) after the layer while training. */
+  dropout: boolean;
 }
 
 export interface AlexNet2Plus1DPlan {
   config: Readonly<AlexNet2Plus1DConfig>;
   convs: ConvLayerPlan[];
-  /** Flattened features entering fc6: outSize² × conv5 channels. */
+  /** Flattened features entering fc6: outSize² × conv5 channels (pooled, then averaged over T). */
   fcInputSize: number;
   /** Pooled flow-branch features appended to fc6's input (0 without the branch). */
   flowFeatures: number;
   fcWidth: number;
+  /** The head after the temporal mean (and the flow features): fc6, fc7, embed. */
+  dense: DenseLayerPlan[];
 }
 
 function checkWhole(path: string, value: unknown, min: number): number {
@@ -165,7 +186,8 @@ export function planAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}):
   for (const layer of ALEXNET_CONV_LAYERS) {
     const outChannels = scaled(layer.channels, config.widthMultiplier);
     const convSize = Math.floor((size + 2 * layer.pad - layer.kernel) / layer.stride) + 1;
-    const outSize = layer.poolAfter ? Math.floor((convSize - POOL_KERNEL) / POOL_STRIDE) + 1 : convSize;
+    const pool = layer.poolAfter ? ALEXNET_POOL : null;
+    const outSize = pool ? Math.floor((convSize - pool.kernel) / pool.stride) + 1 : convSize;
     if (outSize < 1) throw new ConfigError('model.inputSize', `${config.inputSize} is too small: ${layer.name} output would be empty`);
     convs.push({
       name: layer.name,
@@ -178,13 +200,20 @@ export function planAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}):
       inSize: size,
       convSize,
       outSize,
-      poolAfter: layer.poolAfter,
+      pool,
     });
     size = outSize;
     channels = outChannels;
   }
   const flowFeatures = config.flowBranch ? planFlowNetS({ widthMultiplier: flowWidth(config) }, config.inputSize).outputChannels : 0;
-  return { config, convs, fcInputSize: size * size * channels, flowFeatures, fcWidth: scaled(config.fcWidth, config.widthMultiplier) };
+  const fcInputSize = size * size * channels;
+  const fcWidth = scaled(config.fcWidth, config.widthMultiplier);
+  const dense: DenseLayerPlan[] = [
+    { name: 'fc6', inputs: fcInputSize + flowFeatures, outputs: fcWidth, relu: true, dropout: true },
+    { name: 'fc7', inputs: fcWidth, outputs: fcWidth, relu: true, dropout: true },
+    { name: 'embed', inputs: fcWidth, outputs: config.embeddingSize, relu: false, dropout: false },
+  ];
+  return { config, convs, fcInputSize, flowFeatures, fcWidth, dense };
 }
 
 export interface CostEstimate {
@@ -211,15 +240,10 @@ export function estimateCost(plan: AlexNet2Plus1DPlan): CostEstimate {
     forward += spatialFlops + temporalFlops;
     backwardData += temporalFlops + (i === 0 ? 0 : spatialFlops);
   });
-  const dense = [
-    [plan.fcInputSize + plan.flowFeatures, plan.fcWidth],
-    [plan.fcWidth, plan.fcWidth],
-    [plan.fcWidth, plan.config.embeddingSize],
-  ] as const;
-  for (const [input, output] of dense) {
-    parameters += input * output + output;
-    forward += 2 * input * output;
-    backwardData += 2 * input * output;
+  for (const { inputs, outputs } of plan.dense) {
+    parameters += inputs * outputs + outputs;
+    forward += 2 * inputs * outputs;
+    backwardData += 2 * inputs * outputs;
   }
   if (plan.config.flowBranch) {
     const flow = estimateFlowNetSCost(planFlowNetS({ widthMultiplier: flowWidth(plan.config) }, plan.config.inputSize));
@@ -272,16 +296,11 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
     add(`${l.name}.temporal.weight`, heNormal([config.temporalKernel, 1, l.midChannels, l.outChannels], config.temporalKernel * l.midChannels, seed++));
     zeros(`${l.name}.temporal.bias`, l.outChannels);
   }
-  const dense: Array<[string, number, number]> = [
-    ['fc6', plan.fcInputSize + plan.flowFeatures, plan.fcWidth],
-    ['fc7', plan.fcWidth, plan.fcWidth],
-    ['embed', plan.fcWidth, config.embeddingSize],
-  ];
   const flow = config.flowBranch ? createFlowNetS({ widthMultiplier: flowWidth(config), seed: childSeed(config.seed, 'flow-branch') }) : null;
   if (flow) for (const [name, variable] of flow.variables) add(`flow.${name}`, variable);
-  for (const [name, input, output] of dense) {
-    add(`${name}.weight`, heNormal([input, output], input, seed++));
-    zeros(`${name}.bias`, output);
+  for (const l of plan.dense) {
+    add(`${l.name}.weight`, heNormal([l.inputs, l.outputs], l.inputs, seed++));
+    zeros(`${l.name}.bias`, l.outputs);
   }
   const v = (name: string) => {
     const found = vars.get(name);
@@ -299,7 +318,8 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
     return tf.tidy(() => {
       let x: Tensor5D = clip;
       plan.convs.forEach((l, i) => {
-        if (i > 0 && plan.convs[i - 1]!.poolAfter) x = maxPoolFrames(x);
+        const before = i > 0 ? plan.convs[i - 1]!.pool : null;
+        if (before) x = maxPoolFrames(x, before);
         const pad: SpatialPadding = [[l.pad, l.pad], [l.pad, l.pad]];
         x = conv2plus1d(x, {
           spatial: { filter: v(`${l.name}.spatial.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.spatial.bias`) as Tensor as tf.Tensor1D, strides: l.stride, padding: pad },
@@ -312,7 +332,8 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
 
   const forwardHead = (features: Tensor5D, options: ForwardOptions = {}, flowFeatures?: Tensor2D): Tensor2D =>
     tf.tidy(() => {
-      const pooled = maxPoolFrames(features);
+      const pool5 = plan.convs[plan.convs.length - 1]!.pool;
+      const pooled = pool5 ? maxPoolFrames(features, pool5) : features;
       const [b] = pooled.shape;
       let h = tf.reshape(tf.mean(pooled, 1), [b, plan.fcInputSize]) as Tensor2D;
       if (flow) {
@@ -322,11 +343,14 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
         h = tf.concat([h, flowFeatures], 1);
       }
       let dropSeed = options.seed ?? 0;
-      for (const name of ['fc6', 'fc7']) {
-        h = tf.fused.matMul({ a: h, b: v(`${name}.weight`) as Tensor as Tensor2D, bias: v(`${name}.bias`), activation: 'relu' }) as Tensor2D;
-        if (options.training && config.dropoutRate > 0) h = tf.dropout(h, config.dropoutRate, undefined, dropSeed++) as Tensor2D;
+      for (const l of plan.dense) {
+        const weight = v(`${l.name}.weight`) as Tensor as Tensor2D;
+        h = l.relu
+          ? (tf.fused.matMul({ a: h, b: weight, bias: v(`${l.name}.bias`), activation: 'relu' }) as Tensor2D)
+          : (tf.add(tf.matMul(h, weight), v(`${l.name}.bias`)) as Tensor2D);
+        if (l.dropout && options.training && config.dropoutRate > 0) h = tf.dropout(h, config.dropoutRate, undefined, dropSeed++) as Tensor2D;
       }
-      return tf.add(tf.matMul(h, v('embed.weight') as Tensor as Tensor2D), v('embed.bias')) as Tensor2D;
+      return h;
     });
 
   return {
@@ -340,11 +364,11 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
   };
 }
 
-/** Max-pool 3×3 stride 2 of every frame: `[B, T, H, W, C]` → `[B, T, H', W', C]`. */
-export function maxPoolFrames(x: Tensor5D): Tensor5D {
+/** Max pool (`valid`; default AlexNet's 3×3 stride 2) of every frame: `[B, T, H, W, C]` → `[B, T, H', W', C]`. */
+export function maxPoolFrames(x: Tensor5D, pool: Readonly<PoolPlan> = ALEXNET_POOL): Tensor5D {
   return tf.tidy(() => {
     const [b, t, h, w, c] = x.shape;
-    const y = tf.maxPool(tf.reshape(x, [b * t, h, w, c]) as tf.Tensor4D, POOL_KERNEL, POOL_STRIDE, 'valid');
+    const y = tf.maxPool(tf.reshape(x, [b * t, h, w, c]) as tf.Tensor4D, pool.kernel, pool.stride, 'valid');
     return tf.reshape(y, [b, t, y.shape[1], y.shape[2], c]) as Tensor5D;
   });
 }

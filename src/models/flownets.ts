@@ -156,7 +156,7 @@ const scaled = (channels: number, multiplier: number): number => Math.max(1, Mat
 const convOut = (size: number, kernel: number, stride: number): number => Math.floor((size + 2 * ((kernel - 1) >> 1) - kernel) / stride) + 1;
 
 /** Every layer size for a config at a square `inputSize` (pure; no tensors). */
-export function planFlowNetS(partial: Partial<FlowNetSConfig> = {}, inputSize = 224): FlowNetSPlan {
+export function planFlowNetS(partial: Partial<FlowNetSConfig>, inputSize: number): FlowNetSPlan {
   const config = resolveFlowNetSConfig(partial);
   if (!Number.isInteger(inputSize) || inputSize < 1) throw new ConfigError('flownets.inputSize', `expected a whole number >= 1, got ${JSON.stringify(inputSize)}`);
   const m = config.widthMultiplier;

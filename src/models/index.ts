@@ -1,6 +1,7 @@
 /** Network builders. */
 export {
   ALEXNET_CONV_LAYERS,
+  ALEXNET_POOL,
   DEFAULT_ALEXNET_2PLUS1D_CONFIG,
   createAlexNet2Plus1D,
   estimateCost,
@@ -8,7 +9,10 @@ export {
   planAlexNet2Plus1D,
   resolveAlexNetConfig,
 } from './alexnet-2plus1d.js';
-export type { AlexNet2Plus1D, AlexNet2Plus1DConfig, AlexNet2Plus1DPlan, ConvLayerPlan, CostEstimate, ForwardOptions } from './alexnet-2plus1d.js';
+export type { AlexNet2Plus1D, AlexNet2Plus1DConfig, AlexNet2Plus1DPlan, ConvLayerPlan, CostEstimate, DenseLayerPlan, ForwardOptions, PoolPlan } from './alexnet-2plus1d.js';
+export { DEFAULT_ONNX_GRAPH_FORM, ONNX_GRAPH_FORMS, ONNX_INPUT_NAME, ONNX_OUTPUT_NAMES, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
+export type { ClipOnnxSession, OnnxExportOptions, OnnxGraphForm, OnnxScores } from './alexnet-2plus1d-onnx.js';
+export type { ClipScorer } from './clip-scorer.js';
 export {
   DEFAULT_FLOWNETS_CONFIG,
   FLOWNETS_ENCODER_LAYERS,
@@ -60,5 +64,5 @@ export {
   validateModelMeta,
 } from './model-files.js';
 export type { LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
-export { exportModelFolderOnnx, exportModelOnnx, modelOnnxStatus, openModelSession } from './model-onnx.js';
+export { exportModelFolderOnnx, modelOnnxStatus, openModelSession } from './model-onnx.js';
 export type { ModelOnnxExport, OnnxFileStatus } from './model-onnx.js';

@@ -8,10 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { createOnnxSession, decodeOnnxModel, exportOnnx } from '../engine/onnx/index.js';
-import type { OnnxExportOptions, OnnxGraphForm, OnnxSession } from '../engine/onnx/index.js';
-import type { AlexNet2Plus1D } from './alexnet-2plus1d.js';
-import { FLOWNETS_LEAKY_SLOPE, planFlowNetS } from './flownets.js';
+import { decodeOnnxModel } from '../engine/onnx/index.js';
+import { DEFAULT_ONNX_GRAPH_FORM, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
+import type { ClipOnnxSession, OnnxGraphForm } from './alexnet-2plus1d-onnx.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { MODEL_ONNX_FILE, loadModelFolder, readModelMeta, vidpadVersion } from './model-files.js';
 import type { ModelMeta } from './model-files.js';
@@ -39,25 +38,13 @@ function prototypeHash(prototype: readonly number[]): string {
 }
 
 /**
- * A built network's inference graph as ONNX bytes, the FlowNetS branch
- * included when the model has one (its encoder plan comes from here, since
- * the engine does not import models).
- */
-export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<number>, options: OnnxExportOptions = {}): Uint8Array {
-  const flow = model.flowBranch
-    ? { encoder: planFlowNetS(model.flowBranch.config, model.plan.config.inputSize).encoder, leakySlope: FLOWNETS_LEAKY_SLOPE, variablePrefix: 'flow.' }
-    : undefined;
-  return exportOnnx({ plan: model.plan, variables: model.variables, ...(flow ? { flow } : {}) }, prototype, options);
-}
-
-/**
  * Exports a saved model folder to ONNX (default `DIR/model.onnx`), written
  * atomically. The file records the weights' and prototype's hashes, so a
  * later save makes it detectably stale.
  */
 export async function exportModelFolderOnnx(dir: string, options: { out?: string; form?: OnnxGraphForm } = {}): Promise<ModelOnnxExport> {
   const file = options.out ?? path.join(dir, MODEL_ONNX_FILE);
-  const form = options.form ?? '2d';
+  const form = options.form ?? DEFAULT_ONNX_GRAPH_FORM;
   const { model, meta } = await loadModelFolder(dir);
   let bytes: Uint8Array;
   try {
@@ -106,7 +93,7 @@ export async function modelOnnxStatus(dir: string, meta?: ModelMeta): Promise<On
  * gives embeddings and liveScores; `meta.threshold` says where to cut. Refuses
  * a missing or stale export, naming the command that makes a fresh one.
  */
-export async function openModelSession(dir: string, options: { threads?: number } = {}): Promise<{ session: OnnxSession; meta: ModelMeta }> {
+export async function openModelSession(dir: string, options: { threads?: number } = {}): Promise<{ session: ClipOnnxSession; meta: ModelMeta }> {
   const meta = await readModelMeta(dir);
   const file = path.join(dir, MODEL_ONNX_FILE);
   let bytes: Buffer;
@@ -118,7 +105,7 @@ export async function openModelSession(dir: string, options: { threads?: number 
   if (statusOf(file, bytes, meta).matchesModel === false) {
     throw new InputError(`${file}: exported from other weights or another prototype than the folder holds now; run 'vidpad export --model ${dir} --format onnx' again`);
   }
-  const session = await createOnnxSession(bytes, options);
+  const session = await openClipSession(bytes, options);
   const [frames, size] = session.clipShape;
   if (frames !== meta.config.frames || size !== meta.config.inputSize || session.embeddingSize !== meta.config.embeddingSize) {
     await session.dispose();

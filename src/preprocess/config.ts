@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import { BOX_POLICIES, CROP_EDGE_MODES, FACE_DETECTOR_NAMES, resolveFaceTrackConfig } from '../face/index.js';
+import { BOX_POLICIES, CROP_EDGE_MODES, DEFAULT_BOX_POLICY_CONFIG, DEFAULT_FACE_CROP_CONFIG, DEFAULT_FACE_DETECTOR_CONFIG, FACE_DETECTOR_NAMES, resolveFaceTrackConfig } from '../face/index.js';
 import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest, FaceTrackConfig } from '../face/index.js';
 
 /** Bump when the stored format or the meaning of a setting changes: old caches are then not reused. */
@@ -30,11 +30,11 @@ export interface PreprocessConfig {
 }
 
 export const DEFAULT_PREPROCESS_CONFIG: Readonly<PreprocessConfig> = Object.freeze({
-  detector: 'auto',
-  boxPolicy: 'dataset-then-detector',
-  cropSizePx: 112,
-  marginFrac: 0.2,
-  edge: 'clamp',
+  detector: DEFAULT_FACE_DETECTOR_CONFIG.detector,
+  boxPolicy: DEFAULT_BOX_POLICY_CONFIG.policy,
+  cropSizePx: DEFAULT_FACE_CROP_CONFIG.sizePx,
+  marginFrac: DEFAULT_FACE_CROP_CONFIG.marginFrac,
+  edge: DEFAULT_FACE_CROP_CONFIG.edge,
   workWidthPx: 640,
   maxFrames: null,
   track: resolveFaceTrackConfig(),

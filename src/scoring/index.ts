@@ -2,4 +2,3 @@
 export { scoreSplit, scoresToCsv } from './score-split.js';
 export type { ClipScore, ScoreSplitOptions, SplitScores } from './score-split.js';
 export { createTfjsScorer } from './tfjs-scorer.js';
-export type { ClipScorer } from './tfjs-scorer.js';

@@ -8,7 +8,7 @@ import { planTestClips, resolveClipSpec } from '../data/index.js';
 import type { SplitVideo } from '../data/index.js';
 import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
 import type { CropCacheLayout, LabeledClip } from '../preprocess/index.js';
-import type { ClipScorer } from './tfjs-scorer.js';
+import type { ClipScorer } from '../models/index.js';
 import type { ScoreRow } from '../eval/index.js';
 import { InputError } from '../errors.js';
 import { standardizeClips } from '../data/index.js';

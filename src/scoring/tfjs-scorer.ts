@@ -6,16 +6,8 @@
 import { tf } from '../engine/index.js';
 import type { Tensor2D, Tensor5D } from '../engine/index.js';
 import { loadModelFolder } from '../models/index.js';
-import type { ModelMeta } from '../models/index.js';
+import type { ClipScorer, ModelMeta } from '../models/index.js';
 import { liveScores } from '../losses/index.js';
-
-export interface ClipScorer {
-  /** One clip's shape `[T, H, W, 3]`. */
-  readonly clipShape: readonly [number, number, number, number];
-  /** `clips`: `batch` standardised clips `[batch, T, H, W, 3]`, row-major. */
-  run(clips: Float32Array, batch: number): Promise<{ liveScore: Float32Array }>;
-  dispose(): Promise<void>;
-}
 
 export async function createTfjsScorer(modelDir: string): Promise<{ scorer: ClipScorer; meta: ModelMeta }> {
   const { model, meta } = await loadModelFolder(modelDir);

@@ -77,7 +77,7 @@ function positive(field: string, v: unknown, max = Infinity): void {
 
 export function resolveTrainConfig(input: TrainConfigInput = {}): Readonly<TrainConfig> {
   const c = { ...DEFAULT_TRAIN_CONFIG, ...input };
-  const clip = resolveClipSpec(input.clip ?? { length: (input.model?.frames ?? 5) as ClipSpec['length'] }, 'train.clip');
+  const clip = resolveClipSpec(input.clip ?? (input.model?.frames !== undefined ? { length: input.model.frames as ClipSpec['length'] } : {}), 'train.clip');
   const model = resolveAlexNetConfig({ ...input.model, frames: clip.length });
   if (input.model?.frames !== undefined && input.model.frames !== clip.length) {
     throw new ConfigError('train.model.frames', `${input.model.frames} differs from train.clip.length ${clip.length}`);

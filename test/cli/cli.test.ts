@@ -62,3 +62,18 @@ test('the installed bin runs (compiled output) and prints its version', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^vidpad \d+\.\d+\.\d+/);
 });
+
+test("the CLI's defaults are the library's: vidpad train and trainModel({}) build the same network, preprocess crops at its input size", async () => {
+  const { trainOptions, trainConfigFromArgs } = await import('../../src/cli/train-args.js');
+  const { resolveTrainConfig, DEFAULT_PREPROCESS_CONFIG, DEFAULT_INPUT_SIZE_PX } = await import('../../src/index.js');
+  const defaults = Object.fromEntries(trainOptions().filter((o) => o.default !== undefined).map((o) => [o.name, o.default]));
+  const fromCli = resolveTrainConfig(trainConfigFromArgs({ options: defaults, positionals: [] }));
+  assert.deepEqual(fromCli, resolveTrainConfig({}));
+  assert.equal(fromCli.model.inputSize, DEFAULT_INPUT_SIZE_PX);
+  assert.equal(DEFAULT_PREPROCESS_CONFIG.cropSizePx, DEFAULT_INPUT_SIZE_PX);
+  for (const name of ['train', 'preprocess']) {
+    const { out, io } = capture();
+    assert.equal(await main([name, '--help'], io), 0);
+    assert.match(out.stdout, new RegExp(`--size PX\\s.*\\(default: ${DEFAULT_INPUT_SIZE_PX}\\)`), `${name} --help shows the shared input size`);
+  }
+});

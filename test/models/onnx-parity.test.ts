@@ -9,11 +9,11 @@ import { tf } from '../../src/engine/tf.js';
 import type { Tensor2D, Tensor5D } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backends.js';
 import { maxRelativeError } from '../../src/engine/check.js';
-import { createOnnxSession, decodeOnnxModel, exportOnnx } from '../../src/engine/onnx/index.js';
-import type { OnnxGraphForm, OnnxScores } from '../../src/engine/onnx/index.js';
+import { decodeOnnxModel } from '../../src/engine/onnx/index.js';
 import { createAlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
 import type { AlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
-import { exportModelOnnx } from '../../src/models/model-onnx.js';
+import { exportModelOnnx, openClipSession } from '../../src/models/alexnet-2plus1d-onnx.js';
+import type { OnnxGraphForm, OnnxScores } from '../../src/models/alexnet-2plus1d-onnx.js';
 import { InputError, ShapeError } from '../../src/errors.js';
 
 const TOLERANCE = 1e-4;
@@ -91,8 +91,7 @@ for (const c of CASES) {
     const prototype = prototypeFor(TINY.embeddingSize);
     try {
       randomise(model, 100 * c.frames + c.size);
-      if (c.flow) assert.throws(() => exportOnnx(model, prototype), (e: unknown) => e instanceof InputError && /exportModelOnnx/.test(e.message));
-      const session = await createOnnxSession(exportModelOnnx(model, prototype, { form: c.form }), { threads: 1 });
+      const session = await openClipSession(exportModelOnnx(model, prototype, { form: c.form }), { threads: 1 });
       try {
         for (const batch of BATCHES) {
           const clip = clipData(batch, c, batch + c.frames);
@@ -133,7 +132,7 @@ test('the exported file is standard ONNX: IR 8, opset 17, dynamic batch, plain o
   const model = createAlexNet2Plus1D({ ...TINY, frames: 3, inputSize: 112 });
   try {
     for (const form of ['2d', '3d'] as const) {
-      const decoded = decodeOnnxModel(exportOnnx(model, prototypeFor(16), { form, metadata: { 'vidpad.weightsSha256': 'abc' } }));
+      const decoded = decodeOnnxModel(exportModelOnnx(model, prototypeFor(16), { form, metadata: { 'vidpad.weightsSha256': 'abc' } }));
       assert.equal(decoded.irVersion, 8);
       assert.deepEqual(decoded.opsets, [{ domain: '', version: 17 }]);
       assert.equal(decoded.producerName, 'vidpad');
@@ -165,9 +164,9 @@ test('the exported file is standard ONNX: IR 8, opset 17, dynamic batch, plain o
 test('export refuses a prototype of the wrong length, with a non-finite value or all zeros', () => {
   const model = createAlexNet2Plus1D({ ...TINY, frames: 2, inputSize: 112 });
   try {
-    assert.throws(() => exportOnnx(model, [1, 2, 3]), (e: unknown) => e instanceof ShapeError && /3 values, expected the embedding size 16/.test(e.message));
-    assert.throws(() => exportOnnx(model, [...prototypeFor(15), NaN]), (e: unknown) => e instanceof ShapeError && /value 15 is NaN/.test(e.message));
-    assert.throws(() => exportOnnx(model, new Array(16).fill(0)), /all zeros/);
+    assert.throws(() => exportModelOnnx(model, [1, 2, 3]), (e: unknown) => e instanceof ShapeError && /3 values, expected the embedding size 16/.test(e.message));
+    assert.throws(() => exportModelOnnx(model, [...prototypeFor(15), NaN]), (e: unknown) => e instanceof ShapeError && /value 15 is NaN/.test(e.message));
+    assert.throws(() => exportModelOnnx(model, new Array(16).fill(0)), /all zeros/);
   } finally {
     model.dispose();
   }
@@ -175,9 +174,9 @@ test('export refuses a prototype of the wrong length, with a non-finite value or
 
 test('the session checks its input and refuses files that are not a vidpad ONNX model', async () => {
   const model = createAlexNet2Plus1D({ ...TINY, frames: 2, inputSize: 112 });
-  const bytes = exportOnnx(model, prototypeFor(16));
+  const bytes = exportModelOnnx(model, prototypeFor(16));
   model.dispose();
-  const session = await createOnnxSession(bytes, { threads: 2 });
+  const session = await openClipSession(bytes, { threads: 2 });
   try {
     assert.deepEqual(session.clipShape, [2, 112, 112, 3]);
     assert.equal(session.embeddingSize, 16);
@@ -187,9 +186,9 @@ test('the session checks its input and refuses files that are not a vidpad ONNX 
   } finally {
     await session.dispose();
   }
-  await assert.rejects(createOnnxSession(bytes.subarray(0, bytes.length >> 1)), InputError);
-  await assert.rejects(createOnnxSession(new TextEncoder().encode('not an onnx file')), InputError);
-  await assert.rejects(createOnnxSession('/nonexistent/model.onnx'), (e: unknown) => e instanceof InputError && e.message.includes('/nonexistent/model.onnx'));
-  await assert.rejects(createOnnxSession(bytes, { threads: 0 }), /onnx.threads/);
+  await assert.rejects(openClipSession(bytes.subarray(0, bytes.length >> 1)), InputError);
+  await assert.rejects(openClipSession(new TextEncoder().encode('not an onnx file')), InputError);
+  await assert.rejects(openClipSession('/nonexistent/model.onnx'), (e: unknown) => e instanceof InputError && e.message.includes('/nonexistent/model.onnx'));
+  await assert.rejects(openClipSession(bytes, { threads: 0 }), /onnx.threads/);
   assert.throws(() => decodeOnnxModel(bytes.subarray(0, 100)), InputError);
 });

@@ -22,6 +22,7 @@ import {
   InputError,
 } from '../../index.js';
 import type { ProtocolFold, TrainConfigInput } from '../../index.js';
+import { backendOption } from '../backend-option.js';
 
 /** The demo's training recipe: the paper's, at a size a CPU trains in a minute or two per protocol. */
 export const DEMO_TRAIN_CONFIG: Readonly<TrainConfigInput> = Object.freeze<TrainConfigInput>({
@@ -58,7 +59,7 @@ export const demoCommand: CliCommand = {
     { name: 'frames', type: 'string', valueName: 'N', description: 'frames per synthetic video', default: '16' },
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N training epochs per protocol', default: String(DEMO_TRAIN_CONFIG.maxEpochs) },
     { name: 'seed', type: 'string', valueName: 'S', description: 'seed of the dataset and the training', default: '7' },
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'compute backend for training', default: 'auto' },
+    backendOption('compute backend for training'),
   ],
   async run(args, io) {
     const t0 = performance.now();

@@ -9,6 +9,7 @@ import { trainConfigFromArgs, trainOptions } from '../train-args.js';
 import { cellProgress } from '../experiment-progress.js';
 import { initBackend, runExperiment, experimentCells, gridConfigs, baselineResults, EXPERIMENT_GRIDS, UsageError } from '../../index.js';
 import type { BaselineScores, ExperimentGrid, ProtocolFold } from '../../index.js';
+import { backendOption } from '../backend-option.js';
 
 function parseBaselines(text: string | undefined): BaselineScores[] {
   if (!text) return [];
@@ -36,7 +37,7 @@ export const experimentCommand: CliCommand = {
     { name: 'protocols', type: 'string', valueName: 'LIST', description: 'protocols to run (SiW: 1,2,3; folder: all or cross)', default: '1,2,3' },
     { name: 'baselines', type: 'string', valueName: 'LIST', description: 'compare grid: NAME=TEST.csv[:VAL.csv],…' },
     ...trainOptions(),
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'compute backend for training', default: 'auto' },
+    backendOption('compute backend for training'),
   ],
   async run(args, io) {
     const o = args.options;

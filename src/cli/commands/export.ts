@@ -4,10 +4,9 @@
  */
 import path from 'node:path';
 import type { CliCommand } from '../command.js';
-import { UsageError, exportModelFolderOnnx, initBackend } from '../../index.js';
+import { DEFAULT_ONNX_GRAPH_FORM, ONNX_GRAPH_FORMS, UsageError, exportModelFolderOnnx, initBackend } from '../../index.js';
 
 const FORMATS = ['onnx'] as const;
-const GRAPH_FORMS = ['2d', '3d'] as const;
 
 export const exportCommand: CliCommand = {
   name: 'export',
@@ -23,7 +22,7 @@ export const exportCommand: CliCommand = {
     { name: 'model', type: 'string', valueName: 'DIR', description: 'the model folder (required)' },
     { name: 'format', type: 'string', valueName: 'onnx', description: 'output format', default: 'onnx' },
     { name: 'out', type: 'string', valueName: 'FILE', description: 'output file (default: DIR/model.onnx)' },
-    { name: 'graph', type: 'string', valueName: '2d|3d', description: 'how the (2+1)D convolutions are written', default: '2d' },
+    { name: 'graph', type: 'string', valueName: ONNX_GRAPH_FORMS.join('|'), description: 'how the (2+1)D convolutions are written', default: DEFAULT_ONNX_GRAPH_FORM },
     { name: 'json', type: 'boolean', description: 'print JSON instead of a line', default: false },
   ],
   async run(args, io) {
@@ -34,11 +33,11 @@ export const exportCommand: CliCommand = {
     const format = o.format as string;
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format: unknown format '${format}'; expected ${FORMATS.join(', ')}`);
     const form = o.graph as string;
-    if (!(GRAPH_FORMS as readonly string[]).includes(form)) throw new UsageError(`--graph: unknown form '${form}'; expected ${GRAPH_FORMS.join(' or ')}`);
+    if (!(ONNX_GRAPH_FORMS as readonly string[]).includes(form)) throw new UsageError(`--graph: unknown form '${form}'; expected ${ONNX_GRAPH_FORMS.join(' or ')}`);
     // Loading only needs the weights' values: the always-there backend does.
     await initBackend('cpu');
     const out = o.out === undefined ? undefined : path.resolve(o.out as string);
-    const result = await exportModelFolderOnnx(dir, { form: form as (typeof GRAPH_FORMS)[number], ...(out ? { out } : {}) });
+    const result = await exportModelFolderOnnx(dir, { form: form as (typeof ONNX_GRAPH_FORMS)[number], ...(out ? { out } : {}) });
     if (o.json) io.stdout.write(JSON.stringify({ format, ...result }, null, 2) + '\n');
     else io.stdout.write(`wrote ${result.file} (${(result.bytes / 1e6).toFixed(2)} MB, ONNX opset 17, ${result.form} graph)\n`);
     return 0;

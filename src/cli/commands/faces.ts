@@ -17,10 +17,12 @@ import {
   isImagePath,
   readImage,
   FACE_DETECTOR_NAMES,
+  DEFAULT_FACE_DETECTOR_CONFIG,
   probeVideo,
   streamFrames,
 } from '../../index.js';
 import type { FaceDetection, FaceDetectorConfig, RgbFrame } from '../../index.js';
+import { backendOption } from '../backend-option.js';
 
 interface FrameResult {
   index: number;
@@ -52,10 +54,10 @@ export const facesCommand: CliCommand = {
     'needs libdlib-dev and the built addon), blazeface (MediaPipe\'s CNN on the tfjs engine), auto (dlib-hog where\n' +
     'available, else blazeface).',
   options: [
-    { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')}`, default: 'auto' },
-    { name: 'upsample', type: 'string', valueName: 'N', description: 'dlib-hog: times the frame is doubled before detection (finds smaller faces, slower)', default: '1' },
+    { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')}`, default: DEFAULT_FACE_DETECTOR_CONFIG.detector },
+    { name: 'upsample', type: 'string', valueName: 'N', description: 'dlib-hog: times the frame is doubled before detection (finds smaller faces, slower)', default: String(DEFAULT_FACE_DETECTOR_CONFIG.upsample) },
     { name: 'max-frames', type: 'string', valueName: 'N', description: 'video: detect in the first N frames only (0: all)', default: '0' },
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface (tensorflow, native, wasm, cpu, auto)', default: 'auto' },
+    backendOption('tfjs backend for blazeface'),
     { name: 'json', type: 'boolean', description: 'print JSON instead of text', default: false },
     { name: 'draw', type: 'string', valueName: 'OUT.png', description: 'write the image (a video: its first frame) with the boxes drawn' },
   ],

@@ -5,8 +5,10 @@
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
 import { indexDataset, numberOption, stringOption } from '../dataset-args.js';
-import { initBackend, parseShard, runPreprocess, BOX_POLICIES, CROP_EDGE_MODES, UsageError } from '../../index.js';
+import { initBackend, parseShard, runPreprocess, BOX_POLICIES, CROP_EDGE_MODES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
 import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest } from '../../index.js';
+
+const d = DEFAULT_PREPROCESS_CONFIG;
 
 export const preprocessCommand: CliCommand = {
   name: 'preprocess',
@@ -22,12 +24,12 @@ export const preprocessCommand: CliCommand = {
     { name: 'dataset', type: 'string', valueName: 'siw|folder', description: 'dataset layout of --root' },
     { name: 'root', type: 'string', valueName: 'DIR', description: 'dataset root folder' },
     { name: 'cache', type: 'string', valueName: 'DIR', description: 'crop cache folder (created if missing)' },
-    { name: 'detector', type: 'string', valueName: 'NAME', description: 'face detector: auto, dlib-hog or blazeface', default: 'auto' },
-    { name: 'boxes', type: 'string', valueName: 'POLICY', description: `where boxes come from: ${BOX_POLICIES.join(', ')}`, default: 'dataset-then-detector' },
-    { name: 'size', type: 'string', valueName: 'PX', description: 'side of the stored crops (the model input size)', default: '112' },
-    { name: 'margin', type: 'string', valueName: 'FRAC', description: 'context around the face box, as a fraction of its side', default: '0.2' },
-    { name: 'edge', type: 'string', valueName: 'MODE', description: `crops at the frame edge: ${CROP_EDGE_MODES.join(', ')}`, default: 'clamp' },
-    { name: 'work-width', type: 'string', valueName: 'PX', description: 'decode frames at most this wide', default: '640' },
+    { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')}`, default: d.detector },
+    { name: 'boxes', type: 'string', valueName: 'POLICY', description: `where boxes come from: ${BOX_POLICIES.join(', ')}`, default: d.boxPolicy },
+    { name: 'size', type: 'string', valueName: 'PX', description: 'side of the stored crops (the model input size)', default: String(d.cropSizePx) },
+    { name: 'margin', type: 'string', valueName: 'FRAC', description: 'context around the face box, as a fraction of its side', default: String(d.marginFrac) },
+    { name: 'edge', type: 'string', valueName: 'MODE', description: `crops at the frame edge: ${CROP_EDGE_MODES.join(', ')}`, default: d.edge },
+    { name: 'work-width', type: 'string', valueName: 'PX', description: 'decode frames at most this wide', default: String(d.workWidthPx) },
     { name: 'max-frames', type: 'string', valueName: 'N', description: 'keep only the first N frames of each video (default: all)' },
     { name: 'workers', type: 'string', valueName: 'N', description: 'worker threads (default: the cores available)' },
     { name: 'shard', type: 'string', valueName: 'i/n', description: 'process only shard i of n' },

@@ -8,6 +8,7 @@ import { createProgressBar } from '../progress.js';
 import { DEFAULT_FLOW_PRETRAIN_CONFIG, FLOW_PRETRAIN_FILES, initBackend, runFlowPretraining } from '../../index.js';
 import type { FlowPretrainConfig } from '../../index.js';
 import { UsageError } from '../../errors.js';
+import { backendOption } from '../backend-option.js';
 
 function numberOption(value: string | boolean | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -40,7 +41,7 @@ export const pretrainFlowCommand: CliCommand = {
     { name: 'lr', type: 'string', valueName: 'RATE', description: 'Adam learning rate', default: String(d.learningRate) },
     { name: 'held-out', type: 'string', valueName: 'N', description: 'held-out pairs for the EPE (fixed seed)', default: String(d.heldOutSize) },
     { name: 'checkpoint-every', type: 'string', valueName: 'N', description: 'steps between checkpoints', default: String(d.checkpointEvery) },
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'compute backend: auto, tensorflow, native, wasm or cpu', default: 'auto' },
+    backendOption(),
     { name: 'resume', type: 'boolean', description: 'continue from DIR/' + FLOW_PRETRAIN_FILES.checkpoint + ' if it exists', default: false },
     { name: 'json', type: 'boolean', description: 'print the result as JSON', default: false },
   ],

@@ -8,6 +8,7 @@ import { createProgressBar, formatDuration } from '../progress.js';
 import { DATASET_OPTIONS, findCropCache, indexDataset, numberOption, pickFold, protocolSplits, stringOption } from '../dataset-args.js';
 import { trainConfigFromArgs, trainOptions } from '../train-args.js';
 import { initBackend, trainModel, TRAINING_SUBDIR } from '../../index.js';
+import { backendOption } from '../backend-option.js';
 
 export const trainCommand: CliCommand = {
   name: 'train',
@@ -24,7 +25,7 @@ export const trainCommand: CliCommand = {
     ...DATASET_OPTIONS,
     { name: 'out', type: 'string', valueName: 'MODEL_DIR', description: 'model folder to write' },
     ...trainOptions(),
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'compute backend: auto, native, wasm, cpu, tensorflow', default: 'auto' },
+    backendOption(),
     { name: 'resume', type: 'boolean', description: 'continue the checkpoint in --out', default: false },
     { name: 'json', type: 'boolean', description: 'print the result as JSON', default: false },
   ],

@@ -4,7 +4,7 @@
  * Why: a training step allocates hundreds of MB of activations and gradients
  * as fresh Float32Arrays and drops them a moment later. V8 answers that
  * external memory with ~9 garbage collections per step, which cost about a
- * third of an AlexNet-(2+1)D step once the kernels run on oneDNN. Shapes
+ * third of a (2+1)D network's training step once the kernels run on oneDNN. Shapes
  * repeat from step to step, so the arrays of disposed tensors can serve the
  * next step's outputs directly.
  *

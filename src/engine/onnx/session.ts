@@ -1,46 +1,50 @@
 /**
- * Inference of an exported vidpad model on ONNX Runtime (onnxruntime-node,
- * CPU execution provider): the path `predict`, `serve` and batch evaluation
- * take. The session checks the clip's size against the graph's input and
- * hands back plain arrays, so callers need no tensor library.
+ * Inference of an ONNX model on ONNX Runtime (onnxruntime-node, CPU
+ * execution provider) for any graph with one float32 input whose first axis
+ * is the batch: the caller names the input and the outputs it reads. The
+ * session checks the input's size against the graph and hands back plain
+ * arrays, so callers need no tensor library. What the names mean belongs to
+ * the model (see `openClipSession` in models).
  */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { ConfigError, InputError, ShapeError } from '../../errors.js';
-import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAMES } from './export-alexnet.js';
 
 export interface OnnxSessionOptions {
   /** Threads inside one operator (intraOpNumThreads). Default: the cores available. */
   threads?: number;
 }
 
-export interface OnnxScores {
-  /** `[batch, embeddingSize]`, row-major. */
-  embedding: Float32Array;
-  /** `[batch]`: cosine to the live prototype, higher = more likely live. */
-  liveScore: Float32Array;
+/** The graph's input and the outputs a caller reads, by name. */
+export interface OnnxIoNames<O extends string = string> {
+  input: string;
+  outputs: readonly O[];
 }
 
-export interface OnnxSession {
-  /** One clip's shape, `[T, H, W, 3]`, read from the graph's input. */
-  readonly clipShape: readonly [number, number, number, number];
-  readonly embeddingSize: number;
+export interface OnnxSession<O extends string = string> {
+  readonly inputName: string;
+  /** The input's shape after the batch axis, every dimension fixed. */
+  readonly itemShape: readonly number[];
+  /** Each named output's shape as the graph declares it (symbolic dimensions as strings). */
+  readonly outputDims: Readonly<Record<O, ReadonlyArray<number | string>>>;
   readonly threads: number;
-  /** `clip`: `batch` clips `[batch, T, H, W, 3]`, row-major, each frame standardised. */
-  run(clip: Float32Array, batch: number): Promise<OnnxScores>;
+  /** `input`: `batch` items `[batch, ...itemShape]`, row-major; returns each named output, row-major. */
+  run(input: Float32Array, batch: number): Promise<Record<O, Float32Array>>;
   dispose(): Promise<void>;
 }
 
-function fixedDims(meta: ort.InferenceSession.ValueMetadata | undefined, what: string): Array<number | string> {
-  if (!meta || !meta.isTensor) throw new InputError(`ONNX model: ${what} is missing or not a tensor`);
+function tensorDims(meta: ort.InferenceSession.ValueMetadata | undefined, what: string, where: string): Array<number | string> {
+  if (!meta || !meta.isTensor) throw new InputError(`${where}: ${what} is missing or not a tensor`);
   return [...meta.shape];
 }
 
+const quoted = (names: readonly string[]): string => names.map((n) => `'${n}'`).join(', ');
+
 /**
- * Opens an ONNX model (bytes or a file path) exported by `exportOnnx`: one
- * input `clip` `[batch, T, H, W, 3]`, outputs `embedding` and `liveScore`.
+ * Opens an ONNX model (bytes or a file path) that has exactly one input
+ * `io.input` `[batch, ...fixed dims]` and at least the outputs `io.outputs`.
  */
-export async function createOnnxSession(source: Uint8Array | string, options: OnnxSessionOptions = {}): Promise<OnnxSession> {
+export async function createOnnxSession<O extends string>(source: Uint8Array | string, io: OnnxIoNames<O>, options: OnnxSessionOptions = {}): Promise<OnnxSession<O>> {
   const threads = options.threads ?? Math.max(1, os.availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('onnx.threads', `expected a whole number >= 1, got ${String(options.threads)}`);
   const where = typeof source === 'string' ? source : 'ONNX model bytes';
@@ -58,44 +62,43 @@ export async function createOnnxSession(source: Uint8Array | string, options: On
     throw new InputError(`${where}: onnxruntime cannot load it (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
   try {
-    const inputIndex = session.inputNames.indexOf(ONNX_INPUT_NAME);
+    const inputIndex = session.inputNames.indexOf(io.input);
     if (inputIndex < 0 || session.inputNames.length !== 1) {
-      throw new InputError(`${where}: expected one input '${ONNX_INPUT_NAME}', found ${session.inputNames.map((n) => `'${n}'`).join(', ')}`);
+      throw new InputError(`${where}: expected one input '${io.input}', found ${quoted(session.inputNames)}`);
     }
-    for (const name of ONNX_OUTPUT_NAMES) {
-      if (!session.outputNames.includes(name)) throw new InputError(`${where}: expected an output '${name}', found ${session.outputNames.map((n) => `'${n}'`).join(', ')}`);
+    for (const name of io.outputs) {
+      if (!session.outputNames.includes(name)) throw new InputError(`${where}: expected an output '${name}', found ${quoted(session.outputNames)}`);
     }
-    const dims = fixedDims(session.inputMetadata[inputIndex], `input '${ONNX_INPUT_NAME}'`);
-    const clipDims = dims.slice(1);
-    if (dims.length !== 5 || !clipDims.every((d) => typeof d === 'number') || clipDims[3] !== 3) {
-      throw new InputError(`${where}: input '${ONNX_INPUT_NAME}' has shape [${dims.join(', ')}], expected [batch, T, H, W, 3] with fixed T, H, W`);
+    const dims = tensorDims(session.inputMetadata[inputIndex], `input '${io.input}'`, where);
+    const itemDims = dims.slice(1);
+    if (dims.length < 2 || !itemDims.every((d): d is number => typeof d === 'number')) {
+      throw new InputError(`${where}: input '${io.input}' has shape [${dims.join(', ')}], expected [batch, ...] with every other dimension fixed`);
     }
-    const clipShape = clipDims as [number, number, number, number];
-    const embDims = fixedDims(session.outputMetadata[session.outputNames.indexOf(ONNX_OUTPUT_NAMES[0])], `output '${ONNX_OUTPUT_NAMES[0]}'`);
-    const embeddingSize = embDims[1];
-    if (embDims.length !== 2 || typeof embeddingSize !== 'number') throw new InputError(`${where}: output 'embedding' has shape [${embDims.join(', ')}], expected [batch, D]`);
-    const perClip = clipShape.reduce((n, d) => n * d, 1);
+    const itemShape = itemDims as number[];
+    const outputDims = Object.fromEntries(
+      io.outputs.map((name) => [name, tensorDims(session.outputMetadata[session.outputNames.indexOf(name)], `output '${name}'`, where)]),
+    ) as Record<O, Array<number | string>>;
+    const perItem = itemShape.reduce((n, d) => n * d, 1);
     const live = session;
 
     return {
-      clipShape,
-      embeddingSize,
+      inputName: io.input,
+      itemShape,
+      outputDims,
       threads,
-      async run(clip, batch) {
+      async run(input, batch) {
         if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`ONNX run: batch must be a whole number >= 1, got ${String(batch)}`);
-        if (clip.length !== batch * perClip) {
-          throw new ShapeError(`ONNX run: input '${ONNX_INPUT_NAME}' expected [${batch}, ${clipShape.join(', ')}] = ${batch * perClip} values, got ${clip.length}`);
+        if (input.length !== batch * perItem) {
+          throw new ShapeError(`ONNX run: input '${io.input}' expected [${batch}, ${itemShape.join(', ')}] = ${batch * perItem} values, got ${input.length}`);
         }
-        const input = new ort.Tensor('float32', clip, [batch, ...clipShape]);
-        const out = await live.run({ [ONNX_INPUT_NAME]: input });
+        const tensor = new ort.Tensor('float32', input, [batch, ...itemShape]);
+        const out = await live.run({ [io.input]: tensor });
         try {
-          const embedding = out[ONNX_OUTPUT_NAMES[0]]!.data as Float32Array;
-          const liveScore = out[ONNX_OUTPUT_NAMES[1]]!.data as Float32Array;
           // Copies, so results outlive the output tensors disposed below.
-          return { embedding: Float32Array.from(embedding), liveScore: Float32Array.from(liveScore) };
+          return Object.fromEntries(io.outputs.map((name) => [name, Float32Array.from(out[name]!.data as Float32Array)])) as Record<O, Float32Array>;
         } finally {
           for (const t of Object.values(out)) t.dispose();
-          input.dispose();
+          tensor.dispose();
         }
       },
       async dispose() {

@@ -10,6 +10,9 @@ export type { VidpadErrorCode, VideoErrorReason } from './errors.js';
 // Defaults shared across folders (the crop side is the network's input size)
 export { DEFAULT_INPUT_SIZE_PX } from './input-defaults.js';
 
+// Files: atomic writes
+export { writeFileAtomic } from './io/index.js';
+
 // Engine: backends and the (2+1)D convolution
 export * from './engine/index.js';
 

@@ -11,7 +11,7 @@ import type { CropCacheLayout } from '../preprocess/index.js';
 import { trainModel, hasCheckpoint, TRAINING_SUBDIR } from '../train/index.js';
 import type { TrainConfigInput, TrainProgress, EpochRecord } from '../train/index.js';
 import { exportModelFolderOnnx, openModelSession, readModelMeta } from '../models/index.js';
-import { writeFileAtomic } from '../models/atomic-write.js';
+import { writeFileAtomic } from '../io/index.js';
 import { scoreSplit, scoresToCsv } from '../scoring/index.js';
 import { computeMetrics } from '../eval/index.js';
 import type { PadMetrics } from '../eval/index.js';

@@ -12,7 +12,7 @@ import type { CropCacheLayout } from '../preprocess/index.js';
 import type { TrainConfigInput, TrainProgress, EpochRecord } from '../train/index.js';
 import { LOSS_NAMES } from '../losses/index.js';
 import { loadScoresCsv, computeMetrics, eerThreshold, aggregateByVideo } from '../eval/index.js';
-import { writeFileAtomic } from '../models/atomic-write.js';
+import { writeFileAtomic } from '../io/index.js';
 import { ConfigError, InputError } from '../errors.js';
 import { runCell } from './cell.js';
 import type { CellResult, CellSpec } from './cell.js';

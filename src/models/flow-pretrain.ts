@@ -26,7 +26,7 @@ import { FLOWNETS_METADATA, saveFlowNetSWeights } from './flownets-weights.js';
 import { generateFlyingShapes } from './flying-shapes.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import type { NamedTensorData } from './safetensors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../io/index.js';
 
 type Scalar = tf.Scalar;
 

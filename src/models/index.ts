@@ -48,7 +48,6 @@ export {
 export type { FlowPretrainConfig, FlowPretrainOptions, FlowPretrainProgress, FlowPretrainResult } from './flow-pretrain.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
 export type { NamedTensorData, SafetensorsContents } from './safetensors.js';
-export { writeFileAtomic } from './atomic-write.js';
 export {
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,

@@ -29,7 +29,7 @@ import { DEFAULT_ALEXNET_2PLUS1D_CONFIG, createAlexNet2Plus1D, resolveAlexNetCon
 import type { AlexNet2Plus1D, AlexNet2Plus1DConfig } from './alexnet-2plus1d.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import type { NamedTensorData } from './safetensors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../io/index.js';
 
 export const MODEL_FORMAT = 'vidpad-model';
 /** Bumped when model.json changes incompatibly; readers refuse newer versions. */

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../io/index.js';
 
 /** One float32 tensor: a row-major shape and its values. */
 export interface NamedTensorData {

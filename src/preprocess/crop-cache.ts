@@ -12,6 +12,7 @@
 import { mkdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../io/index.js';
 import type { BoxPx } from '../face/index.js';
 import type { PreprocessConfig } from './config.js';
 
@@ -71,10 +72,7 @@ export async function isVideoCached(layout: CropCacheLayout, videoId: string): P
 /** Writes `config.json` once per cache folder (atomically); a folder keyed by the config never holds another. */
 export async function writeCacheConfig(layout: CropCacheLayout, config: Readonly<PreprocessConfig>, detectorName: string): Promise<void> {
   await mkdir(layout.root, { recursive: true });
-  const file = path.join(layout.root, 'config.json');
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify({ key: layout.key, detector: detectorName, config }, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeFileAtomic(path.join(layout.root, 'config.json'), JSON.stringify({ key: layout.key, detector: detectorName, config }, null, 2) + '\n');
 }
 
 /** Atomic: the folder appears complete or not at all. */
@@ -135,8 +133,5 @@ export async function readFailures(layout: CropCacheLayout): Promise<PreprocessF
 /** The failure manifest: one entry per video that failed in its latest attempt, rewritten atomically. */
 export async function writeFailures(layout: CropCacheLayout, failures: readonly PreprocessFailure[]): Promise<void> {
   await mkdir(layout.root, { recursive: true });
-  const file = failuresFile(layout);
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(failures, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeFileAtomic(failuresFile(layout), JSON.stringify(failures, null, 2) + '\n');
 }

@@ -15,7 +15,8 @@ import { resolveSynthConfig } from './config.js';
 import type { SynthPlan, SynthVideoSpec } from './plan.js';
 import { planSynthSiw, SYNTH_MEDIA, SYNTH_SESSIONS } from './plan.js';
 import type { SynthEncodeOptions } from './writer.js';
-import { isSynthVideoComplete, writeFileAtomic, writeSynthVideo } from './writer.js';
+import { isSynthVideoComplete, writeSynthVideo } from './writer.js';
+import { writeFileAtomic } from '../io/index.js';
 import type { SynthWorkerReply, SynthWorkerRequest } from './worker-protocol.js';
 
 export const SYNTH_MANIFEST = 'synth.json';

@@ -5,7 +5,7 @@
  * folder and renamed, so a file that exists is complete.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, rename, rm, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VidpadError } from '../errors.js';
 import { ffmpegPath } from '../video/ffmpeg.js';
@@ -13,6 +13,7 @@ import type { BoxPx } from '../face/box.js';
 import type { SynthVideoSpec } from './plan.js';
 import type { SynthRenderOptions } from './video.js';
 import { renderSynthVideo } from './video.js';
+import { tempSibling, writeFileAtomic } from '../io/index.js';
 
 export interface SynthEncodeOptions extends SynthRenderOptions {
   readonly crf: number;
@@ -47,22 +48,6 @@ export function formatFaceFile(boxes: ReadonlyArray<BoxPx | null>): string {
   return boxes.map((b) => (b ? `${b.left} ${b.top} ${b.right} ${b.bottom}` : '0 0 0 0')).join('\n') + '\n';
 }
 
-function tempName(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.floor(Math.random() * 1e9).toString(36)}.tmp`);
-}
-
-/** Writes `text` to `file` through a temporary file in the same folder and a rename. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const tmp = tempName(file);
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** The ffmpeg command line for raw RGB frames on stdin to an H.264 .mov at `out`. */
 export function ffmpegEncodeArgs(opts: SynthEncodeOptions, out: string): string[] {
   return [
@@ -90,7 +75,7 @@ export async function writeSynthVideo(outDir: string, spec: SynthVideoSpec, opts
   for (const name of await readdir(dir)) {
     if (name.endsWith('.tmp') && stale.some((p) => name.startsWith(p))) await rm(path.join(dir, name), { force: true });
   }
-  const tmpMov = tempName(paths.mov);
+  const tmpMov = tempSibling(paths.mov);
   const program = ffmpegPath();
   const child = spawn(program, ffmpegEncodeArgs(opts, tmpMov), { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';

@@ -15,7 +15,7 @@ import { createAlexNet2Plus1D, loadFlowNetSWeights, SCRATCH_FLOW_BRANCH } from '
 import type { FlowBranchInfo } from '../models/index.js';
 import type { AlexNet2Plus1D } from '../models/index.js';
 import { saveModelFolder } from '../models/model-files.js';
-import { writeFileAtomic } from '../models/atomic-write.js';
+import { writeFileAtomic } from '../io/index.js';
 import { createLoss, livePrototypeFor, scoreEmbeddings, ATTACK_LABEL, LIVE_LABEL } from '../losses/index.js';
 import type { Loss } from '../losses/index.js';
 import { childSeed, clipsToBatch, createSeededRandom, planTestClips, planTrainClips } from '../data/index.js';

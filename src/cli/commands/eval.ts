@@ -21,7 +21,7 @@ import {
   formatEvaluationReport,
   InputError,
 } from '../../index.js';
-import { writeFileAtomic } from '../../models/atomic-write.js';
+import { writeFileAtomic } from '../../io/index.js';
 
 export const evalCommand: CliCommand = {
   name: 'eval',

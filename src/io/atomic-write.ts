@@ -1,7 +1,9 @@
 /**
- * Atomic file writes for model artefacts: a reader sees the old file or the
- * complete new one, never a half-written file, because the bytes go to a
- * temp file in the same folder (same file system) that is then renamed.
+ * Atomic file writes, for every file vidpad writes (model folders,
+ * checkpoints, crop-cache manifests, synthetic datasets, reports): a reader
+ * sees the old file or the complete new one, never a half-written file,
+ * because the bytes go to a temp file in the same folder (same file system)
+ * that is then renamed.
  */
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';

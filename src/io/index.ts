@@ -1,0 +1,2 @@
+/** File plumbing every folder shares: atomic writes. */
+export { tempSibling, writeFileAtomic } from './atomic-write.js';

@@ -1,7 +1,8 @@
 /**
  * One cell of an experiment: train a configuration on a protocol fold (or
- * resume it), score the fold's test split on ONNX Runtime, and record the
- * metrics at the threshold chosen on validation. A finished cell leaves
+ * resume it), evaluate it on the fold's test split (`evaluateModelOnSplit`,
+ * the same as `vidpad eval`), and record the metrics at the threshold chosen
+ * on validation. A finished cell leaves
  * `cell.json` (written last, atomically), so a rerun skips it.
  */
 import { readFile, mkdir } from 'node:fs/promises';
@@ -10,13 +11,10 @@ import type { ProtocolSplit } from '../data/index.js';
 import type { CropCacheLayout } from '../preprocess/index.js';
 import { trainModel, hasCheckpoint, TRAINING_SUBDIR } from '../train/index.js';
 import type { TrainConfigInput, TrainProgress, EpochRecord } from '../train/index.js';
-import { exportModelFolderOnnx, openModelSession, readModelMeta } from '../models/index.js';
+import { readModelMeta } from '../models/index.js';
 import { writeFileAtomic } from '../io/index.js';
-import { scoreSplit, scoresToCsv } from '../scoring/index.js';
-import { computeMetrics } from '../eval/index.js';
+import { evaluateModelOnSplit, scoresToCsv } from '../scoring/index.js';
 import type { PadMetrics } from '../eval/index.js';
-import { aggregateByVideo } from '../eval/index.js';
-import { InputError } from '../errors.js';
 
 export interface CellSpec {
   /** Folder-safe id, unique in the experiment, e.g. `frames-T5-p2-f3`. */
@@ -102,20 +100,10 @@ export async function runCell(options: RunCellOptions): Promise<CellResult> {
     const speeds = result.history.map((h) => h.clipsPerSec);
     clipsPerSec = speeds.length > 0 ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null;
   }
-  const meta = await readModelMeta(modelDir);
-  if (!meta.threshold) throw new InputError(`${modelDir}: the trained model has no threshold`);
-  await exportModelFolderOnnx(modelDir);
-  const { session } = await openModelSession(modelDir);
-  let scored;
-  try {
-    scored = await scoreSplit({ session, list: split.test, cache: options.cache });
-  } finally {
-    await session.dispose();
-  }
-  if (scored.rows.length === 0) throw new InputError(`${split.name}: no test clip could be scored`);
+  const evaluation = await evaluateModelOnSplit({ modelDir, split, cache: options.cache });
+  const { meta, scores } = evaluation;
   const scoresFile = path.join(dir, 'scores.csv');
-  await writeFileAtomic(scoresFile, scoresToCsv(scored.rows));
-  const threshold = meta.threshold.value;
+  await writeFileAtomic(scoresFile, scoresToCsv(scores.rows));
   const extra = meta.extra as { valEer?: number; bestEpoch?: number };
   const result: CellResult = {
     id: spec.id,
@@ -124,17 +112,17 @@ export async function runCell(options: RunCellOptions): Promise<CellResult> {
     protocol: spec.protocol,
     fold: spec.fold,
     split: split.name,
-    threshold,
+    threshold: evaluation.threshold.value,
     valEer: extra.valEer ?? null,
-    clip: computeMetrics(scored.rows, threshold, { attackTypes: split.testAttackTypes }, `${split.name} test clips`),
-    video: computeMetrics(aggregateByVideo(scored.rows, `${split.name} test`), threshold, { attackTypes: split.testAttackTypes }, `${split.name} test videos`),
+    clip: evaluation.clip.folds[0]!.metrics,
+    video: evaluation.video.folds[0]!.metrics,
     epochs: epochs || (meta.training.epochs ?? 0),
     bestEpoch: bestEpoch ?? extra.bestEpoch ?? null,
     trainSeconds,
     clipsPerSec,
-    testClips: scored.rows.length,
-    noFaceClips: scored.noFaceClips,
-    missingVideos: scored.missingVideos.length,
+    testClips: scores.rows.length,
+    noFaceClips: scores.noFaceClips,
+    missingVideos: scores.missingVideos.length,
     modelDir,
     scoresFile,
   };

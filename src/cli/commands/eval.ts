@@ -9,19 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
 import { DATASET_OPTIONS, findCropCache, indexDataset, numberOption, pickFold, protocolSplits, stringOption } from '../dataset-args.js';
-import {
-  initBackend,
-  readModelMeta,
-  modelOnnxStatus,
-  exportModelFolderOnnx,
-  openModelSession,
-  scoreSplit,
-  scoresToCsv,
-  evaluateScores,
-  formatEvaluationReport,
-  InputError,
-} from '../../index.js';
-import { writeFileAtomic } from '../../io/index.js';
+import { DEFAULT_BACKEND_REQUEST, evaluateModelOnSplit, formatEvaluationReport, initBackend, readModelMeta, scoresToCsv, writeFileAtomic } from '../../index.js';
 
 export const evalCommand: CliCommand = {
   name: 'eval',
@@ -46,40 +34,36 @@ export const evalCommand: CliCommand = {
     const modelDir = stringOption(args, 'model', 'eval');
     const root = stringOption(args, 'root', 'eval');
     const meta = await readModelMeta(modelDir);
-    if (!meta.threshold) throw new InputError(`${modelDir}: model.json has no threshold; train it with 'vidpad train' (which chooses one on validation)`);
-    const status = await modelOnnxStatus(modelDir, meta);
-    if (!status.present || status.matchesModel === false) {
-      await initBackend('auto');
-      io.stderr.write(`eval: exporting ${modelDir} to ONNX first\n`);
-      await exportModelFolderOnnx(modelDir);
-    }
     const fold = numberOption(args, 'fold', { integer: true, min: 1 });
     const index = await indexDataset(String(o.dataset), root);
     const split = pickFold(protocolSplits(index, String(o.protocol), o['val-subjects'] as string | undefined), fold);
     const cache = await findCropCache(stringOption(args, 'cache', 'eval'), meta.config.inputSize, o['cache-key'] as string | undefined);
     const threads = numberOption(args, 'threads', { integer: true, min: 1 });
-    const { session } = await openModelSession(modelDir, threads !== undefined ? { threads } : {});
+    const hop = numberOption(args, 'hop', { integer: true, min: 1 });
     const bar = createProgressBar({ label: 'eval', total: 0, unit: 'clips', stream: io.stderr as NodeJS.WritableStream });
-    let scored;
-    try {
-      const hop = numberOption(args, 'hop', { integer: true, min: 1 });
-      scored = await scoreSplit({ session, list: split.test, cache, ...(hop !== undefined ? { hop } : {}), onProgress: (done, total) => bar.update(done, `of ${total}`) });
-    } finally {
-      await session.dispose();
-    }
-    if (scored.rows.length === 0) throw new InputError(`${split.name}: no test clip could be scored (${scored.missingVideos.length} videos missing from the cache, ${scored.noFaceClips} clips without a face)`);
-    bar.finish(`eval: ${scored.rows.length} clips scored from ${split.test.length - scored.missingVideos.length} videos${scored.noFaceClips ? `, ${scored.noFaceClips} left out (no face)` : ''}`);
-    const threshold = meta.threshold.value;
-    const clip = evaluateScores(scored.rows, { level: 'clip', threshold });
-    const video = evaluateScores(scored.rows, { level: 'video', threshold });
+    const result = await evaluateModelOnSplit({
+      modelDir,
+      split,
+      cache,
+      meta,
+      ...(threads !== undefined ? { threads } : {}),
+      ...(hop !== undefined ? { hop } : {}),
+      beforeExport: async () => {
+        await initBackend(DEFAULT_BACKEND_REQUEST);
+        io.stderr.write(`eval: exporting ${modelDir} to ONNX first\n`);
+      },
+      onProgress: (done, total) => bar.update(done, `of ${total}`),
+    });
+    const { scores, clip, video, threshold } = result;
+    bar.finish(`eval: ${scores.rows.length} clips scored from ${split.test.length - scores.missingVideos.length} videos${scores.noFaceClips ? `, ${scores.noFaceClips} left out (no face)` : ''}`);
     const outDir = typeof o.out === 'string' ? o.out : path.join(modelDir, `eval-p${String(o.protocol)}${split.fold ? `-${split.fold}` : ''}`);
     await mkdir(outDir, { recursive: true });
-    await writeFileAtomic(path.join(outDir, 'scores.csv'), scoresToCsv(scored.rows));
-    const report = { model: modelDir, split: split.name, threshold: meta.threshold, clips: scored.rows.length, missingVideos: scored.missingVideos, noFaceClips: scored.noFaceClips, clip, video };
+    await writeFileAtomic(path.join(outDir, 'scores.csv'), scoresToCsv(scores.rows));
+    const report = { model: modelDir, split: split.name, threshold, clips: scores.rows.length, missingVideos: scores.missingVideos, noFaceClips: scores.noFaceClips, clip, video };
     await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
     if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
-      io.stdout.write(`${split.name}: threshold ${threshold} (EER point of the ${meta.threshold.chosenOn} split)\n\n`);
+      io.stdout.write(`${split.name}: threshold ${threshold.value} (EER point of the ${threshold.chosenOn} split)\n\n`);
       io.stdout.write('Clip level (the paper\'s):\n' + formatEvaluationReport(clip, { test: 'test clips' }) + '\n');
       io.stdout.write('Video level (mean of each video\'s clips):\n' + formatEvaluationReport(video, { test: 'test videos' }) + '\n');
       io.stdout.write(`scores: ${path.join(outDir, 'scores.csv')}\nmetrics: ${path.join(outDir, 'metrics.json')}\n`);

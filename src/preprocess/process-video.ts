@@ -9,6 +9,7 @@ import type { VideoFrame } from '../video/index.js';
 import { chooseBoxByPolicy, cropFace, trackFaces } from '../face/index.js';
 import type { BoxPx, FaceCandidate, FaceDetector } from '../face/index.js';
 import { loadFaceFile } from '../data/datasets/face-file.js';
+import type { FaceFileFormat } from '../data/datasets/types.js';
 import { InputError } from '../errors.js';
 import { CACHE_FORMAT_VERSION } from './config.js';
 import type { PreprocessConfig } from './config.js';
@@ -17,8 +18,10 @@ import type { FrameBoxSource, VideoCrops } from './crop-cache.js';
 export interface VideoJob {
   videoId: string;
   path: string;
-  /** SiW-style `.face` file with a box per frame, when the dataset ships one. */
+  /** The dataset's face file with a box per frame, when it ships one. */
   faceFile: string | null;
+  /** How `faceFile` is written (see data/datasets/face-file.ts); absent means SiW's `.face`. */
+  faceFormat?: FaceFileFormat;
 }
 
 /** Decoded frames kept in memory between detection and cropping, at most; beyond it the video is decoded twice. */
@@ -47,7 +50,7 @@ export async function preprocessVideo(
   const useDataset = config.boxPolicy !== 'detector' && job.faceFile !== null;
   const useDetector = config.boxPolicy !== 'dataset';
   if (useDetector && !detector) throw new InputError(`${job.path}: box policy '${config.boxPolicy}' needs a face detector`);
-  const datasetBoxes: (BoxPx | null)[] = useDataset ? await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false }) : [];
+  const datasetBoxes: (BoxPx | null)[] = useDataset ? await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false, format: job.faceFormat ?? 'siw' }) : [];
 
   // Pass 1: a face choice per frame, in source pixels.
   const perFrame: FaceCandidate[][] = [];

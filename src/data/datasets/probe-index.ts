@@ -22,9 +22,11 @@ export interface ProbeIndexOptions extends ProbeOptions {
 /**
  * Returns a copy of `index` with `frameCount` set on every readable video;
  * unreadable ones are dropped from `videos` and reported as `unreadable-video`
- * issues. Each `.face` file is parsed with the video's displayed size: a line
- * count different from the frame count is a `face-lines` issue, a line that
- * is not a box a `bad-face-line` issue with its line number.
+ * issues. Each face file is parsed in its format with the video's displayed
+ * size: a SiW `.face` whose line count differs from the frame count, or a
+ * frame-numbered file that describes a frame past the video's end, is a
+ * `face-lines` issue; a line that is not a box a `bad-face-line` issue with
+ * its line number.
  */
 export async function probeDatasetVideos(index: DatasetIndex, options: ProbeIndexOptions = {}): Promise<DatasetIndex> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
@@ -66,9 +68,13 @@ async function probeOne(v: VideoEntry, options: ProbeOptions, maxLine: number): 
       return null;
     });
     if (text !== null) {
-      const parsed = parseFaceFile(text, { width: info.width, height: info.height });
-      if (parsed.boxes.length !== info.frameCount) {
+      const format = v.faceFormat ?? 'siw';
+      const parsed = parseFaceFile(text, { width: info.width, height: info.height }, format);
+      if (format === 'siw' && parsed.boxes.length !== info.frameCount) {
         issues.push({ kind: 'face-lines', file: v.faceFile, message: `${parsed.boxes.length} lines but the video has ${info.frameCount} frames` });
+      } else if (format !== 'siw' && parsed.lastFrame !== null && parsed.lastFrame >= info.frameCount) {
+        // Frame-numbered files may skip frames, but never describe one the video does not have.
+        issues.push({ kind: 'face-lines', file: v.faceFile, message: `describes frame ${parsed.lastFrame} (0-based) but the video has ${info.frameCount} frames` });
       }
       for (const p of parsed.problems.slice(0, maxLine)) issues.push({ kind: 'bad-face-line', file: v.faceFile, line: p.line, message: p.message });
       if (parsed.problems.length > maxLine) {

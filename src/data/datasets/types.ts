@@ -6,6 +6,20 @@
 
 export type PresentationLabel = 'live' | 'spoof';
 
+/** The layouts vidpad indexes: SiW, the four datasets of the cross-dataset benchmarks (O, C, I, M), and users' own folders. */
+export const DATASET_NAMES = ['siw', 'oulu-npu', 'casia-fasd', 'replay-attack', 'msu-mfsd', 'folder'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+/**
+ * How a dataset's per-frame face file is written (see face-file.ts):
+ * `siw` one `x1 y1 x2 y2` line per frame; `frame-xywh` lines `frame x y w h`
+ * (Idiap Replay-Attack); `frame-corners` lines `frame,x1,y1,x2,y2[,…]`
+ * (MSU-MFSD); `frame-eyes` lines `frame, x_left_eye, y_left_eye, x_right_eye,
+ * y_right_eye` (OULU-NPU).
+ */
+export const FACE_FILE_FORMATS = ['siw', 'frame-xywh', 'frame-corners', 'frame-eyes'] as const;
+export type FaceFileFormat = (typeof FACE_FILE_FORMATS)[number];
+
 /** Which part of the dataset a video was published in (SiW's `Train`/`Test`), or assigned to by a manifest. */
 export type SourceSplit = 'train' | 'val' | 'test';
 
@@ -34,8 +48,68 @@ export interface VideoEntry {
   faceFile: string | null;
   /** Frames in the video, once probed (`probeDatasetVideos`); the index itself never decodes. */
   frameCount?: number;
+  /** How `faceFile` is written; absent means `siw`. */
+  faceFormat?: FaceFileFormat;
+  /** The dataset the video belongs to, set when indexes of several datasets are combined (cross-dataset protocols). */
+  dataset?: DatasetName;
   /** SiW only: the parsed name. */
   siw?: SiwNameFields;
+  /** OULU-NPU only: the parsed name. */
+  oulu?: OuluNameFields;
+  /** CASIA-FASD only: the parsed name and folder. */
+  casia?: CasiaNameFields;
+  /** Idiap Replay-Attack only: the parsed name and folder. */
+  replay?: ReplayNameFields;
+  /** MSU-MFSD only: the parsed name. */
+  msu?: MsuNameFields;
+}
+
+/** `<phone>_<session>_<user>_<type>`: phone 1-6, session 1-3, user 1-55, type 1 live, 2-3 print 1-2, 4-5 replay 1-2. */
+export interface OuluNameFields {
+  phone: number;
+  session: number;
+  /** Two digits as in the name, e.g. `07`. */
+  user: string;
+  type: number;
+}
+
+/** A CASIA-FASD video `<release>/<subject>/<file>.avi`. */
+export interface CasiaNameFields {
+  release: 'train' | 'test';
+  /** The folder number inside its release (train 1-20, test 1-30: the numbers restart). */
+  folder: string;
+  /** `1`..`8`, `HR_1`..`HR_4`. */
+  file: string;
+  quality: 'low' | 'normal' | 'high';
+  /** `live`, `warped` (warped photo), `cut` (cut photo) or `video` (replay). */
+  kind: 'live' | 'warped' | 'cut' | 'video';
+}
+
+/** An Idiap Replay-Attack video name, plus the support folder of an attack. */
+export interface ReplayNameFields {
+  /** Three digits, e.g. `001`. */
+  client: string;
+  session: string;
+  light: 'controlled' | 'adverse';
+  /** Live: the attempt (1, 2); attacks: null. */
+  attempt: number | null;
+  /** Attacks: the attack device (`print`, `mobile`, `highdef`); live: null. */
+  device: 'print' | 'mobile' | 'highdef' | null;
+  /** Attacks: what is shown (`photo` or `video`); live: null. */
+  medium: 'photo' | 'video' | null;
+  /** Attacks: `fixed` or `hand` (the folder); live: null. */
+  support: 'fixed' | 'hand' | null;
+}
+
+/** An MSU-MFSD video name. */
+export interface MsuNameFields {
+  /** Three digits as in the name, e.g. `002`. */
+  client: string;
+  /** The capturing device: `android` (Google Nexus 5) or `laptop` (MacBook Air). */
+  device: 'android' | 'laptop';
+  /** Attacks: `ipad_video`, `iphone_video` or `printed_photo`; live: null. */
+  attack: 'ipad_video' | 'iphone_video' | 'printed_photo' | null;
+  scene: string;
 }
 
 export type IndexIssueKind =
@@ -48,7 +122,11 @@ export type IndexIssueKind =
   | 'bad-face-line'
   | 'unreadable-video'
   | 'missing-video'
-  | 'subject-in-several-splits';
+  | 'subject-in-several-splits'
+  | 'missing-list'
+  | 'bad-list-line'
+  | 'unlisted-subject'
+  | 'protocol-mismatch';
 
 /** A problem with one file, reported instead of failing the whole index. */
 export interface IndexIssue {
@@ -60,7 +138,7 @@ export interface IndexIssue {
 }
 
 export interface DatasetIndex {
-  dataset: 'siw' | 'folder';
+  dataset: DatasetName;
   root: string;
   /** Sorted by id. */
   videos: VideoEntry[];
@@ -85,8 +163,9 @@ export interface SplitVideo {
 
 /** One protocol and fold: which videos train, validate and test, and which frames of each. */
 export interface ProtocolSplit {
-  dataset: 'siw' | 'folder';
-  /** e.g. `1`, `2`, `3` for SiW; `all` or `cross` for the folder layout. */
+  /** The dataset, or `cross` for a cross-dataset split (its videos carry their own `dataset`). */
+  dataset: DatasetName | 'cross';
+  /** e.g. `1`, `2`, `3` for SiW; `all` or `cross` for the folder layout; `cross` across datasets. */
   protocol: string;
   /** 1-based fold, `null` when the protocol has a single split. */
   fold: number | null;

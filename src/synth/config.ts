@@ -1,11 +1,24 @@
 /**
- * The synthetic SiW generator's configuration: defaults in one frozen
+ * The synthetic dataset generator's configuration: defaults in one frozen
  * constant, validated once at the boundary with errors that name the field.
  */
 import { ConfigError } from '../errors.js';
 
+/** The layouts the generator writes: SiW's, and those of the four cross-dataset benchmarks. */
+export const SYNTH_LAYOUTS = ['siw', 'oulu-npu', 'casia-fasd', 'replay-attack', 'msu-mfsd'] as const;
+export type SynthLayout = (typeof SYNTH_LAYOUTS)[number];
+
+/** Values a layout's video field is restricted to (e.g. `{ phone: ['1', '2'] }` for OULU-NPU); see layouts.ts. */
+export type SynthPick = Readonly<Record<string, readonly string[]>>;
+
 export interface SynthConfig {
-  /** Number of subjects (SIDs 001..N), split between Train and Test in SiW's 90:75 proportion. */
+  /** Which dataset's layout and naming to write. */
+  readonly layout: SynthLayout;
+  /**
+   * Number of subjects, split between the layout's parts in the real
+   * dataset's proportion (SiW 90:75 Train:Test; OULU-NPU 20:15:20; CASIA-FASD
+   * 20:30; Replay-Attack 15:15:20; MSU-MFSD 15:20).
+   */
   readonly subjects: number;
   /** Seed of everything: identities, the split, rooms, motion, noise. */
   readonly seed: number;
@@ -17,10 +30,13 @@ export interface SynthConfig {
   readonly fps: number;
   /** x264 constant rate factor. */
   readonly crf: number;
+  /** Only the videos whose fields take these values (layouts other than SiW; empty: every video of the name space). */
+  readonly pick: SynthPick;
 }
 
 /** 320×240, 75 frames at 30 fps: small enough that `--subjects 12` is made in a few minutes on 2 cores, long enough for protocol 1's first 60 frames. */
 export const DEFAULT_SYNTH_CONFIG: Readonly<SynthConfig> = Object.freeze({
+  layout: 'siw',
   subjects: 12,
   seed: 0,
   width: 320,
@@ -28,6 +44,7 @@ export const DEFAULT_SYNTH_CONFIG: Readonly<SynthConfig> = Object.freeze({
   frames: 75,
   fps: 30,
   crf: 20,
+  pick: Object.freeze({}) as SynthPick,
 });
 
 function checkInt(path: string, value: unknown, lo: number, hi: number, extra?: (v: number) => string | undefined): number {
@@ -50,7 +67,20 @@ export function resolveSynthConfig(partial: Partial<SynthConfig> = {}): Readonly
     if (!known.has(key)) throw new ConfigError(`synth.${key}`, `unknown field; valid fields: ${[...known].join(', ')}`);
   }
   const merged = { ...DEFAULT_SYNTH_CONFIG, ...partial };
+  if (!SYNTH_LAYOUTS.includes(merged.layout)) throw new ConfigError('synth.layout', `unknown layout ${JSON.stringify(merged.layout)}; expected one of ${SYNTH_LAYOUTS.join(', ')}`);
+  const pick = merged.pick;
+  if (pick === null || typeof pick !== 'object' || Array.isArray(pick)) throw new ConfigError('synth.pick', `expected an object of field → values, got ${JSON.stringify(pick)}`);
+  if (merged.layout === 'siw' && Object.keys(pick).length > 0) throw new ConfigError('synth.pick', 'the SiW layout always writes its whole name space; pick applies to the other layouts');
+  const frozenPick: Record<string, readonly string[]> = {};
+  for (const key of Object.keys(pick).sort()) {
+    const values = pick[key];
+    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'string' || v === '')) {
+      throw new ConfigError(`synth.pick.${key}`, `expected a non-empty list of values, got ${JSON.stringify(values)}`);
+    }
+    frozenPick[key] = Object.freeze([...new Set(values as string[])]);
+  }
   return Object.freeze({
+    layout: merged.layout,
     subjects: checkInt('synth.subjects', merged.subjects, 1, 999),
     seed: checkInt('synth.seed', merged.seed, 0, 0xffffffff),
     width: checkInt('synth.width', merged.width, 64, 3840, even),
@@ -58,5 +88,6 @@ export function resolveSynthConfig(partial: Partial<SynthConfig> = {}): Readonly
     frames: checkInt('synth.frames', merged.frames, 2, 100000),
     fps: checkInt('synth.fps', merged.fps, 1, 240),
     crf: checkInt('synth.crf', merged.crf, 0, 51),
+    pick: Object.freeze(frozenPick),
   });
 }

@@ -169,6 +169,19 @@ export function faceBoxForPose(id: FaceIdentity, pose: FacePose): BoxPx {
   return { left: cxBox - hw, top: cyBox - hh, right: cxBox + hw, bottom: cyBox + hh };
 }
 
+/** The two eye centres for this pose, frame pixels, image-left first: what an eye-position file (OULU-NPU's) records. */
+export function eyesForPose(id: FaceIdentity, pose: FacePose): { left: { x: number; y: number }; right: { x: number; y: number } } {
+  const b = pose.halfHeightPx;
+  const a = b * id.aspect;
+  // The same small-angle shifts faceBoxForPose applies for yaw and pitch.
+  const shiftX = Math.sin(pose.yawRad) * 0.35 * a;
+  const y = id.eyeY * b + Math.sin(pose.pitchRad) * 0.3 * b;
+  const c = Math.cos(pose.rollRad);
+  const s = Math.sin(pose.rollRad);
+  const at = (x: number) => ({ x: pose.cx + c * x - s * y, y: pose.cy + s * x + c * y });
+  return { left: at(-id.eyeX * a + shiftX), right: at(id.eyeX * a + shiftX) };
+}
+
 function len2(x: number, y: number): number {
   // Math.hypot is several times slower than this in V8, and it runs per pixel
   return Math.sqrt(x * x + y * y);

@@ -1,7 +1,9 @@
 /**
- * `generateSynthSiw`: the whole synthetic SiW tree. Owns the manifest
+ * `generateSynthDataset` (and `generateSynthSiw`, its SiW form): the whole
+ * synthetic tree in the configured layout. Owns the manifest
  * (`synth.json`: the config and seed a folder was made with), resuming
- * (videos whose `.mov` and `.face` both exist are skipped), and spreading
+ * (videos whose video and face files both exist are skipped), the layout's
+ * extra files (MSU-MFSD's subject lists), and spreading
  * videos over worker threads, one ffmpeg encoder each.
  */
 import { Worker } from 'node:worker_threads';
@@ -14,6 +16,7 @@ import type { SynthConfig } from './config.js';
 import { resolveSynthConfig } from './config.js';
 import type { SynthPlan, SynthVideoSpec } from './plan.js';
 import { planSynthSiw, SYNTH_MEDIA, SYNTH_SESSIONS } from './plan.js';
+import { planSynthLayout } from './layouts.js';
 import type { SynthEncodeOptions } from './writer.js';
 import { isSynthVideoComplete, writeSynthVideo } from './writer.js';
 import { writeFileAtomic } from '../io/index.js';
@@ -21,6 +24,20 @@ import type { SynthWorkerReply, SynthWorkerRequest } from './worker-protocol.js'
 
 export const SYNTH_MANIFEST = 'synth.json';
 const MANIFEST_FORMAT = 1;
+
+/** Each layout's naming, as the manifest records it. */
+const LAYOUT_DESCRIPTIONS: Readonly<Record<SynthConfig['layout'], string>> = Object.freeze({
+  siw: 'Train|Test/live|spoof/<SID>/<SID>-<sensor>-<type>-<medium>-<session>.mov + .face',
+  'oulu-npu': 'Train_files|Dev_files|Test_files/<phone>_<session>_<user>_<type>.avi + .txt (frame, eye positions)',
+  'casia-fasd': 'train_release|test_release/<n>/<1-8|HR_1-HR_4>.avi',
+  'replay-attack': 'train|devel|test/real|attack/<fixed|hand>/<name>.mov + face-locations/<part>/.../<name>.face (frame x y w h)',
+  'msu-mfsd': 'scene01/real|attack/<name>.mp4|.mov + .face (frame,x1,y1,x2,y2), train_sub_list.txt, test_sub_list.txt',
+});
+
+/** The plan of any layout. */
+export function planSynthDataset(config: Readonly<SynthConfig>): SynthPlan {
+  return config.layout === 'siw' ? planSynthSiw(config) : planSynthLayout(config.layout, config);
+}
 
 export interface SynthProgress {
   /** Videos finished so far in this run, written or skipped. */
@@ -62,7 +79,7 @@ interface SynthManifest {
   layout: string;
   sessions: Record<string, readonly number[]>;
   media: Record<string, readonly number[]>;
-  subjects: Array<{ sid: string; split: string }>;
+  subjects: Array<{ sid: string; split: string; part?: string }>;
   videos: number;
 }
 
@@ -71,10 +88,10 @@ function manifestFor(config: Readonly<SynthConfig>, plan: SynthPlan): SynthManif
     generator: 'vidpad synth',
     format: MANIFEST_FORMAT,
     config: { ...config },
-    layout: 'Train|Test/live|spoof/<SID>/<SID>-<sensor>-<type>-<medium>-<session>.mov + .face',
+    layout: LAYOUT_DESCRIPTIONS[config.layout],
     sessions: { live: SYNTH_SESSIONS[1], print: SYNTH_SESSIONS[2], replay: SYNTH_SESSIONS[3] },
     media: { live: SYNTH_MEDIA[1], print: SYNTH_MEDIA[2], replay: SYNTH_MEDIA[3] },
-    subjects: plan.subjects.map((s) => ({ sid: s.sid, split: s.split })),
+    subjects: plan.subjects.map((s) => ({ sid: s.sid, split: s.split, ...(s.part ? { part: s.part } : {}) })),
     videos: plan.videos.length,
   };
 }
@@ -98,13 +115,14 @@ async function claimFolder(outDir: string, config: Readonly<SynthConfig>, plan: 
     } catch (err) {
       throw new InputError(`${manifestPath} is not a readable synth manifest (${(err as Error).message}); remove it or choose another --out folder`, { cause: err });
     }
-    const before = (old.config ?? {}) as Partial<SynthConfig>;
+    // Folders made before layouts existed are SiW folders without a pick.
+    const before = { layout: 'siw', pick: {}, ...(old.config ?? {}) } as Partial<SynthConfig>;
     const diffs = (Object.keys(config) as Array<keyof SynthConfig>)
-      .filter((k) => before[k] !== config[k])
+      .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(config[k]))
       .map((k) => `${k} ${JSON.stringify(before[k])} → ${JSON.stringify(config[k])}`);
     if (diffs.length > 0) {
       throw new InputError(
-        `${outDir} already holds a synthetic SiW made with different settings (${diffs.join(', ')}); ` +
+        `${outDir} already holds a synthetic dataset made with different settings (${diffs.join(', ')}); ` +
           `rerun with the same settings to resume it, or choose another --out folder`,
       );
     }
@@ -115,6 +133,15 @@ async function claimFolder(outDir: string, config: Readonly<SynthConfig>, plan: 
   }
   await mkdir(outDir, { recursive: true });
   await writeFileAtomic(manifestPath, JSON.stringify(manifestFor(config, plan), null, 2) + '\n');
+}
+
+/** The layout's text files (subject lists), rewritten atomically on every run: they follow from the plan alone. */
+async function writeExtraFiles(outDir: string, plan: SynthPlan): Promise<void> {
+  for (const f of plan.extraFiles ?? []) {
+    const file = path.join(outDir, ...f.path.split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, f.text);
+  }
 }
 
 /** A worker thread; under tsx (tests, development) the .ts worker is loaded through a bootstrap that registers tsx in it. */
@@ -162,20 +189,26 @@ async function runOnWorkers(
   if (failure) throw failure;
 }
 
-/**
- * Writes (or resumes) the synthetic SiW tree at `outDir`. Throws ConfigError
- * for a bad config, InputError for a folder that is not ours, VidpadError
- * (E_IO) when ffmpeg cannot encode.
- */
+/** Writes (or resumes) the synthetic SiW tree at `outDir`: `generateSynthDataset` with the SiW layout. */
 export async function generateSynthSiw(outDir: string, config: Partial<SynthConfig> = {}, options: SynthRunOptions = {}): Promise<SynthRunResult> {
+  return generateSynthDataset(outDir, { ...config, layout: 'siw' }, options);
+}
+
+/**
+ * Writes (or resumes) the synthetic tree of `config.layout` at `outDir`.
+ * Throws ConfigError for a bad config, InputError for a folder that is not
+ * ours, VidpadError (E_IO) when ffmpeg cannot encode.
+ */
+export async function generateSynthDataset(outDir: string, config: Partial<SynthConfig> = {}, options: SynthRunOptions = {}): Promise<SynthRunResult> {
   const resolved = resolveSynthConfig(config);
-  if (typeof outDir !== 'string' || outDir.length === 0) throw new InputError('generateSynthSiw: the output folder is empty');
+  if (typeof outDir !== 'string' || outDir.length === 0) throw new InputError('generateSynthDataset: the output folder is empty');
   const root = path.resolve(outDir);
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1)) {
-    throw new InputError(`generateSynthSiw: workers must be a positive integer, got ${String(options.workers)}`);
+    throw new InputError(`generateSynthDataset: workers must be a positive integer, got ${String(options.workers)}`);
   }
-  const plan = planSynthSiw(resolved);
+  const plan = planSynthDataset(resolved);
   await claimFolder(root, resolved, plan);
+  await writeExtraFiles(root, plan);
 
   const wanted = options.only ? plan.videos.filter(options.only) : plan.videos;
   const todo: SynthVideoSpec[] = [];

@@ -10,6 +10,7 @@
  * - replay (type 3): media 1-4 × 2 sensors × session 1 = 8.
  */
 import { createRng, deriveSeed, shuffled } from './random.js';
+import type { FaceFileFormat } from '../data/datasets/types.js';
 
 export type SynthSplit = 'Train' | 'Test';
 export type SynthLabel = 'live' | 'spoof';
@@ -23,6 +24,8 @@ export interface SynthSubject {
   /** Three digits, zero-padded: `003`. */
   readonly sid: string;
   readonly split: SynthSplit;
+  /** The layout's part the subject is in (SiW: Train → train, Test → test; OULU-NPU and Replay-Attack also val). */
+  readonly part?: 'train' | 'val' | 'test';
 }
 
 export interface SynthVideoSpec {
@@ -36,6 +39,16 @@ export interface SynthVideoSpec {
   readonly stem: string;
   /** Relative to the output root, without extension: `Train/live/003/003-1-1-1-1`. */
   readonly relStem: string;
+  /** The video file relative to the output root, with its extension (which sets the container: .mov, .avi, .mp4). Default `<relStem>.mov`. */
+  readonly videoPath?: string;
+  /** The face file relative to the output root and its format; null: the layout ships none. Default `<relStem>.face` in SiW's format. */
+  readonly faceFile?: { readonly path: string; readonly format: FaceFileFormat } | null;
+}
+
+/** A text file the layout ships beside its videos (MSU-MFSD's subject lists). */
+export interface SynthExtraFile {
+  readonly path: string;
+  readonly text: string;
 }
 
 /** Sessions rendered per type; see the module header. */
@@ -75,6 +88,7 @@ export function planSubjects(subjects: number, seed: number): SynthSubject[] {
     index: i + 1,
     sid: String(i + 1).padStart(3, '0'),
     split: train.has(i + 1) ? 'Train' : 'Test',
+    part: train.has(i + 1) ? 'train' : 'test',
   }));
 }
 
@@ -97,6 +111,7 @@ export function planVideosOfSubject(subject: SynthSubject): SynthVideoSpec[] {
 export interface SynthPlan {
   readonly subjects: readonly SynthSubject[];
   readonly videos: readonly SynthVideoSpec[];
+  readonly extraFiles?: readonly SynthExtraFile[];
 }
 
 export function planSynthSiw(config: { subjects: number; seed: number }): SynthPlan {

@@ -7,11 +7,11 @@
 import type { FloatImage } from './image.js';
 import { createImage } from './image.js';
 import type { FaceIdentity, FacePose, Lighting } from './face.js';
-import { createFaceIdentity, drawPerson, faceBoxForPose, NEUTRAL_POSE } from './face.js';
+import { createFaceIdentity, drawPerson, eyesForPose, faceBoxForPose, NEUTRAL_POSE } from './face.js';
 import { drawRoom, makeLighting } from './scene.js';
 import { exposeFrame, SENSOR_PROFILES } from './camera.js';
 import type { Mat3, PlanePose } from './geometry.js';
-import { planeHomography, projectBox } from './geometry.js';
+import { applyHomography, planeHomography, projectBox } from './geometry.js';
 import type { ReplayMedium } from './spoof.js';
 import { PRINT_MEDIA, REPLAY_MEDIA, printPhoto, screenTransfer, addGlare, compositePlane, drawReplayCapture, moirePattern, applyScreenCapture } from './spoof.js';
 import type { Rng } from './random.js';
@@ -24,6 +24,26 @@ export interface SynthFrame {
   readonly rgb: Uint8Array;
   /** The face as the `.face` file records it, rounded to whole pixels and clamped to the frame; null when no face is visible. */
   readonly box: BoxPx | null;
+  /** The eye centres (image-left first), frame pixels, rounded; null when no face is visible. */
+  readonly eyes: SynthEyes | null;
+}
+
+export interface SynthEyes {
+  readonly left: { readonly x: number; readonly y: number };
+  readonly right: { readonly x: number; readonly y: number };
+}
+
+/** Eyes rounded to whole pixels, and only for a face the `.face` box calls visible. */
+function roundEyes(box: BoxPx | null, e: SynthEyes): SynthEyes | null {
+  if (!box) return null;
+  const r = (p: { x: number; y: number }) => ({ x: Math.round(p.x), y: Math.round(p.y) });
+  return { left: r(e.left), right: r(e.right) };
+}
+
+function projectEyes(hm: Mat3, e: SynthEyes): SynthEyes {
+  const [lx, ly] = applyHomography(hm, e.left.x, e.left.y);
+  const [rx, ry] = applyHomography(hm, e.right.x, e.right.y);
+  return { left: { x: lx, y: ly }, right: { x: rx, y: ry } };
 }
 
 export interface SynthRenderOptions {
@@ -211,7 +231,8 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
       copyInto(canvas, room);
       drawPerson(canvas, id, st.pose, st.light);
       const rgb = exposeFrame(canvas, sensor, st.gain, noiseRng, new Uint8Array(W * H * 3), work);
-      yield { rgb, box: roundBox(faceBoxForPose(id, st.pose), W, H) };
+      const box = roundBox(faceBoxForPose(id, st.pose), W, H);
+      yield { rgb, box, eyes: roundEyes(box, eyesForPose(id, st.pose)) };
     }
     return;
   }
@@ -236,6 +257,7 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     drawPerson(photo, id, photoPose, makeLighting(photoRng.uniform(-0.4, 0.4), -0.3, 0.46, 0.72, [1, 0.98, 0.95]));
     const sheet = printPhoto(photo, medium, createRng(deriveSeed(seed, 'paper', sid, spec.medium)));
     const photoBox = faceBoxForPose(id, photoPose);
+    const photoEyes = eyesForPose(id, photoPose);
     const near = spec.session === 1;
     const base: PlanePose = {
       cx: W * (0.5 + motionRng.uniform(-0.05, 0.05)),
@@ -254,7 +276,8 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
       const gain = 1.05 + 0.5 * (pose.tiltYRad * 0.4 - pose.tiltXRad * 0.6);
       compositePlane(canvas, sheet, hm, [gain, gain, gain], 0, W * 0.03, [paperWhite[0] * gain, paperWhite[1] * gain, paperWhite[2] * gain], coverage);
       const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3), work);
-      yield { rgb, box: roundBox(projectBox(hm, photoBox), W, H) };
+      const box = roundBox(projectBox(hm, photoBox), W, H);
+      yield { rgb, box, eyes: roundEyes(box, projectEyes(hm, photoEyes)) };
     }
     return;
   }
@@ -294,6 +317,7 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     const flicker = 1 + medium.flickerAmp * (2 * motionRng.next() - 1);
     applyScreenCapture(canvas, coverage, pattern, medium, capture, f, flicker);
     const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3), work);
-    yield { rgb, box: roundBox(projectBox(hm, faceBoxForPose(id, st.pose)), W, H) };
+    const box = roundBox(projectBox(hm, faceBoxForPose(id, st.pose)), W, H);
+    yield { rgb, box, eyes: roundEyes(box, projectEyes(hm, eyesForPose(id, st.pose))) };
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Writing one synthetic video to disk: frames rendered in this thread are
- * piped as raw RGB into the system ffmpeg (libx264), and the `.face` file is
- * written beside it. Both files are written to a temporary name in the same
- * folder and renamed, so a file that exists is complete.
+ * piped as raw RGB into the system ffmpeg (libx264, in the container its
+ * extension names: .mov, .avi or .mp4), and its face file (SiW's `.face`
+ * beside it by default; the layout's file and format otherwise) is written
+ * after it. Both files are written to a temporary name in the same folder and
+ * renamed, so a file that exists is complete.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -11,7 +13,8 @@ import { VidpadError } from '../errors.js';
 import { ffmpegPath } from '../video/ffmpeg.js';
 import type { BoxPx } from '../face/box.js';
 import type { SynthVideoSpec } from './plan.js';
-import type { SynthRenderOptions } from './video.js';
+import type { SynthEyes, SynthRenderOptions } from './video.js';
+import type { FaceFileFormat } from '../data/datasets/types.js';
 import { renderSynthVideo } from './video.js';
 import { tempSibling, writeFileAtomic } from '../io/index.js';
 
@@ -20,13 +23,26 @@ export interface SynthEncodeOptions extends SynthRenderOptions {
 }
 
 export interface SynthVideoPaths {
+  /** The video file (named `mov` since SiW's are; the extension follows the layout). */
   readonly mov: string;
-  readonly face: string;
+  /** The face file, null when the layout ships none. */
+  readonly face: string | null;
+  readonly faceFormat: FaceFileFormat;
 }
 
 export function synthVideoPaths(outDir: string, spec: SynthVideoSpec): SynthVideoPaths {
-  const base = path.join(outDir, ...spec.relStem.split('/'));
-  return { mov: `${base}.mov`, face: `${base}.face` };
+  const at = (rel: string) => path.join(outDir, ...rel.split('/'));
+  const face = spec.faceFile === undefined ? { path: `${spec.relStem}.face`, format: 'siw' as const } : spec.faceFile;
+  return { mov: at(spec.videoPath ?? `${spec.relStem}.mov`), face: face ? at(face.path) : null, faceFormat: face?.format ?? 'siw' };
+}
+
+/** The ffmpeg muxer for a video file's extension. */
+export function containerOf(file: string): 'mov' | 'avi' | 'mp4' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.avi') return 'avi';
+  if (ext === '.mp4') return 'mp4';
+  if (ext === '.mov') return 'mov';
+  throw new VidpadError('E_CONFIG', `${file}: the synthetic writer makes .mov, .avi or .mp4 files, not '${ext}'`);
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -40,16 +56,30 @@ async function exists(file: string): Promise<boolean> {
 /** A video is complete when both its files exist: each appears only by an atomic rename of a finished file. */
 export async function isSynthVideoComplete(outDir: string, spec: SynthVideoSpec): Promise<boolean> {
   const p = synthVideoPaths(outDir, spec);
-  return (await exists(p.mov)) && (await exists(p.face));
+  return (await exists(p.mov)) && (p.face === null || (await exists(p.face)));
 }
 
-/** SiW's `.face` text: one `x1 y1 x2 y2` line per frame, `0 0 0 0` where no face is visible. */
-export function formatFaceFile(boxes: ReadonlyArray<BoxPx | null>): string {
-  return boxes.map((b) => (b ? `${b.left} ${b.top} ${b.right} ${b.bottom}` : '0 0 0 0')).join('\n') + '\n';
+/**
+ * A face file's text in `format`, one line per frame, a line of zeros where
+ * no face is visible: SiW `x1 y1 x2 y2`; `frame-xywh` (Replay-Attack)
+ * `frame x y w h`, frames from 0; `frame-corners` (MSU-MFSD)
+ * `frame,x1,y1,x2,y2`, frames from 0; `frame-eyes` (OULU-NPU)
+ * `frame, xl, yl, xr, yr`, frames from 1, from `eyes` (required for it).
+ */
+export function formatFaceFile(boxes: ReadonlyArray<BoxPx | null>, format: FaceFileFormat = 'siw', eyes?: ReadonlyArray<SynthEyes | null>): string {
+  const lines = boxes.map((b, i) => {
+    if (format === 'siw') return b ? `${b.left} ${b.top} ${b.right} ${b.bottom}` : '0 0 0 0';
+    if (format === 'frame-xywh') return b ? `${i} ${b.left} ${b.top} ${b.right - b.left} ${b.bottom - b.top}` : `${i} 0 0 0 0`;
+    if (format === 'frame-corners') return b ? `${i},${b.left},${b.top},${b.right},${b.bottom}` : `${i},0,0,0,0`;
+    if (!eyes) throw new VidpadError('E_CONFIG', 'formatFaceFile: the frame-eyes format needs the eye positions');
+    const e = eyes[i];
+    return e ? `${i + 1}, ${e.left.x}, ${e.left.y}, ${e.right.x}, ${e.right.y}` : `${i + 1}, 0, 0, 0, 0`;
+  });
+  return lines.join('\n') + '\n';
 }
 
-/** The ffmpeg command line for raw RGB frames on stdin to an H.264 .mov at `out`. */
-export function ffmpegEncodeArgs(opts: SynthEncodeOptions, out: string): string[] {
+/** The ffmpeg command line for raw RGB frames on stdin to an H.264 video at `out`, in the container its extension names. */
+export function ffmpegEncodeArgs(opts: SynthEncodeOptions, out: string, container: 'mov' | 'avi' | 'mp4' = 'mov'): string[] {
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${opts.width}x${opts.height}`, '-r', String(opts.fps), '-i', 'pipe:0',
@@ -58,7 +88,7 @@ export function ffmpegEncodeArgs(opts: SynthEncodeOptions, out: string): string[
     '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-crf', String(opts.crf),
     // several encoders run side by side, one per worker: one thread each keeps them from fighting
     '-threads', '1',
-    '-f', 'mov', out,
+    '-f', container, out,
   ];
 }
 
@@ -71,13 +101,18 @@ export async function writeSynthVideo(outDir: string, spec: SynthVideoSpec, opts
   const dir = path.dirname(paths.mov);
   await mkdir(dir, { recursive: true });
   // a killed run leaves its temporary files behind; this video's are ours to clear
-  const stale = [`.${path.basename(paths.mov)}.`, `.${path.basename(paths.face)}.`];
-  for (const name of await readdir(dir)) {
-    if (name.endsWith('.tmp') && stale.some((p) => name.startsWith(p))) await rm(path.join(dir, name), { force: true });
+  const stale = [`.${path.basename(paths.mov)}.`, ...(paths.face ? [`.${path.basename(paths.face)}.`] : [])];
+  const dirs = [...new Set([dir, ...(paths.face ? [path.dirname(paths.face)] : [])])];
+  for (const d of dirs) {
+    for (const name of await readdir(d).catch(() => [] as string[])) {
+      // the old `.x.tmp` names and tempSibling's `.x.tmp-<pid>-<hex>`
+      const temporary = name.endsWith('.tmp') || /\.tmp-\d+-[0-9a-f]+$/.test(name);
+      if (temporary && stale.some((p) => name.startsWith(p))) await rm(path.join(d, name), { force: true });
+    }
   }
   const tmpMov = tempSibling(paths.mov);
   const program = ffmpegPath();
-  const child = spawn(program, ffmpegEncodeArgs(opts, tmpMov), { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(program, ffmpegEncodeArgs(opts, tmpMov, containerOf(paths.mov)), { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
@@ -103,9 +138,11 @@ export async function writeSynthVideo(outDir: string, spec: SynthVideoSpec, opts
   // an EPIPE when ffmpeg dies early is reported through its exit status below
   child.stdin.on('error', () => undefined);
   const boxes: Array<BoxPx | null> = [];
+  const eyes: Array<SynthEyes | null> = [];
   try {
     for (const frame of renderSynthVideo(spec, opts)) {
       boxes.push(frame.box);
+      eyes.push(frame.eyes);
       if (!child.stdin.write(frame.rgb) && !ended) {
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -137,6 +174,9 @@ export async function writeSynthVideo(outDir: string, spec: SynthVideoSpec, opts
     await rm(tmpMov, { force: true });
     throw err;
   }
-  await writeFileAtomic(paths.face, formatFaceFile(boxes));
+  if (paths.face) {
+    await mkdir(path.dirname(paths.face), { recursive: true });
+    await writeFileAtomic(paths.face, formatFaceFile(boxes, paths.faceFormat, eyes));
+  }
   return boxes.length;
 }

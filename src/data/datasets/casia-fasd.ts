@@ -21,7 +21,7 @@
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import type { CasiaNameFields, DatasetIndex, IndexIssue, ProtocolSplit, SourceSplit, VideoEntry } from './types.js';
-import { assertDir, listDir, relativeId } from './walk.js';
+import { assertDir, listDir, relativeId, isSynthManifest } from './walk.js';
 import { assertIndexOf, buildSplit, resolveSubjectList, sortVideos, sortedIds, stemOf, strayIssue, unknownProtocol } from './layout-common.js';
 import { defaultValSubjects } from './siw-protocols.js';
 
@@ -65,7 +65,7 @@ export async function indexCasiaFasd(root: string): Promise<DatasetIndex> {
   for (const want of ['train_release', 'test_release']) {
     if (!releases.some((d) => d.name.toLowerCase() === want)) issues.push({ kind: 'bad-folder', file: path.join(root, want), message: `missing folder ${want}/: its videos are absent from every protocol` });
   }
-  for (const e of top) if (!releases.includes(e)) issues.push(strayIssue(e.path, e.kind, 'CASIA-FASD has train_release/ and test_release/ at its top level'));
+  for (const e of top) if (!releases.includes(e) && !isSynthManifest(e)) issues.push(strayIssue(e.path, e.kind, 'CASIA-FASD has train_release/ and test_release/ at its top level'));
   for (const rel of releases) {
     const release = RELEASES[rel.name.toLowerCase()]!;
     for (const subjectDir of await listDir(rel.path)) {

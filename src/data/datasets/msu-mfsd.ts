@@ -20,7 +20,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, InputError } from '../../errors.js';
 import type { DatasetIndex, IndexIssue, MsuNameFields, ProtocolSplit, SourceSplit, VideoEntry } from './types.js';
-import { assertDir, listDir, relativeId } from './walk.js';
+import { assertDir, listDir, relativeId, isSynthManifest } from './walk.js';
 import { assertIndexOf, buildSplit, resolveSubjectList, sortVideos, sortedIds, stemOf, strayIssue, unknownProtocol } from './layout-common.js';
 import { defaultValSubjects } from './siw-protocols.js';
 
@@ -92,7 +92,7 @@ export async function indexMsuMfsd(root: string): Promise<DatasetIndex> {
   }
   const faceRoot = top.find((e) => e.kind === 'dir' && e.name.toLowerCase() === 'face-locations');
   for (const e of top) {
-    if (scenes.includes(e) || e === faceRoot || (e.kind === 'file' && (Object.values(MSU_LIST_FILES) as string[]).includes(e.name.toLowerCase()))) continue;
+    if (scenes.includes(e) || e === faceRoot || isSynthManifest(e) || (e.kind === 'file' && (Object.values(MSU_LIST_FILES) as string[]).includes(e.name.toLowerCase()))) continue;
     // The distribution also ships a readme and per-video metadata; text files at the top are not problems.
     if (e.kind === 'file' && /\.(txt|pdf|md|csv|xlsx?)$/i.test(e.name)) continue;
     issues.push(strayIssue(e.path, e.kind, 'MSU-MFSD has scene01/, face-locations/ and the subject lists at its top level'));

@@ -25,7 +25,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import type { DatasetIndex, IndexIssue, OuluNameFields, ProtocolSplit, SourceSplit, VideoEntry } from './types.js';
-import { assertDir, listDir, relativeId } from './walk.js';
+import { assertDir, listDir, relativeId, isSynthManifest } from './walk.js';
 import { assertIndexOf, buildSplit, filesByStem, sortVideos, sortedIds, stemOf, strayIssue, unknownProtocol } from './layout-common.js';
 
 export const OULU_SPLIT_FOLDERS: Readonly<Record<string, SourceSplit>> = Object.freeze({ train_files: 'train', dev_files: 'val', test_files: 'test' });
@@ -85,7 +85,7 @@ export async function indexOuluNpu(root: string): Promise<DatasetIndex> {
   }
   const protocolsDir = top.find((e) => e.kind === 'dir' && e.name.toLowerCase() === 'protocols');
   for (const e of top) {
-    if (!splitDirs.includes(e) && e !== protocolsDir) issues.push(strayIssue(e.path, e.kind, 'OULU-NPU has Train_files/, Dev_files/, Test_files/ and Protocols/ at its top level'));
+    if (!splitDirs.includes(e) && e !== protocolsDir && !isSynthManifest(e)) issues.push(strayIssue(e.path, e.kind, 'OULU-NPU has Train_files/, Dev_files/, Test_files/ and Protocols/ at its top level'));
   }
   for (const dir of splitDirs) {
     const part = OULU_SPLIT_FOLDERS[dir.name.toLowerCase()]!;

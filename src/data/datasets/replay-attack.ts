@@ -27,7 +27,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import type { DatasetIndex, IndexIssue, ProtocolSplit, ReplayNameFields, SourceSplit, VideoEntry } from './types.js';
-import { assertDir, listDir, relativeId } from './walk.js';
+import { assertDir, listDir, relativeId, isSynthManifest } from './walk.js';
 import { assertIndexOf, buildSplit, sortVideos, sortedIds, stemOf, strayIssue, unknownProtocol } from './layout-common.js';
 
 export const REPLAY_PROTOCOLS = ['grandtest', 'print', 'mobile', 'highdef', 'photo', 'digitalphoto', 'video'] as const;
@@ -93,7 +93,7 @@ export async function indexReplayAttack(root: string): Promise<DatasetIndex> {
   }
   const faceRoot = top.find((e) => e.kind === 'dir' && e.name.toLowerCase() === 'face-locations');
   for (const e of top) {
-    if (partDirs.includes(e) || e === faceRoot || (e.kind === 'dir' && e.name.toLowerCase() === 'enroll')) continue;
+    if (partDirs.includes(e) || e === faceRoot || isSynthManifest(e) || (e.kind === 'dir' && e.name.toLowerCase() === 'enroll')) continue;
     issues.push(strayIssue(e.path, e.kind, 'Replay-Attack has train/, devel/, test/, enroll/ and face-locations/ at its top level'));
   }
   const missingFace: IndexIssue[] = [];

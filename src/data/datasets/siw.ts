@@ -17,7 +17,7 @@
  */
 import path from 'node:path';
 import type { DatasetIndex, IndexIssue, SiwNameFields, SourceSplit, VideoEntry } from './types.js';
-import { assertDir, listDir, relativeId } from './walk.js';
+import { assertDir, listDir, relativeId, isSynthManifest } from './walk.js';
 import { InputError } from '../../errors.js';
 
 export const SIW_VIDEO_EXTENSIONS = ['.mov', '.mp4'] as const;
@@ -62,7 +62,7 @@ export async function indexSiw(root: string): Promise<DatasetIndex> {
     }
   }
   for (const e of top) {
-    if (!splitDirs.includes(e)) issues.push(strayIssue(e.path, e.kind, 'SiW has only Train/ and Test/ at its top level'));
+    if (!splitDirs.includes(e) && !isSynthManifest(e)) issues.push(strayIssue(e.path, e.kind, 'SiW has only Train/ and Test/ at its top level'));
   }
   for (const splitDir of splitDirs) {
     const sourceSplit = SPLIT_FOLDERS[splitDir.name.toLowerCase()]!;

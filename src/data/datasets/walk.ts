@@ -65,3 +65,11 @@ export function compareIds(a: string, b: string): number {
   if (!Number.isNaN(na) && !Number.isNaN(nb) && na !== nb) return na - nb;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** `vidpad synth` records its settings in this file at the top of a tree it writes; the indexers pass over it without an issue. */
+export const SYNTH_MANIFEST_NAME = 'synth.json';
+
+/** True for the generator's manifest at the top of a tree. */
+export function isSynthManifest(e: DirEntry): boolean {
+  return e.kind === 'file' && e.name === SYNTH_MANIFEST_NAME;
+}

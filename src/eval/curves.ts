@@ -53,3 +53,26 @@ export function detPoints(rows: readonly ScoreRow[], what = 'scores'): DetPoint[
   }
   return out;
 }
+
+/**
+ * The area under the ROC curve: the probability that a random live
+ * presentation scores above a random attack, a tie counting one half (the
+ * Mann-Whitney U statistic over n_live · n_attack), attack types pooled.
+ * Threshold free: the figure cross-dataset tables report beside the HTER.
+ * Needs live and attack rows (InputError naming `what` otherwise).
+ */
+export function rocAuc(rows: readonly ScoreRow[], what = 'scores'): number {
+  const s = sweepScores(rows, what);
+  const sorted = rows.map((r) => r).sort((a, b) => a.liveScore - b.liveScore);
+  // Mid-ranks (1-based) of the live rows; a group of equal scores shares its average rank.
+  let liveRankSum = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && (sorted[j] as ScoreRow).liveScore === (sorted[i] as ScoreRow).liveScore) j += 1;
+    const midRank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k += 1) if ((sorted[k] as ScoreRow).label === 'live') liveRankSum += midRank;
+    i = j;
+  }
+  const u = liveRankSum - (s.liveCount * (s.liveCount + 1)) / 2;
+  return u / (s.liveCount * s.attackCount);
+}

@@ -5,7 +5,7 @@ export { eerThreshold } from './threshold.js';
 export type { EerResult } from './threshold.js';
 export { computeMetrics, bpcerAtApcer, resolveMetricsOptions, DEFAULT_METRICS_OPTIONS } from './metrics.js';
 export type { MetricsOptions, PadMetrics, AttackTypeResult, BpcerAtApcerResult } from './metrics.js';
-export { rocPoints, detPoints } from './curves.js';
+export { rocPoints, detPoints, rocAuc } from './curves.js';
 export type { RocPoint, DetPoint } from './curves.js';
 export { inverseNormalCdf } from './probit.js';
 export { meanStd, summarizeFolds } from './folds.js';

@@ -15,6 +15,7 @@ import { readModelMeta } from '../models/index.js';
 import { writeFileAtomic } from '../io/index.js';
 import { evaluateModelOnSplit, scoresToCsv } from '../scoring/index.js';
 import type { PadMetrics } from '../eval/index.js';
+import { aggregateByVideo, rocAuc } from '../eval/index.js';
 
 export interface CellSpec {
   /** Folder-safe id, unique in the experiment, e.g. `frames-T5-p2-f3`. */
@@ -39,6 +40,9 @@ export interface CellResult {
   valEer: number | null;
   clip: PadMetrics;
   video: PadMetrics;
+  /** Area under the ROC curve of the test clips and videos (cells written before it existed lack it). */
+  auc?: number;
+  videoAuc?: number;
   epochs: number;
   bestEpoch: number | null;
   trainSeconds: number;
@@ -116,6 +120,8 @@ export async function runCell(options: RunCellOptions): Promise<CellResult> {
     valEer: extra.valEer ?? null,
     clip: evaluation.clip.folds[0]!.metrics,
     video: evaluation.video.folds[0]!.metrics,
+    auc: rocAuc(scores.rows, `${split.name} test clips`),
+    videoAuc: rocAuc(aggregateByVideo(scores.rows, `${split.name} test`), `${split.name} test videos`),
     epochs: epochs || (meta.training.epochs ?? 0),
     bestEpoch: bestEpoch ?? extra.bestEpoch ?? null,
     trainSeconds,

@@ -20,6 +20,11 @@ export interface ReportRow {
   eer: MeanStd;
   /** The same at video level (mean of each video's clip scores). */
   videoAcer: MeanStd;
+  /** Pooled-attack HTER at the validation threshold, and the ROC AUC (null when a cell predates it): the cross-dataset tables' figures. */
+  hter: MeanStd;
+  auc: MeanStd | null;
+  videoHter: MeanStd;
+  videoAuc: MeanStd | null;
 }
 
 export interface ExtraImage {
@@ -50,6 +55,10 @@ export function summarizeCells(cells: readonly CellResult[]): ReportRow[] {
           acer: meanStd(group.map((c) => c.clip.acer), what),
           eer: meanStd(group.map((c) => c.clip.eer.eer), what),
           videoAcer: meanStd(group.map((c) => c.video.acer), what),
+          hter: meanStd(group.map((c) => c.clip.hter), what),
+          auc: group.every((c) => c.auc !== undefined) ? meanStd(group.map((c) => c.auc!), what) : null,
+          videoHter: meanStd(group.map((c) => c.video.hter), what),
+          videoAuc: group.every((c) => c.videoAuc !== undefined) ? meanStd(group.map((c) => c.videoAuc!), what) : null,
         });
       }
     }
@@ -67,6 +76,7 @@ const TABLE_TITLES: Record<string, string> = {
   frames: 'Table II: frames per clip, without and with the FlowNetS branch',
   loss: 'Table III: loss functions',
   compare: 'Table IV: comparison with other methods',
+  ocim: 'Cross-dataset generalisation (O: OULU-NPU, C: CASIA-FASD, I: Replay-Attack, M: MSU-MFSD; train on three, test on the fourth)',
   demo: 'Demo: AlexNet-(2+1)D with ArcFace',
 };
 
@@ -74,10 +84,26 @@ export function tableTitle(table: string): string {
   return TABLE_TITLES[table] ?? table;
 }
 
+/** Tables over cross-dataset protocols report HTER and AUC first, as those papers do. */
+export function isCrossTable(table: string): boolean {
+  return table === 'ocim';
+}
+
+const orDash = (m: MeanStd | null) => (m === null ? '–' : formatMeanStd(m));
+
 export function renderMarkdown(rows: readonly ReportRow[], intro: string): string {
   const out: string[] = [intro.trim(), ''];
   for (const table of unique(rows.map((r) => r.table))) {
     out.push(`## ${tableTitle(table)}`, '');
+    if (isCrossTable(table)) {
+      out.push('| Sources→target | Method | HTER (%) | AUC (%) | APCER (%) | BPCER (%) | ACER (%) | EER (%) | video HTER (%) | video AUC (%) |');
+      out.push('|---|---|---|---|---|---|---|---|---|---|');
+      for (const r of rows.filter((x) => x.table === table)) {
+        out.push(`| ${r.protocol} | ${r.config} | ${formatMeanStd(r.hter)} | ${orDash(r.auc)} | ${formatMeanStd(r.apcer)} | ${formatMeanStd(r.bpcer)} | ${formatMeanStd(r.acer)} | ${formatMeanStd(r.eer)} | ${formatMeanStd(r.videoHter)} | ${orDash(r.videoAuc)} |`);
+      }
+      out.push('', 'HTER pools every attack type of the target at the threshold chosen on the sources\' validation parts; AUC is threshold free.', '');
+      continue;
+    }
     out.push('| Prot. | Method | APCER (%) | BPCER (%) | ACER (%) | EER (%) | video ACER (%) | folds |');
     out.push('|---|---|---|---|---|---|---|---|');
     for (const r of rows.filter((x) => x.table === table)) {
@@ -138,9 +164,16 @@ export async function renderHtml(cells: readonly CellResult[], rows: readonly Re
     `<h1>vidpad report</h1><p>${escapeXml(intro)}</p>`,
   ];
   for (const table of unique(rows.map((r) => r.table))) {
-    out.push(`<h2>${escapeXml(tableTitle(table))}</h2><table><tr><th>Prot.</th><th>Method</th><th>APCER (%)</th><th>BPCER (%)</th><th>ACER (%)</th><th>EER (%)</th><th>video ACER (%)</th><th>folds</th></tr>`);
-    for (const r of rows.filter((x) => x.table === table)) {
-      out.push(`<tr><td>${escapeXml(r.protocol)}</td><td>${escapeXml(r.config)}</td><td>${formatMeanStd(r.apcer)}</td><td>${formatMeanStd(r.bpcer)}</td><td>${formatMeanStd(r.acer)}</td><td>${formatMeanStd(r.eer)}</td><td>${formatMeanStd(r.videoAcer)}</td><td>${r.folds}</td></tr>`);
+    if (isCrossTable(table)) {
+      out.push(`<h2>${escapeXml(tableTitle(table))}</h2><table><tr><th>Sources→target</th><th>Method</th><th>HTER (%)</th><th>AUC (%)</th><th>APCER (%)</th><th>BPCER (%)</th><th>ACER (%)</th><th>EER (%)</th><th>video HTER (%)</th><th>video AUC (%)</th></tr>`);
+      for (const r of rows.filter((x) => x.table === table)) {
+        out.push(`<tr><td>${escapeXml(r.protocol)}</td><td>${escapeXml(r.config)}</td><td>${formatMeanStd(r.hter)}</td><td>${orDash(r.auc)}</td><td>${formatMeanStd(r.apcer)}</td><td>${formatMeanStd(r.bpcer)}</td><td>${formatMeanStd(r.acer)}</td><td>${formatMeanStd(r.eer)}</td><td>${formatMeanStd(r.videoHter)}</td><td>${orDash(r.videoAuc)}</td></tr>`);
+      }
+    } else {
+      out.push(`<h2>${escapeXml(tableTitle(table))}</h2><table><tr><th>Prot.</th><th>Method</th><th>APCER (%)</th><th>BPCER (%)</th><th>ACER (%)</th><th>EER (%)</th><th>video ACER (%)</th><th>folds</th></tr>`);
+      for (const r of rows.filter((x) => x.table === table)) {
+        out.push(`<tr><td>${escapeXml(r.protocol)}</td><td>${escapeXml(r.config)}</td><td>${formatMeanStd(r.apcer)}</td><td>${formatMeanStd(r.bpcer)}</td><td>${formatMeanStd(r.acer)}</td><td>${formatMeanStd(r.eer)}</td><td>${formatMeanStd(r.videoAcer)}</td><td>${r.folds}</td></tr>`);
+      }
     }
     out.push('</table>');
     for (const protocol of unique(rows.filter((r) => r.table === table).map((r) => r.protocol))) {

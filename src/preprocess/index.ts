@@ -3,7 +3,7 @@ export { CACHE_FORMAT_VERSION, DEFAULT_PREPROCESS_CONFIG, preprocessKey, resolve
 export type { PreprocessConfig } from './config.js';
 export { cacheLayout, isVideoCached, readFailures, readVideoCrops, videoDir, writeVideoCrops } from './crop-cache.js';
 export type { CropCacheLayout, FrameBoxSource, PreprocessFailure, VideoCropMeta, VideoCrops } from './crop-cache.js';
-export { preprocessVideo } from './process-video.js';
+export { preprocessVideo, videoJobsOf } from './process-video.js';
 export type { VideoJob } from './process-video.js';
 export { parseShard, resolveDetectorName, runPreprocess, selectShard } from './run.js';
 export type { PreprocessProgress, PreprocessRunOptions, PreprocessSummary, Shard } from './run.js';

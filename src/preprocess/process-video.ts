@@ -9,7 +9,7 @@ import type { VideoFrame } from '../video/index.js';
 import { chooseBoxByPolicy, cropFace, trackFaces } from '../face/index.js';
 import type { BoxPx, FaceCandidate, FaceDetector } from '../face/index.js';
 import { loadFaceFile } from '../data/datasets/face-file.js';
-import type { FaceFileFormat } from '../data/datasets/types.js';
+import type { FaceFileFormat, VideoEntry } from '../data/datasets/types.js';
 import { InputError } from '../errors.js';
 import { CACHE_FORMAT_VERSION } from './config.js';
 import type { PreprocessConfig } from './config.js';
@@ -22,6 +22,11 @@ export interface VideoJob {
   faceFile: string | null;
   /** How `faceFile` is written (see data/datasets/face-file.ts); absent means SiW's `.face`. */
   faceFormat?: FaceFileFormat;
+}
+
+/** The preprocessing jobs of indexed videos: id, file, and the dataset's face file with its format. */
+export function videoJobsOf(videos: readonly VideoEntry[]): VideoJob[] {
+  return videos.map((v) => ({ videoId: v.id, path: v.path, faceFile: v.faceFile, ...(v.faceFile && v.faceFormat ? { faceFormat: v.faceFormat } : {}) }));
 }
 
 /** Decoded frames kept in memory between detection and cropping, at most; beyond it the video is decoded twice. */

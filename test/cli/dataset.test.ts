@@ -121,7 +121,7 @@ test('vidpad dataset --dataset folder with --probe and the cross protocol', asyn
 test('vidpad dataset usage errors exit 2, bad data exits 1, each with a clear message', async () => {
   const cases: [string[], number, RegExp][] = [
     [['dataset', '--root', root], 2, /--dataset is required/],
-    [['dataset', '--dataset', 'casia', '--root', root], 2, /one of siw, folder, got 'casia'/],
+    [['dataset', '--dataset', 'casia', '--root', root], 2, /unknown dataset 'casia'; expected one of siw, oulu-npu, casia-fasd, replay-attack, msu-mfsd, folder/],
     [['dataset', '--dataset', 'siw'], 2, /--root DIR is required/],
     [['dataset', '--dataset', 'siw', '--root', root, '--protocol', '4'], 2, /--protocol for siw is one of 1, 2, 3/],
     [['dataset', '--dataset', 'folder', '--root', root, '--protocol', '2'], 1, /neither live\/ nor spoof\//],

@@ -17,6 +17,7 @@ import {
   indexSiw,
   siwProtocolSplits,
   runExperiment,
+  videoJobsOf,
   experimentCells,
   cacheLayout,
   InputError,
@@ -89,7 +90,7 @@ export const demoCommand: CliCommand = {
     let preBar: ReturnType<typeof createProgressBar> | null = null;
     const cacheDir = path.join(out, 'cache');
     const pre = await runPreprocess({
-      videos: index.videos.map((v) => ({ videoId: v.id, path: v.path, faceFile: v.faceFile })),
+      videos: videoJobsOf(index.videos),
       cacheDir,
       // The generator's boxes are exact; re-detection is what real data needs (see vidpad preprocess).
       config: { boxPolicy: 'dataset', cropSizePx: DEMO_TRAIN_CONFIG.model!.inputSize! },

@@ -4,8 +4,9 @@
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
-import { indexDataset, numberOption, stringOption } from '../dataset-args.js';
-import { initBackend, parseShard, runPreprocess, BOX_POLICIES, CROP_EDGE_MODES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
+import { datasetListOption, indexDataset, indexDatasets, numberOption, stringOption } from '../dataset-args.js';
+import { initBackend, parseShard, runPreprocess, videoJobsOf, namespacedVideos, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
+import type { DatasetIndex, VideoEntry } from '../../index.js';
 import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest } from '../../index.js';
 
 const d = DEFAULT_PREPROCESS_CONFIG;
@@ -13,16 +14,20 @@ const d = DEFAULT_PREPROCESS_CONFIG;
 export const preprocessCommand: CliCommand = {
   name: 'preprocess',
   summary: 'decode, detect and crop the faces of a dataset into the crop cache (resumable, shardable)',
-  usage: '--dataset siw|folder --root DIR --cache DIR [options]',
+  usage: '--dataset NAME[,NAME,…] --root DIR --cache DIR [options]',
   description:
     'Decodes each video once (scaled by ffmpeg), finds the face in every frame, tracks it, and stores the square\n' +
     'face crops (uint8) with their boxes under CACHE/<settings key>/videos/<video id>/. Videos already cached are\n' +
     'skipped, so a killed run continues where it stopped; failures are listed in CACHE/<key>/failures.json and the\n' +
     'run goes on. --shard i/n processes every n-th video only, for cluster array jobs (Slurm arrays, Kubernetes\n' +
-    'indexed Jobs): run n of them with the same settings and the same cache.',
+    'indexed Jobs): run n of them with the same settings and the same cache.\n' +
+    'Several datasets at once (--dataset oulu-npu,casia-fasd,replay-attack,msu-mfsd with --root holding one folder\n' +
+    'per dataset, or --root NAME=DIR,…) cache their videos under <dataset>/… ids, as cross-dataset protocols read\n' +
+    'them (OULU-NPU, CASIA-FASD, Replay-Attack and MSU-MFSD ids always carry their dataset, so caching them one by\n' +
+    'one into the same cache serves cross-dataset runs too). Face boxes come from each dataset\'s own face files.',
   options: [
-    { name: 'dataset', type: 'string', valueName: 'siw|folder', description: 'dataset layout of --root' },
-    { name: 'root', type: 'string', valueName: 'DIR', description: 'dataset root folder' },
+    { name: 'dataset', type: 'string', valueName: 'NAME', description: `dataset layout of --root (${DATASET_NAMES.join(', ')}), or several, comma-separated` },
+    { name: 'root', type: 'string', valueName: 'DIR', description: 'dataset root folder; with several datasets a folder of one folder per dataset, or NAME=DIR,…' },
     { name: 'cache', type: 'string', valueName: 'DIR', description: 'crop cache folder (created if missing)' },
     { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')}`, default: d.detector },
     { name: 'boxes', type: 'string', valueName: 'POLICY', description: `where boxes come from: ${BOX_POLICIES.join(', ')}`, default: d.boxPolicy },
@@ -43,14 +48,24 @@ export const preprocessCommand: CliCommand = {
     const maxFrames = numberOption(args, 'max-frames', { integer: true, min: 1 });
     const workers = numberOption(args, 'workers', { integer: true, min: 1 });
     const shard = typeof o.shard === 'string' ? parseShard(o.shard) : null;
-    const index = await indexDataset(dataset, root);
-    if (index.videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
+    let videos: VideoEntry[];
+    let issues: number;
+    if (dataset.includes(',')) {
+      const indexes: DatasetIndex[] = await indexDatasets(datasetListOption(dataset, 'dataset'), root);
+      videos = namespacedVideos(indexes);
+      issues = indexes.reduce((n, ix) => n + ix.issues.length, 0);
+    } else {
+      const index = await indexDataset(dataset, root);
+      videos = index.videos;
+      issues = index.issues.length;
+    }
+    if (videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
     if (o.detector === 'blazeface' || o.detector === 'auto') await initBackend('auto');
     let bar: ReturnType<typeof createProgressBar> | null = null;
     let videosTotal = 0;
     const t0 = performance.now();
     const summary = await runPreprocess({
-      videos: index.videos.map((v) => ({ videoId: v.id, path: v.path, faceFile: v.faceFile })),
+      videos: videoJobsOf(videos),
       cacheDir,
       config: {
         detector: o.detector as FaceDetectorRequest,
@@ -74,10 +89,10 @@ export const preprocessCommand: CliCommand = {
     const done = `preprocess: ${summary.processed} videos cropped, ${summary.skipped} already cached, ${summary.failed.length} failed; ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${fps.toFixed(1)} frames/s)`;
     if (bar) (bar as ReturnType<typeof createProgressBar>).finish(done);
     else io.stderr.write(done + '\n');
-    if (o.json) io.stdout.write(JSON.stringify({ ...summary, framesPerSec: fps, videosTotal, indexIssues: index.issues.length }, null, 2) + '\n');
+    if (o.json) io.stdout.write(JSON.stringify({ ...summary, framesPerSec: fps, videosTotal, indexIssues: issues }, null, 2) + '\n');
     else {
       io.stdout.write(`cache: ${summary.cacheRoot} (detector ${summary.detector})\n`);
-      if (index.issues.length > 0) io.stdout.write(`dataset index: ${index.issues.length} issue(s); see 'vidpad dataset --root ${root}'\n`);
+      if (issues > 0) io.stdout.write(`dataset index: ${issues} issue(s); see 'vidpad dataset --dataset ${dataset} --root ${root}'\n`);
       for (const f of summary.failed.slice(0, 20)) io.stdout.write(`failed: ${f.videoId}: ${f.reason}\n`);
       if (summary.failed.length > 20) io.stdout.write(`… and ${summary.failed.length - 20} more in ${summary.cacheRoot}/failures.json\n`);
     }

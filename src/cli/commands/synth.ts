@@ -1,10 +1,11 @@
 /**
- * `vidpad synth`: writes a synthetic dataset in SiW's exact layout and naming,
- * with `.face` files and H.264 videos, resumably, on all cores.
+ * `vidpad synth`: writes a synthetic dataset in the exact layout and naming of
+ * SiW, OULU-NPU, CASIA-FASD, Replay-Attack or MSU-MFSD, with their face files
+ * and H.264 videos, resumably, on all cores.
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
-import { generateSynthSiw, DEFAULT_SYNTH_CONFIG } from '../../index.js';
+import { generateSynthDataset, parsePick, DEFAULT_SYNTH_CONFIG, SYNTH_LAYOUTS, SYNTH_PICK_FIELDS } from '../../index.js';
 import type { SynthConfig } from '../../index.js';
 import { UsageError } from '../../errors.js';
 
@@ -23,18 +24,30 @@ export function parseSizeOption(value: string): { width: number; height: number 
 
 export const synthCommand: CliCommand = {
   name: 'synth',
-  summary: 'write a synthetic face anti-spoofing dataset in SiW layout (live, print, replay videos with .face files)',
-  usage: '--out DIR --subjects N --seed S [--size WxH] [--frames F] [--fps R]',
+  summary: 'write a synthetic face anti-spoofing dataset in the layout of SiW, OULU-NPU, CASIA-FASD, Replay-Attack or MSU-MFSD',
+  usage: '--out DIR --subjects N --seed S [--layout NAME] [--pick "FIELD=V,… …"] [--size WxH] [--frames F] [--fps R]',
   description:
-    "Renders procedural faces and writes DIR/Train|Test/live|spoof/<SID>/<SID>-<sensor>-<type>-<medium>-<session>.mov\n" +
-    'with a .face file beside each video. Per subject: 8 live videos (2 sensors × sessions 1-4: distance, pose,\n' +
-    'illumination, expression), 8 print attacks (media 1-2 × 2 sensors × sessions 1-2) and 8 replay attacks\n' +
-    '(media 1-4 × 2 sensors × session 1). Subjects split between Train and Test in SiW\'s 90:75 proportion, from the seed.\n' +
-    'DIR/synth.json records the settings; rerunning with the same settings resumes (finished videos are skipped),\n' +
-    'with different settings is an error. See docs/synthetic-siw.md for what is modelled.',
+    'Renders procedural faces (live, print and replay scenes) and writes them in a dataset\'s exact layout and names:\n' +
+    '  siw (default)  DIR/Train|Test/live|spoof/<SID>/<SID>-<sensor>-<type>-<medium>-<session>.mov + .face. Per subject:\n' +
+    '                 8 live videos (2 sensors × sessions 1-4: distance, pose, illumination, expression), 8 print attacks\n' +
+    '                 (media 1-2 × 2 sensors × sessions 1-2), 8 replay attacks (media 1-4 × 2 sensors × session 1);\n' +
+    "                 subjects split between Train and Test in SiW's 90:75 proportion, from the seed.\n" +
+    '  oulu-npu       Train_files|Dev_files|Test_files/<phone>_<session>_<user>_<type>.avi + .txt eye positions;\n' +
+    '                 users from 01, 21 and 36 in the 20:15:20 proportion; 90 videos per user (6 phones × 3 sessions × 5 types)\n' +
+    '  casia-fasd     train_release|test_release/<n>/{1-8,HR_1-HR_4}.avi (no face files, as the dataset); 20:30\n' +
+    '  replay-attack  train|devel|test/real/… and attack/fixed|hand/… .mov, face-locations/<part>/….face; 15:15:20\n' +
+    '  msu-mfsd       scene01/real|attack/….mp4 (android) or .mov (laptop) + .face, train_sub_list.txt, test_sub_list.txt; 15:20\n' +
+    '--pick restricts the name space, e.g. --pick "phone=1,2 session=1,3" for oulu-npu. Fields: ' +
+    Object.entries(SYNTH_PICK_FIELDS)
+      .map(([l, f]) => `${l}: ${Object.keys(f).join(', ')}`)
+      .join('; ') +
+    '.\nDIR/synth.json records the settings; rerunning with the same settings resumes (finished videos are skipped),\n' +
+    'with different settings is an error. See docs/synthetic-siw.md for what is modelled, docs/data.md for the layouts.',
   options: [
     { name: 'out', type: 'string', valueName: 'DIR', description: 'output folder (new, empty, or an earlier synth run to resume)' },
-    { name: 'subjects', type: 'string', valueName: 'N', description: 'number of subjects (1-999)', default: String(DEFAULT_SYNTH_CONFIG.subjects) },
+    { name: 'layout', type: 'string', valueName: 'NAME', description: `dataset layout: ${SYNTH_LAYOUTS.join(', ')}`, default: DEFAULT_SYNTH_CONFIG.layout },
+    { name: 'pick', type: 'string', valueName: 'SPEC', description: 'only these values of the layout\'s fields, e.g. "phone=1,2 type=1,2,4" (not for siw)' },
+    { name: 'subjects', type: 'string', valueName: 'N', description: 'number of subjects (siw 1-999; oulu-npu 3-55, casia-fasd 2-50, replay-attack 3-50, msu-mfsd 2-35)', default: String(DEFAULT_SYNTH_CONFIG.subjects) },
     { name: 'seed', type: 'string', valueName: 'S', description: 'seed of everything (0-4294967295)', default: String(DEFAULT_SYNTH_CONFIG.seed) },
     { name: 'size', type: 'string', valueName: 'WxH', description: 'frame size, both even', default: `${DEFAULT_SYNTH_CONFIG.width}x${DEFAULT_SYNTH_CONFIG.height}` },
     { name: 'frames', type: 'string', valueName: 'F', description: 'frames per video', default: String(DEFAULT_SYNTH_CONFIG.frames) },
@@ -58,9 +71,14 @@ export const synthCommand: CliCommand = {
     if (fps !== undefined) config.fps = fps;
     if (crf !== undefined) config.crf = crf;
     if (o.size !== undefined) Object.assign(config, parseSizeOption(String(o.size)));
+    if (o.layout !== undefined) {
+      if (!(SYNTH_LAYOUTS as readonly string[]).includes(String(o.layout))) throw new UsageError(`--layout must be one of ${SYNTH_LAYOUTS.join(', ')}, got '${String(o.layout)}'`);
+      config.layout = o.layout as SynthConfig['layout'];
+    }
+    if (typeof o.pick === 'string') config.pick = parsePick(o.pick);
     const workers = intOption(o.workers, 'workers');
     let bar: ReturnType<typeof createProgressBar> | undefined;
-    const result = await generateSynthSiw(o.out, config, {
+    const result = await generateSynthDataset(o.out, config, {
       ...(workers !== undefined ? { workers } : {}),
       onStart: (s) => {
         if (s.skipped > 0) io.stderr.write(`synth: ${s.skipped} of ${s.total} videos already complete, ${s.todo} to make\n`);
@@ -74,7 +92,8 @@ export const synthCommand: CliCommand = {
     const summary = {
       out: result.outDir,
       config: result.config,
-      subjects: { train: result.plan.subjects.filter((s) => s.split === 'Train').length, test: result.plan.subjects.filter((s) => s.split === 'Test').length },
+      layout: result.config.layout,
+      subjects: Object.fromEntries((['train', 'val', 'test'] as const).map((p) => [p, result.plan.subjects.filter((s) => (s.part ?? (s.split === 'Train' ? 'train' : 'test')) === p).length]).filter(([p, n]) => p !== 'val' || n !== 0)),
       videos: result.plan.videos.length,
       written: result.written.length,
       skipped: result.skipped.length,
@@ -86,7 +105,7 @@ export const synthCommand: CliCommand = {
       io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     } else {
       io.stdout.write(
-        `${summary.out}: ${summary.videos} videos of ${result.config.subjects} subjects (${summary.subjects.train} train, ${summary.subjects.test} test); ` +
+        `${summary.out}: ${result.config.layout} layout, ${summary.videos} videos of ${result.config.subjects} subjects (${Object.entries(summary.subjects).map(([p, n]) => `${n} ${p}`).join(', ')}); ` +
           `wrote ${summary.written}, skipped ${summary.skipped} already complete; ${summary.frames} frames in ${summary.seconds} s (${summary.framesPerSec} frames/s)\n`,
       );
     }

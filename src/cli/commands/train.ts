@@ -5,7 +5,7 @@
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar, formatDuration } from '../progress.js';
-import { DATASET_OPTIONS, findCropCache, indexDataset, numberOption, pickFold, protocolSplits, stringOption } from '../dataset-args.js';
+import { DATASET_OPTIONS, chooseSplits, findCropCache, numberOption, pickFold, stringOption } from '../dataset-args.js';
 import { trainConfigFromArgs, trainOptions } from '../train-args.js';
 import { initBackend, trainModel, TRAINING_SUBDIR } from '../../index.js';
 import { backendOption } from '../backend-option.js';
@@ -13,14 +13,16 @@ import { backendOption } from '../backend-option.js';
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train AlexNet-(2+1)D on a protocol fold (the paper\'s recipe), with checkpoints and --resume',
-  usage: '--root DIR --cache DIR --out MODEL_DIR [--dataset siw|folder] [--protocol P] [--fold K] [--loss NAME] [--frames T] [options]',
+  usage: '--root DIR --cache DIR --out MODEL_DIR [--dataset NAME] [--protocol P | --train A,B,C --test D] [--fold K] [--loss NAME] [--frames T] [options]',
   description:
     'Trains on the fold\'s training split from the crop cache, validates each epoch on its validation subjects,\n' +
     `stops after --patience epochs without a lower validation loss (at most --epochs), keeps the best epoch,\n` +
     'computes the live prototype and chooses the threshold at the EER point of the validation split. Writes the\n' +
     `model folder (model.json, weights.safetensors) to --out, and ${TRAINING_SUBDIR}/ inside it: checkpoint.safetensors\n` +
     '(after every epoch, atomic), best.safetensors and log.jsonl (one line per epoch). After a kill, the same\n' +
-    'command with --resume continues from the last finished epoch and gives the same weights.',
+    'command with --resume continues from the last finished epoch and gives the same weights.\n' +
+    'Cross-dataset: --train oulu-npu,casia-fasd,replay-attack --test msu-mfsd trains on the sources and chooses the\n' +
+    "threshold on the sources' validation parts only; the target is never read (see docs/data.md).",
   options: [
     ...DATASET_OPTIONS,
     { name: 'out', type: 'string', valueName: 'MODEL_DIR', description: 'model folder to write' },
@@ -31,13 +33,12 @@ export const trainCommand: CliCommand = {
   ],
   async run(args, io) {
     const o = args.options;
-    const root = stringOption(args, 'root', 'train');
     const out = stringOption(args, 'out', 'train');
     const cacheDir = stringOption(args, 'cache', 'train');
     const config = trainConfigFromArgs(args);
     const size = config.model!.inputSize!;
-    const index = await indexDataset(String(o.dataset), root);
-    const split = pickFold(protocolSplits(index, String(o.protocol), o['val-subjects'] as string | undefined), numberOption(args, 'fold', { integer: true, min: 1 }));
+    const chosen = await chooseSplits(args, 'train');
+    const split = pickFold(chosen.splits, numberOption(args, 'fold', { integer: true, min: 1 }));
     const cache = await findCropCache(cacheDir, size, o['cache-key'] as string | undefined);
     const backend = await initBackend(String(o.backend));
     io.stderr.write(`train: ${split.name} on ${backend.name}; ${split.train.length} training, ${split.val.length} validation videos; model → ${out}\n`);
@@ -49,7 +50,7 @@ export const trainCommand: CliCommand = {
       config,
       outDir: out,
       resume: Boolean(o.resume),
-      provenance: { dataset: String(o.dataset) },
+      provenance: { dataset: chosen.source },
       onProgress: (p) => {
         if (p.epoch !== barEpoch) {
           barEpoch = p.epoch;

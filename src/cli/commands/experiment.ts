@@ -45,8 +45,10 @@ function printResult(result: ExperimentResult, out: NodeJS.WritableStream, outDi
     if (result.missing.length > 0) out.write(`not finished yet (left out of the report): ${result.missing.join(', ')}\n`);
   } else {
     out.write(
-      `shard done; ${result.missing.length} cell(s) of the experiment not finished yet${result.missing.length ? ` (${result.missing.slice(0, 4).join(', ')}${result.missing.length > 4 ? ', …' : ''})` : ''}.\n` +
-        `When every shard has finished: vidpad experiment --report-only --out ${outDir}\n`,
+      result.missing.length === 0
+        ? `shard done; every cell of the experiment is finished: vidpad experiment --report-only --out ${outDir}\n`
+        : `shard done; ${result.missing.length} cell(s) of the experiment not finished yet (${result.missing.slice(0, 4).join(', ')}${result.missing.length > 4 ? ', …' : ''}).\n` +
+            `When every shard has finished: vidpad experiment --report-only --out ${outDir}\n`,
     );
   }
 }

@@ -12,8 +12,11 @@
  *   training subjects). Those papers pick their models on the target; here
  *   nothing of the target is seen before testing.
  * - Test: the target's test part, or (`targetParts: 'train+test'`, the
- *   default, as in those papers) its train and test parts. The target's
- *   validation part is never used.
+ *   default, as in those papers) its train and test parts. For a target
+ *   whose validation subjects vidpad takes out of its training subjects
+ *   (CASIA-FASD, MSU-MFSD, SiW, folder) those subjects belong to its train
+ *   part here; OULU-NPU's Dev and Replay-Attack's devel parts are never used
+ *   on the target side.
  *
  * Videos of a cross-dataset split are namespaced: `dataset` is set, the id is
  * `<dataset>/<id>` (the O/C/I/M loaders' ids already carry the prefix) and
@@ -24,7 +27,7 @@ import path from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { DatasetIndex, DatasetName, ProtocolSplit, SplitVideo, VideoEntry } from './types.js';
 import { attackTypesOf, sortedIds } from './layout-common.js';
-import { DATASET_LETTERS, DATASET_TITLES, datasetWholeSplit } from './registry.js';
+import { DATASET_LETTERS, DATASET_TITLES, datasetWholeSplit, hasFixedValidation } from './registry.js';
 
 export const CROSS_SOURCE_PARTS = ['train', 'train+test'] as const;
 export type CrossSourceParts = (typeof CROSS_SOURCE_PARTS)[number];
@@ -103,7 +106,8 @@ export function crossDatasetSplit(sources: readonly DatasetIndex[], target: Data
   }
   const tv = valSubjects(target.dataset);
   const targetWhole = datasetWholeSplit(target, tv ? { valSubjects: tv } : {});
-  const test = [...(o.targetParts === 'train+test' ? namespaced(targetWhole.train, target.dataset) : []), ...namespaced(targetWhole.test, target.dataset)];
+  const targetTrain = o.targetParts === 'train+test' ? [...targetWhole.train, ...(hasFixedValidation(target.dataset) ? [] : targetWhole.val)] : [];
+  const test = namespaced([...targetTrain, ...targetWhole.test], target.dataset);
   // The guard that does not trust the layouts: no file of the test list may be trained or validated on.
   const seen = new Set([...train, ...val].map((s) => path.resolve(s.video.path)));
   const leak = test.find((s) => seen.has(path.resolve(s.video.path)));

@@ -45,7 +45,7 @@ export type { ReplayProtocolId } from './replay-attack.js';
 export { indexMsuMfsd, parseMsuName, msuAttackType, msuParts, msuProtocolSplits, MSU_PROTOCOLS, MSU_LIST_FILES } from './msu-mfsd.js';
 export type { MsuProtocolId, MsuProtocolOptions } from './msu-mfsd.js';
 export { resolveSubjectList } from './layout-common.js';
-export { indexDataset, parseDatasetName, datasetProtocolSplits, datasetWholeSplit, defaultProtocolsOf, DATASET_PROTOCOLS, DATASET_TITLES, DATASET_LETTERS } from './registry.js';
+export { indexDataset, parseDatasetName, datasetProtocolSplits, datasetWholeSplit, defaultProtocolsOf, hasFixedValidation, DATASET_PROTOCOLS, DATASET_TITLES, DATASET_LETTERS } from './registry.js';
 export type { IndexDatasetOptions, DatasetProtocolOptions } from './registry.js';
 export {
   crossDatasetSplit,

@@ -84,6 +84,11 @@ export interface DatasetProtocolOptions {
 /** Datasets whose validation part is fixed by the distribution (OULU-NPU's Dev users, Replay-Attack's devel). */
 const FIXED_VALIDATION: ReadonlySet<DatasetName> = new Set(['oulu-npu', 'replay-attack']);
 
+/** True when the distribution fixes the validation part (OULU-NPU, Replay-Attack); false when vidpad takes validation subjects out of the training ones. */
+export function hasFixedValidation(dataset: DatasetName): boolean {
+  return FIXED_VALIDATION.has(dataset);
+}
+
 /** Every fold of `protocol` on `index`; a ConfigError naming the valid protocols of the dataset otherwise. */
 export function datasetProtocolSplits(index: DatasetIndex, protocol: string, options: DatasetProtocolOptions = {}): ProtocolSplit[] {
   const valid = DATASET_PROTOCOLS[index.dataset];

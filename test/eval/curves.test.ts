@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rocPoints, detPoints, inverseNormalCdf } from '../../src/eval/index.js';
+import { rocPoints, detPoints, inverseNormalCdf, rocAuc } from '../../src/eval/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { attack, live, deepFreeze, assertClose } from './helpers.js';
+import { attack, live, deepFreeze, assertClose, seededRandom } from './helpers.js';
 
 test('inverse normal CDF matches known quantiles in all three ranges of AS 241', () => {
   const known: [number, number][] = [
@@ -67,4 +67,30 @@ test('ROC and DET points by hand, with ties', () => {
 test('curves need live and attack rows', () => {
   assert.throws(() => rocPoints([live(0.3)]), /no attack presentations/);
   assert.throws(() => detPoints([attack('print', 0.3)]), /no live presentations/);
+});
+
+test('ROC AUC equals the naive count over every live/attack pair (ties one half), and the trapezoid area under rocPoints', () => {
+  const rand = seededRandom(17);
+  for (let trial = 0; trial < 20; trial++) {
+    // Scores on a coarse grid, so ties between and within classes are common.
+    const rows = [
+      ...Array.from({ length: 3 + trial }, () => live(Math.round(rand() * 10) / 10)),
+      ...Array.from({ length: 2 + (trial % 7) }, (_, i) => attack(i % 2 ? 'print' : 'replay', Math.round(rand() * 8) / 10)),
+    ];
+    deepFreeze(rows);
+    let wins = 0;
+    const lives = rows.filter((r) => r.label === 'live');
+    const attacks = rows.filter((r) => r.label === 'attack');
+    for (const l of lives) for (const a of attacks) wins += l.liveScore > a.liveScore ? 1 : l.liveScore === a.liveScore ? 0.5 : 0;
+    const naive = wins / (lives.length * attacks.length);
+    assertClose(rocAuc(rows), naive, 1e-12, `trial ${trial}`);
+    const pts = rocPoints(rows);
+    let area = 0;
+    for (let i = 1; i < pts.length; i++) area += ((pts[i]!.far - pts[i - 1]!.far) * (pts[i]!.tpr + pts[i - 1]!.tpr)) / 2;
+    assertClose(rocAuc(rows), area, 1e-12, `trial ${trial} trapezoids`);
+  }
+  assert.equal(rocAuc([live(0.9), live(0.8), attack('print', 0.1)]), 1);
+  assert.equal(rocAuc([live(0.1), attack('print', 0.9)]), 0);
+  assert.equal(rocAuc([live(0.5), attack('print', 0.5)]), 0.5);
+  assert.throws(() => rocAuc([live(0.5)], 'only live'), /only live: no attack presentations/);
 });

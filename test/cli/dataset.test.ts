@@ -136,3 +136,52 @@ test('vidpad dataset usage errors exit 2, bad data exits 1, each with a clear me
     assert.match(r.stderr, re, argv.join(' '));
   }
 });
+
+test('vidpad dataset over the benchmark layouts: one dataset, several with the leave-one-out splits, one cross-dataset split', async () => {
+  const { writeAllTrees } = await import('../data/benchmark-trees.js');
+  const fas = writeAllTrees(path.join(tmp, 'fas'));
+  let r = await run('dataset', '--dataset', 'oulu-npu', '--root', path.join(fas, 'oulu-npu'), '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const oulu = JSON.parse(r.stdout) as JsonReport;
+  assert.deepEqual(oulu.protocols.map((p) => `${p.protocol}/${p.fold}`), ['1/null', '2/null', ...[1, 2, 3, 4, 5, 6].map((k) => `3/${k}`), ...[1, 2, 3, 4, 5, 6].map((k) => `4/${k}`)]);
+  // 8 users × 2 phones × 3 sessions × 5 types; P1 tests session 3 of the 3 Test users: 3 × 2 × 1 × 5.
+  assert.equal(oulu.total.videos, 240);
+  assert.deepEqual([oulu.protocols[0]!.counts.test.live, oulu.protocols[0]!.counts.test.spoof], [6, 24]);
+  // Phones 3-6 are absent from this tree: their P3 folds test nothing.
+  assert.equal(oulu.protocols[4]!.counts.test.videos, 0);
+
+  r = await run('dataset', '--dataset', 'casia-fasd,msu-mfsd', '--root', fas, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const two = JSON.parse(r.stdout) as { datasets: JsonReport[]; cross: Array<{ protocol: string; byDataset: Record<string, Record<string, number>> }> };
+  assert.deepEqual(two.datasets.map((d) => d.total.videos), [120, 40]);
+  assert.deepEqual(two.cross.map((c) => c.protocol), ['M→C', 'C→M']);
+  // C→M: CASIA's train_release (less its validation subjects 3 and 6) and test_release train, its validation subjects validate; all of MSU-MFSD is tested.
+  assert.deepEqual(two.cross[1]!.byDataset, { train: { 'casia-fasd': 96 }, val: { 'casia-fasd': 24 }, test: { 'msu-mfsd': 40 } });
+
+  r = await run('dataset', '--root', `casia-fasd=${path.join(fas, 'casia-fasd')},replay-attack=${path.join(fas, 'replay-attack')}`, '--train', 'casia-fasd', '--test', 'replay-attack', '--cross-sources', 'train', '--cross-target', 'test', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const one = JSON.parse(r.stdout) as { cross: Array<{ byDataset: Record<string, Record<string, number>>; counts: Record<string, { live: number }> }> };
+  assert.deepEqual(one.cross[0]!.byDataset, { train: { 'casia-fasd': 48 }, val: { 'casia-fasd': 24 }, test: { 'replay-attack': 72 } });
+  r = await run('dataset', '--root', fas, '--train', 'casia-fasd,oulu-npu', '--test', 'replay-attack');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /C&O→I \(train on CASIA-FASD, OULU-NPU \[train\+test\]/);
+  assert.match(r.stdout, /videos per dataset: train casia-fasd 96, oulu-npu 180; val casia-fasd 24, oulu-npu 60; test replay-attack 144/);
+
+  const cases: [string[], number, RegExp][] = [
+    [['dataset', '--root', fas, '--train', 'msu-mfsd', '--test', 'msu-mfsd'], 2, /--test msu-mfsd is also in --train/],
+    [['dataset', '--root', fas, '--train', 'msu', '--test', 'oulu-npu'], 2, /--train: unknown dataset 'msu'/],
+    [['dataset', '--root', fas, '--train', 'msu-mfsd'], 2, /needs --train SOURCE,SOURCE,… and --test TARGET/],
+    [['dataset', '--root', path.join(fas, 'oulu-npu'), '--train', 'msu-mfsd', '--test', 'oulu-npu'], 1, /oulu-npu\/msu-mfsd: no such folder; with several datasets/],
+    [['dataset', '--root', `msu-mfsd=${fas}`, '--train', 'msu-mfsd', '--test', 'oulu-npu'], 2, /--root gives no folder for oulu-npu/],
+    [['dataset', '--dataset', 'oulu-npu', '--root', path.join(fas, 'oulu-npu'), '--protocol', '5'], 2, /--protocol for oulu-npu is one of 1, 2, 3, 4/],
+    [['dataset', '--dataset', 'oulu-npu,msu-mfsd', '--root', fas, '--protocol', '1'], 2, /--protocol applies to one dataset/],
+    [['train', '--root', fas, '--cache', fas, '--out', fas, '--protocol', 'cross'], 2, /needs --train SOURCE,SOURCE,… and --test TARGET/],
+    [['train', '--root', fas, '--cache', fas, '--out', fas, '--train', 'oulu-npu', '--test', 'msu-mfsd', '--protocol', '1'], 2, /drop --protocol 1/],
+    [['experiment', '--grid', 'ocim', '--root', fas, '--cache', fas, '--out', fas, '--train', 'oulu-npu'], 2, /--test TARGET alone chooses one direction/],
+  ];
+  for (const [argv, code, re] of cases) {
+    const res = await run(...argv);
+    assert.equal(res.code, code, `${argv.join(' ')}: ${res.stderr}`);
+    assert.match(res.stderr, re, argv.join(' '));
+  }
+});

@@ -34,7 +34,13 @@ export interface SiwNameFields {
 }
 
 export interface VideoEntry {
-  /** Stable id: the path relative to the dataset root, without extension, `/`-separated. */
+  /**
+   * Stable id: the path relative to the dataset root, without extension,
+   * `/`-separated. OULU-NPU, CASIA-FASD, Replay-Attack and MSU-MFSD ids start
+   * with the dataset's name (`oulu-npu/Train_files/1_1_01_1`), and a
+   * cross-dataset split prefixes every id that way, so one crop cache holds
+   * several datasets without two ids meeting.
+   */
   id: string;
   /** Path of the video file. */
   path: string;

@@ -5,7 +5,7 @@
  * FlowNetS encoder (conv1 … conv6_1), global average pooling to `[B, C6]`,
  * joined to the input of the first fully connected layer. The decoder
  * (deconv5 … deconv2, predict_flow6 … 2) exists for supervised flow
- * pretraining (`flow-pretrain.ts`) and is left out of the branch.
+ * pretraining (`train/flow-pretrain.ts`) and is left out of the branch.
  *
  * Layer table (widthMultiplier 1; square inputs; output sizes at 224², [112²]):
  *

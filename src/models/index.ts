@@ -26,6 +26,7 @@ export {
 } from './flownets.js';
 export type { FlowNetS, FlowNetSConfig, FlowNetSCost, FlowNetSPlan, FlowNetSParameterSpec } from './flownets.js';
 export {
+  FLOWNETS_METADATA,
   SCRATCH_FLOW_BRANCH,
   applyFlowNetSTensors,
   detectFlowNetSVariant,
@@ -34,18 +35,6 @@ export {
   saveFlowNetSWeights,
 } from './flownets-weights.js';
 export type { FlowBranchInfo, FlowBranchInit, FlowNetSLoadOptions, FlowNetSLoadReport, FlowNetSVariant } from './flownets-weights.js';
-export { DEFAULT_FLYING_SHAPES_CONFIG, generateFlyingShapes, renderFlyingShapes, resolveFlyingShapesConfig, sampleFlyingShapesScene } from './flying-shapes.js';
-export type { FlyingShapesConfig, FlyingShapesSample, FlyingShapesScene } from './flying-shapes.js';
-export {
-  DEFAULT_FLOW_PRETRAIN_CONFIG,
-  FLOW_PRETRAIN_FILES,
-  evaluateFlowEpe,
-  flyingShapesBatch,
-  multiScaleEpeLoss,
-  resolveFlowPretrainConfig,
-  runFlowPretraining,
-} from './flow-pretrain.js';
-export type { FlowPretrainConfig, FlowPretrainOptions, FlowPretrainProgress, FlowPretrainResult } from './flow-pretrain.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
 export type { NamedTensorData, SafetensorsContents } from './safetensors.js';
 export {

@@ -6,3 +6,13 @@ export { CHECKPOINT_FILE, BEST_FILE, hasCheckpoint, readCheckpoint } from './che
 export type { EpochRecord, LoopState } from './checkpoint.js';
 export { TRAINING_SUBDIR, trainModel } from './trainer.js';
 export type { TrainProgress, TrainResult, TrainRunOptions } from './trainer.js';
+export {
+  DEFAULT_FLOW_PRETRAIN_CONFIG,
+  FLOW_PRETRAIN_FILES,
+  evaluateFlowEpe,
+  flyingShapesBatch,
+  multiScaleEpeLoss,
+  resolveFlowPretrainConfig,
+  runFlowPretraining,
+} from './flow-pretrain.js';
+export type { FlowPretrainConfig, FlowPretrainOptions, FlowPretrainProgress, FlowPretrainResult } from './flow-pretrain.js';

@@ -13,8 +13,8 @@ import {
   renderFlyingShapes,
   resolveFlyingShapesConfig,
   sampleFlyingShapesScene,
-} from '../../src/models/flying-shapes.js';
-import type { FlyingShapesScene, LatticeTexture } from '../../src/models/flying-shapes.js';
+} from '../../src/synth/flying-shapes.js';
+import type { FlyingShapesScene, LatticeTexture } from '../../src/synth/flying-shapes.js';
 
 /** Bilinear sample of an `[n, n, 3]` image at (x, y), written here independently of the renderer. */
 function bilinear(img: Float32Array, n: number, x: number, y: number, ch: number): number {

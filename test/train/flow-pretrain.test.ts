@@ -26,7 +26,7 @@ import {
   multiScaleEpeLoss,
   resolveFlowPretrainConfig,
   runFlowPretraining,
-} from '../../src/models/flow-pretrain.js';
+} from '../../src/train/flow-pretrain.js';
 import { main } from '../../src/cli/main.js';
 
 const TINY = { sizePx: 64, widthMultiplier: 1 / 16, batchSize: 2, heldOutSize: 2 } as const;

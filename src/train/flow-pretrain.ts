@@ -20,12 +20,9 @@ import { tf } from '../engine/tf.js';
 import type { Tensor, Tensor4D, Variable } from '../engine/tf.js';
 import { childSeed } from '../data/random.js';
 import { ConfigError, InputError, ShapeError } from '../errors.js';
-import { createFlowNetS } from './flownets.js';
-import type { FlowNetS } from './flownets.js';
-import { FLOWNETS_METADATA, saveFlowNetSWeights } from './flownets-weights.js';
-import { generateFlyingShapes } from './flying-shapes.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
-import type { NamedTensorData } from './safetensors.js';
+import { createFlowNetS, FLOWNETS_METADATA, readSafetensors, saveFlowNetSWeights, writeSafetensors } from '../models/index.js';
+import type { FlowNetS, NamedTensorData } from '../models/index.js';
+import { generateFlyingShapes } from '../synth/index.js';
 import { writeFileAtomic } from '../io/index.js';
 
 type Scalar = tf.Scalar;

@@ -14,5 +14,5 @@ export {
 } from './augment.js';
 export type { AugmentConfig, RandomErasingConfig, EraseRect, ClipAugmentation } from './augment.js';
 export { standardizeFrames, clipsToBatch } from './clip-tensors.js';
-export { standardizeClips } from './standardize.js';
+export { standardizeClips, standardizeFrameValues } from './standardize.js';
 export type { ClipPixels } from './clip-tensors.js';

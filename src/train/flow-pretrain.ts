@@ -6,11 +6,12 @@
  * by 20 and area-downsampled to each scale; per-pixel EPE summed over the
  * image and averaged over the batch, as the PyTorch reference does), Adam.
  *
- * Frames are standardised per frame (mean 0, variance 1), the convention of
- * vidpad's clips, so the encoder pretrains on the input distribution the PAD
- * branch will see. A run is resumable: model and Adam state are checkpointed
- * atomically every `checkpointEvery` steps, and the data of step s is a pure
- * function of (seed, s), so a resumed run computes what an unbroken one would.
+ * Frames are standardised per frame by `standardizeFrameValues`, the very
+ * function that standardises the PAD model's clips, so the encoder pretrains
+ * on the input distribution the branch will see. A run is resumable: model
+ * and Adam state are checkpointed atomically every `checkpointEvery` steps,
+ * and the data of step s is a pure function of (seed, s), so a resumed run
+ * computes what an unbroken one would.
  * The held-out set has a fixed seed, independent of the run's.
  */
 import { createHash } from 'node:crypto';
@@ -18,7 +19,7 @@ import { mkdir, access } from 'node:fs/promises';
 import path from 'node:path';
 import { tf } from '../engine/tf.js';
 import type { Tensor, Tensor4D, Variable } from '../engine/tf.js';
-import { childSeed } from '../data/random.js';
+import { childSeed, standardizeFrameValues } from '../data/index.js';
 import { ConfigError, InputError, ShapeError } from '../errors.js';
 import { createFlowNetS, FLOWNETS_METADATA, readSafetensors, saveFlowNetSWeights, writeSafetensors } from '../models/index.js';
 import type { FlowNetS, NamedTensorData } from '../models/index.js';
@@ -103,14 +104,6 @@ export interface FlowBatch {
   flow: Tensor4D;
 }
 
-/** Per-frame standardisation of `[N, H, W, C]`: mean 0, variance 1 over H·W·C. */
-function standardizeFrames(frames: Tensor4D): Tensor4D {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(frames, [1, 2, 3], true);
-    return tf.div(tf.sub(frames, mean), tf.sqrt(tf.add(variance, 1e-6))) as Tensor4D;
-  });
-}
-
 /** Samples `start … start+count-1` of the flying-shapes stream `seed`, as tensors. */
 export function flyingShapesBatch(seed: number, start: number, count: number, sizePx: number): FlowBatch {
   const n = sizePx;
@@ -124,7 +117,7 @@ export function flyingShapesBatch(seed: number, start: number, count: number, si
     flow.set(s.flow, i * n * n * 2);
   }
   return tf.tidy(() => ({
-    pairs: tf.concat([standardizeFrames(tf.tensor4d(f1, [count, n, n, 3])), standardizeFrames(tf.tensor4d(f2, [count, n, n, 3]))], 3) as Tensor4D,
+    pairs: tf.concat([tf.tensor4d(standardizeFrameValues(f1, n * n * 3), [count, n, n, 3]), tf.tensor4d(standardizeFrameValues(f2, n * n * 3), [count, n, n, 3])], 3) as Tensor4D,
     flow: tf.tensor4d(flow, [count, n, n, 2]),
   }));
 }

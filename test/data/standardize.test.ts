@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { standardizeClips, standardizeFrames, initBackend, tf, createSeededRandom, ShapeError } from '../../src/index.js';
+import { standardizeClips, standardizeFrameValues, standardizeFrames, initBackend, tf, createSeededRandom, ShapeError } from '../../src/index.js';
 import type { Tensor5D } from '../../src/index.js';
 
 function randomClip(t: number, side: number, seed: number, flat = false) {
@@ -36,4 +36,15 @@ test('each frame has mean 0 and variance 1 (worked independently)', () => {
 test('mismatched clips are a ShapeError naming the clip', () => {
   assert.throws(() => standardizeClips([randomClip(2, 5, 1), randomClip(3, 5, 1)]), (e: unknown) => e instanceof ShapeError && /clips\[1\]/.test(e.message));
   assert.throws(() => standardizeClips([]), ShapeError);
+});
+
+test('standardizeFrameValues is standardizeClips for frames of any range, to the bit', async () => {
+  const clips = [randomClip(2, 7, 4), randomClip(2, 7, 5, true)];
+  const bytes = Float64Array.from(clips.flatMap((c) => c.frames.flatMap((f) => Array.from(f))));
+  assert.deepEqual(standardizeFrameValues(bytes, 7 * 7 * 3), standardizeClips(clips));
+  // Scaling a frame's values does not change its standardised form (up to rounding).
+  const scaled = standardizeFrameValues(bytes.map((v) => v / 255), 147);
+  const plain = standardizeClips(clips);
+  for (let i = 0; i < plain.length; i++) assert.ok(Math.abs(scaled[i]! - plain[i]!) < 1e-5);
+  assert.throws(() => standardizeFrameValues(new Float32Array(10), 3), (e: unknown) => e instanceof ShapeError && /not whole frames of 3/.test(e.message));
 });

@@ -17,6 +17,8 @@ import { ConfigError, InputError } from '../../src/errors.js';
 import { createFlowNetS } from '../../src/models/flownets.js';
 import { loadFlowNetSWeights } from '../../src/models/flownets-weights.js';
 import { readSafetensors } from '../../src/models/safetensors.js';
+import { generateFlyingShapes } from '../../src/synth/flying-shapes.js';
+import { standardizeFrameValues } from '../../src/data/standardize.js';
 import { createSeededRandom } from '../../src/data/random.js';
 import {
   DEFAULT_FLOW_PRETRAIN_CONFIG,
@@ -181,4 +183,25 @@ test('vidpad pretrain-flow runs from the command line and rejects bad settings',
   });
   assert.throws(() => resolveFlowPretrainConfig({ scaleWeights: [1, 2] }), (e: unknown) => e instanceof ConfigError && e.path === 'pretrainFlow.scaleWeights');
   assert.deepEqual(DEFAULT_FLOW_PRETRAIN_CONFIG.scaleWeights, [0.005, 0.01, 0.02, 0.08, 0.32]);
+});
+
+test('the pretraining pairs are standardised by the function that standardises PAD clips', async () => {
+  await initBackend('cpu');
+  const n = 64;
+  const batch = flyingShapesBatch(9, 3, 2, n);
+  try {
+    const pairs = batch.pairs.dataSync() as Float32Array;
+    for (let i = 0; i < 2; i++) {
+      const s = generateFlyingShapes(9, 3 + i, { sizePx: n });
+      const [a, b] = [standardizeFrameValues(s.frame1, n * n * 3), standardizeFrameValues(s.frame2, n * n * 3)];
+      for (let p = 0; p < n * n; p++) {
+        for (let c = 0; c < 3; c++) {
+          assert.equal(pairs[(i * n * n + p) * 6 + c], a[p * 3 + c]);
+          assert.equal(pairs[(i * n * n + p) * 6 + 3 + c], b[p * 3 + c]);
+        }
+      }
+    }
+  } finally {
+    tf.dispose([batch.pairs, batch.flow]);
+  }
 });

@@ -21,8 +21,9 @@ import { tf } from '../engine/tf.js';
 import type { Tensor, Tensor4D, Variable } from '../engine/tf.js';
 import { childSeed, standardizeFrameValues } from '../data/index.js';
 import { ConfigError, InputError, ShapeError } from '../errors.js';
-import { createFlowNetS, FLOWNETS_METADATA, readSafetensors, saveFlowNetSWeights, writeSafetensors } from '../models/index.js';
-import type { FlowNetS, NamedTensorData } from '../models/index.js';
+import { createFlowNetS, FLOWNETS_METADATA, saveFlowNetSWeights } from '../models/index.js';
+import type { FlowNetS } from '../models/index.js';
+import { assignVariables, checkResumeSettings, putVariables, readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
 import { generateFlyingShapes } from '../synth/index.js';
 import { writeFileAtomic } from '../io/index.js';
 
@@ -296,46 +297,16 @@ async function exists(file: string): Promise<boolean> {
 }
 
 async function writeCheckpoint(file: string, model: FlowNetS, adam: AdamState, state: CheckpointState): Promise<void> {
-  const tensors = new Map<string, NamedTensorData>();
-  const put = (prefix: string, vars: ReadonlyMap<string, Variable>) => {
-    for (const [name, variable] of vars) tensors.set(`${prefix}/${name}`, { shape: variable.shape, data: Float32Array.from(variable.dataSync() as Float32Array) });
-  };
-  put('model', model.variables);
-  put('adam.m', adam.m);
-  put('adam.v', adam.v);
-  await writeSafetensors(file, tensors, { [CHECKPOINT_STATE_KEY]: JSON.stringify(state) });
+  const tensors = putVariables(putVariables(putVariables(new Map(), model.variables, 'model/'), adam.m, 'adam.m/'), adam.v, 'adam.v/');
+  await writeCheckpointFile(file, tensors, state, CHECKPOINT_STATE_KEY);
 }
 
 async function readCheckpoint(file: string, model: FlowNetS, adam: AdamState, config: Readonly<FlowPretrainConfig>): Promise<CheckpointState> {
-  const { tensors, metadata } = await readSafetensors(file);
-  const raw = metadata[CHECKPOINT_STATE_KEY];
-  if (!raw) throw new InputError(`${file}: not a vidpad pretrain-flow checkpoint (no '${CHECKPOINT_STATE_KEY}' metadata)`);
-  let state: CheckpointState;
-  try {
-    state = JSON.parse(raw) as CheckpointState;
-  } catch (err) {
-    throw new InputError(`${file}: the checkpoint state is not valid JSON (${(err as Error).message})`, { cause: err });
-  }
-  for (const [key, value] of Object.entries(config)) {
-    if (RESUMABLE_FIELDS.has(key)) continue;
-    const saved = (state.config as unknown as Record<string, unknown>)[key];
-    if (JSON.stringify(saved) !== JSON.stringify(value)) {
-      throw new InputError(`${file}: the checkpoint was written with ${key} = ${JSON.stringify(saved)} but this run asks for ${JSON.stringify(value)}; resume with the same settings or choose another --out`);
-    }
-  }
-  const take = (prefix: string, vars: ReadonlyMap<string, Variable>) => {
-    for (const [name, variable] of vars) {
-      const t = tensors.get(`${prefix}/${name}`);
-      if (!t) throw new InputError(`${file}: missing tensor '${prefix}/${name}' (expected shape [${variable.shape.join(', ')}])`);
-      if (t.shape.length !== variable.shape.length || t.shape.some((d, i) => d !== variable.shape[i])) {
-        throw new InputError(`${file}: tensor '${prefix}/${name}' has shape [${t.shape.join(', ')}], expected [${variable.shape.join(', ')}]`);
-      }
-      tf.tidy(() => variable.assign(tf.tensor(t.data, variable.shape, 'float32')));
-    }
-  };
-  take('model', model.variables);
-  take('adam.m', adam.m);
-  take('adam.v', adam.v);
+  const { tensors, state } = await readCheckpointFile<CheckpointState>(file, CHECKPOINT_STATE_KEY, 'pretrain-flow');
+  checkResumeSettings(file, 'pretrainFlow', state.config, config, RESUMABLE_FIELDS);
+  assignVariables(tensors, model.variables, 'model/', file);
+  assignVariables(tensors, adam.m, 'adam.m/', file);
+  assignVariables(tensors, adam.v, 'adam.v/', file);
   return state;
 }
 

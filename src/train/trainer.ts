@@ -28,7 +28,7 @@ import type { TrainConfig, TrainConfigInput } from './config.js';
 import { makeBatches, shuffled } from './batches.js';
 import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
 import type { CachedVideo, CropReader, LabeledClip } from '../preprocess/index.js';
-import { collectWeights, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
+import { BEST_FILE, CHECKPOINT_FILE, checkResumeSettings, collectWeights, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
 import type { EpochRecord, LoopState } from './checkpoint.js';
 
 export interface TrainProgress {
@@ -173,10 +173,9 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
   try {
     if (options.resume && hasCheckpoint(trainingDir)) {
       const ckpt = await readCheckpoint(trainingDir);
-      if (ckpt.state.configJson !== configJson) {
-        throw new ConfigError('train.resume', `the checkpoint in ${trainingDir} was made with different settings; resume with the same options, or choose another --out`);
-      }
-      restoreWeights(ckpt.weights, model.variables, loss.variables, path.join(trainingDir, 'checkpoint.safetensors'));
+      const file = path.join(trainingDir, CHECKPOINT_FILE);
+      checkResumeSettings(file, 'train', JSON.parse(ckpt.state.configJson), JSON.parse(configJson));
+      restoreWeights(ckpt.weights, model.variables, loss.variables, file);
       if (ckpt.optimizerSlots.length > 0) {
         const slots = ckpt.optimizerSlots.map((t, i) => ({ name: `slot${i}`, tensor: tf.tensor(t.data, [...t.shape], 'float32') }));
         // setWeights copies the momentum buffers into variables of its own.
@@ -262,7 +261,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
     }
 
     // The best epoch's weights, its prototype, and the threshold chosen on validation only.
-    restoreWeights(await readBestWeights(trainingDir), model.variables, loss.variables, path.join(trainingDir, 'best.safetensors'));
+    restoreWeights(await readBestWeights(trainingDir), model.variables, loss.variables, path.join(trainingDir, BEST_FILE));
     const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, reader, prototypePlan, config.batchSize);
     const prototype = livePrototype(loss, protoPass, d);
     const valRows = scoreRows(await embedClips(model, null, reader, valClips, config.batchSize), valClips, prototype, d);

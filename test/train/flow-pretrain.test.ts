@@ -140,7 +140,7 @@ test('a run writes encoder, full weights and report; a resumed run equals an unb
     await assert.rejects(runFlowPretraining({ outDir: resumed, config: { ...TINY, steps: 4 } }), (e: unknown) => e instanceof InputError && /--resume/.test(e.message));
     await assert.rejects(
       runFlowPretraining({ outDir: resumed, resume: true, config: { ...TINY, steps: 4, learningRate: 0.01 } }),
-      (e: unknown) => e instanceof InputError && /learningRate = 0\.001 but this run asks for 0\.01/.test(e.message),
+      (e: unknown) => e instanceof ConfigError && e.path === 'pretrainFlow.learningRate' && /learningRate = 0\.001 but this run asks for 0\.01/.test(e.message),
     );
     const progress: number[] = [];
     const b = await runFlowPretraining({ outDir: resumed, resume: true, config: { ...TINY, steps: 4, checkpointEvery: 2 }, onProgress: (p) => progress.push(p.step) });

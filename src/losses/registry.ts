@@ -7,6 +7,7 @@
 import { tf } from '../engine/tf.js';
 import type { Tensor1D, Tensor2D, Variable } from '../engine/tf.js';
 import { ConfigError, InputError } from '../errors.js';
+import { checkKnownKeys, checkNumber, checkOneOf, checkWhole } from '../config-checks.js';
 import { DISTANCE_NAMES } from './distance.js';
 import type { DistanceName } from './distance.js';
 import { REDUCER_NAMES } from './reducer.js';
@@ -88,38 +89,6 @@ export const DEFAULT_LOSS_CONFIG: Readonly<Omit<LossConfig, 'marginSoftmax'>> = 
 
 const CONFIG_KEYS = ['embeddingSize', 'numClasses', 'seed', 'contrastive', 'triplet', 'marginSoftmax', 'weights'] as const;
 
-function checkKeys(path: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(path, `expected an object, got ${JSON.stringify(value)}`);
-  }
-  for (const k of Object.keys(value)) {
-    if (!keys.includes(k)) throw new ConfigError(`${path}.${k}`, `unknown field; valid fields are ${keys.join(', ')}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function checkWhole(path: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigError(path, `expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function checkNumber(path: string, value: unknown, min: number, max: number, unit = ''): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(path, `expected a number${unit} in [${min}, ${max}], got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function checkChoice<T extends string>(path: string, value: unknown, names: readonly T[]): T {
-  if (typeof value !== 'string' || !(names as readonly string[]).includes(value)) {
-    throw new ConfigError(path, `expected one of ${names.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as T;
-}
-
 function checkLossName(name: unknown): LossName {
   if (typeof name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(name)) {
     throw new ConfigError('loss.name', `unknown loss ${JSON.stringify(name)}; valid names are ${LOSS_NAMES.join(', ')}`);
@@ -139,41 +108,41 @@ function marginRange(distance: DistanceName): [number, number] {
 /** Fills in the defaults for the loss `name` and validates; the result is deeply frozen. */
 export function resolveLossConfig(name: LossName, input: LossConfigInput = {}): Readonly<LossConfig> {
   checkLossName(name);
-  const top = checkKeys('loss', input, CONFIG_KEYS);
+  const top = checkKnownKeys('loss', input, CONFIG_KEYS);
   const d = DEFAULT_LOSS_CONFIG;
 
-  const contrastiveIn = checkKeys('loss.contrastive', top.contrastive, ['distance', 'posMargin', 'negMargin', 'reducer']);
-  const cDistance = checkChoice('loss.contrastive.distance', contrastiveIn.distance ?? d.contrastive.distance, DISTANCE_NAMES);
+  const contrastiveIn = checkKnownKeys('loss.contrastive', top.contrastive, ['distance', 'posMargin', 'negMargin', 'reducer']);
+  const cDistance = checkOneOf('loss.contrastive.distance', contrastiveIn.distance ?? d.contrastive.distance, DISTANCE_NAMES);
   const cRange = marginRange(cDistance);
   const contrastive: ContrastiveConfig = Object.freeze({
     distance: cDistance,
-    posMargin: checkNumber('loss.contrastive.posMargin', contrastiveIn.posMargin ?? METRIC_MARGIN_DEFAULTS[cDistance].posMargin, ...cRange),
-    negMargin: checkNumber('loss.contrastive.negMargin', contrastiveIn.negMargin ?? METRIC_MARGIN_DEFAULTS[cDistance].negMargin, ...cRange),
-    reducer: checkChoice('loss.contrastive.reducer', contrastiveIn.reducer ?? d.contrastive.reducer, REDUCER_NAMES),
+    posMargin: checkNumber('loss.contrastive.posMargin', contrastiveIn.posMargin ?? METRIC_MARGIN_DEFAULTS[cDistance].posMargin, { min: cRange[0], max: cRange[1] }),
+    negMargin: checkNumber('loss.contrastive.negMargin', contrastiveIn.negMargin ?? METRIC_MARGIN_DEFAULTS[cDistance].negMargin, { min: cRange[0], max: cRange[1] }),
+    reducer: checkOneOf('loss.contrastive.reducer', contrastiveIn.reducer ?? d.contrastive.reducer, REDUCER_NAMES),
   });
 
-  const tripletIn = checkKeys('loss.triplet', top.triplet, ['distance', 'margin', 'mining', 'reducer']);
-  const tDistance = checkChoice('loss.triplet.distance', tripletIn.distance ?? d.triplet.distance, DISTANCE_NAMES);
+  const tripletIn = checkKnownKeys('loss.triplet', top.triplet, ['distance', 'margin', 'mining', 'reducer']);
+  const tDistance = checkOneOf('loss.triplet.distance', tripletIn.distance ?? d.triplet.distance, DISTANCE_NAMES);
   const triplet: TripletConfig = Object.freeze({
     distance: tDistance,
-    margin: checkNumber('loss.triplet.margin', tripletIn.margin ?? METRIC_MARGIN_DEFAULTS[tDistance].tripletMargin, 0, tDistance === 'cosine' ? 2 : Number.MAX_VALUE),
-    mining: checkChoice('loss.triplet.mining', tripletIn.mining ?? d.triplet.mining, TRIPLET_MINING_NAMES),
-    reducer: checkChoice('loss.triplet.reducer', tripletIn.reducer ?? d.triplet.reducer, REDUCER_NAMES),
+    margin: checkNumber('loss.triplet.margin', tripletIn.margin ?? METRIC_MARGIN_DEFAULTS[tDistance].tripletMargin, { min: 0, max: tDistance === 'cosine' ? 2 : Number.MAX_VALUE }),
+    mining: checkOneOf('loss.triplet.mining', tripletIn.mining ?? d.triplet.mining, TRIPLET_MINING_NAMES),
+    reducer: checkOneOf('loss.triplet.reducer', tripletIn.reducer ?? d.triplet.reducer, REDUCER_NAMES),
   });
 
   const preset = MARGIN_SOFTMAX_PRESETS[presetOf(name)];
-  const msIn = checkKeys('loss.marginSoftmax', top.marginSoftmax, ['scale', 'angleMultiplier', 'marginRad', 'cosineMargin']);
+  const msIn = checkKnownKeys('loss.marginSoftmax', top.marginSoftmax, ['scale', 'angleMultiplier', 'marginRad', 'cosineMargin']);
   const marginSoftmax: MarginSoftmaxParams = Object.freeze({
-    scale: checkNumber('loss.marginSoftmax.scale', msIn.scale ?? preset.scale, Number.MIN_VALUE, 1e4),
-    angleMultiplier: checkNumber('loss.marginSoftmax.angleMultiplier', msIn.angleMultiplier ?? preset.angleMultiplier, 1, 16),
-    marginRad: checkNumber('loss.marginSoftmax.marginRad', msIn.marginRad ?? preset.marginRad, 0, Math.PI / 2, ' (radians)'),
-    cosineMargin: checkNumber('loss.marginSoftmax.cosineMargin', msIn.cosineMargin ?? preset.cosineMargin, 0, 2),
+    scale: checkNumber('loss.marginSoftmax.scale', msIn.scale ?? preset.scale, { min: 0, max: 1e4, minExclusive: true }),
+    angleMultiplier: checkNumber('loss.marginSoftmax.angleMultiplier', msIn.angleMultiplier ?? preset.angleMultiplier, { min: 1, max: 16 }),
+    marginRad: checkNumber('loss.marginSoftmax.marginRad', msIn.marginRad ?? preset.marginRad, { min: 0, max: Math.PI / 2 }, ' (radians)'),
+    cosineMargin: checkNumber('loss.marginSoftmax.cosineMargin', msIn.cosineMargin ?? preset.cosineMargin, { min: 0, max: 2 }),
   });
 
-  const weightsIn = checkKeys('loss.weights', top.weights, ['marginSoftmax', 'metric']);
+  const weightsIn = checkKnownKeys('loss.weights', top.weights, ['marginSoftmax', 'metric']);
   const weights: CombinedLossWeights = Object.freeze({
-    marginSoftmax: checkNumber('loss.weights.marginSoftmax', weightsIn.marginSoftmax ?? d.weights.marginSoftmax, 0, 1e6),
-    metric: checkNumber('loss.weights.metric', weightsIn.metric ?? d.weights.metric, 0, 1e6),
+    marginSoftmax: checkNumber('loss.weights.marginSoftmax', weightsIn.marginSoftmax ?? d.weights.marginSoftmax, { min: 0, max: 1e6 }),
+    metric: checkNumber('loss.weights.metric', weightsIn.metric ?? d.weights.metric, { min: 0, max: 1e6 }),
   });
   if (weights.marginSoftmax + weights.metric === 0) throw new ConfigError('loss.weights', 'at least one weight must be > 0');
 

@@ -34,8 +34,9 @@ import type { Tensor, Tensor2D, Tensor5D, Variable } from '../engine/tf.js';
 import { conv2plus1d, midChannels } from '../engine/conv2plus1d.js';
 import type { SpatialPadding } from '../engine/conv2plus1d.js';
 import { ConfigError, ShapeError } from '../errors.js';
+import { checkBoolean, checkNumber, checkWhole } from '../config-checks.js';
 import { childSeed } from '../data/random.js';
-import { DEFAULT_CLIP_SPEC } from '../data/clips.js';
+import { CLIP_LENGTHS, DEFAULT_CLIP_SPEC } from '../data/clips.js';
 import { DEFAULT_INPUT_SIZE_PX } from '../input-defaults.js';
 import { createFlowNetS, estimateFlowNetSCost, planFlowNetS } from './flownets.js';
 import type { FlowNetS } from './flownets.js';
@@ -145,32 +146,21 @@ export interface AlexNet2Plus1DPlan {
   dense: DenseLayerPlan[];
 }
 
-function checkWhole(path: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigError(path, `expected a whole number >= ${min}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
 /** Validates a partial config against the defaults; errors name the field. */
 export function resolveAlexNetConfig(partial: Partial<AlexNet2Plus1DConfig> = {}): Readonly<AlexNet2Plus1DConfig> {
   const c = { ...DEFAULT_ALEXNET_2PLUS1D_CONFIG, ...partial };
-  if (![2, 3, 5].includes(c.frames)) throw new ConfigError('model.frames', `expected 2, 3 or 5, got ${JSON.stringify(c.frames)}`);
-  checkWhole('model.inputSize', c.inputSize, 63);
-  if (typeof c.widthMultiplier !== 'number' || !(c.widthMultiplier > 0) || c.widthMultiplier > 4) {
-    throw new ConfigError('model.widthMultiplier', `expected a number in (0, 4], got ${JSON.stringify(c.widthMultiplier)}`);
+  if (!(CLIP_LENGTHS as readonly number[]).includes(c.frames)) {
+    throw new ConfigError('model.frames', `expected ${CLIP_LENGTHS.slice(0, -1).join(', ')} or ${CLIP_LENGTHS.at(-1)}, got ${JSON.stringify(c.frames)}`);
   }
+  checkWhole('model.inputSize', c.inputSize, 63);
+  checkNumber('model.widthMultiplier', c.widthMultiplier, { min: 0, max: 4, minExclusive: true });
   checkWhole('model.fcWidth', c.fcWidth, 1);
   checkWhole('model.embeddingSize', c.embeddingSize, 1);
   checkWhole('model.temporalKernel', c.temporalKernel, 1);
   checkWhole('model.seed', c.seed, 0);
-  if (typeof c.dropoutRate !== 'number' || c.dropoutRate < 0 || c.dropoutRate >= 1) {
-    throw new ConfigError('model.dropoutRate', `expected a number in [0, 1), got ${JSON.stringify(c.dropoutRate)}`);
-  }
-  if (typeof c.flowBranch !== 'boolean') throw new ConfigError('model.flowBranch', `expected true or false, got ${JSON.stringify(c.flowBranch)}`);
-  if (c.flowWidthMultiplier !== null && (typeof c.flowWidthMultiplier !== 'number' || !(c.flowWidthMultiplier > 0) || c.flowWidthMultiplier > 4)) {
-    throw new ConfigError('model.flowWidthMultiplier', `expected null or a number in (0, 4], got ${JSON.stringify(c.flowWidthMultiplier)}`);
-  }
+  checkNumber('model.dropoutRate', c.dropoutRate, { min: 0, max: 1, maxExclusive: true });
+  checkBoolean('model.flowBranch', c.flowBranch);
+  if (c.flowWidthMultiplier !== null) checkNumber('model.flowWidthMultiplier', c.flowWidthMultiplier, { min: 0, max: 4, minExclusive: true });
   return Object.freeze(c);
 }
 

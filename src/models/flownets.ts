@@ -48,6 +48,7 @@ import { tf } from '../engine/tf.js';
 import type { Tensor, Tensor2D, Tensor4D, Tensor5D, Variable } from '../engine/tf.js';
 import { childSeed } from '../data/random.js';
 import { ConfigError, ShapeError } from '../errors.js';
+import { checkBoolean, checkNumber, checkWhole } from '../config-checks.js';
 
 export interface FlowNetSConfig {
   /** Multiplies every channel count (at least 1 channel each), for small CPU runs. 1 = the paper's widths. */
@@ -137,17 +138,12 @@ export interface FlowNetSPlan {
   featureSize: number;
 }
 
-function checkPositive(path: string, value: unknown, max: number): number {
-  if (typeof value !== 'number' || !(value > 0) || value > max) throw new ConfigError(path, `expected a number in (0, ${max}], got ${JSON.stringify(value)}`);
-  return value;
-}
-
 /** Validates a partial config against the defaults; errors name the field. */
 export function resolveFlowNetSConfig(partial: Partial<FlowNetSConfig> = {}): Readonly<FlowNetSConfig> {
   const c = { ...DEFAULT_FLOWNETS_CONFIG, ...partial };
-  checkPositive('flownets.widthMultiplier', c.widthMultiplier, 4);
-  if (typeof c.decoder !== 'boolean') throw new ConfigError('flownets.decoder', `expected true or false, got ${JSON.stringify(c.decoder)}`);
-  if (typeof c.seed !== 'number' || !Number.isInteger(c.seed) || c.seed < 0) throw new ConfigError('flownets.seed', `expected a whole number >= 0, got ${JSON.stringify(c.seed)}`);
+  checkNumber('flownets.widthMultiplier', c.widthMultiplier, { min: 0, max: 4, minExclusive: true });
+  checkBoolean('flownets.decoder', c.decoder);
+  checkWhole('flownets.seed', c.seed, 0);
   return Object.freeze(c);
 }
 

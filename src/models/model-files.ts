@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf } from '../engine/tf.js';
 import { ConfigError, InputError, VidpadError } from '../errors.js';
+import { checkKnownKeys, checkOneOf, checkWhole } from '../config-checks.js';
 import { DEFAULT_ALEXNET_2PLUS1D_CONFIG, createAlexNet2Plus1D, resolveAlexNetConfig } from './alexnet-2plus1d.js';
 import type { AlexNet2Plus1D, AlexNet2Plus1DConfig } from './alexnet-2plus1d.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -173,10 +174,17 @@ function nullableString(file: string, field: string, v: unknown): string | null 
   return v;
 }
 
-function oneOf<T extends string>(file: string, field: string, v: unknown, options: readonly T[]): T {
-  if (!(options as readonly unknown[]).includes(v)) throw fieldError(file, field, `expected one of ${options.join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
+/** Runs a shared validator on a model.json field; its ConfigError gains the file's name (and `rename` maps its path). */
+function inFile<T>(file: string, check: () => T, rename: (path: string) => string = (p) => p): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ConfigError) throw fieldError(file, rename(err.path), err.message.slice(err.path.length + 2));
+    throw err;
+  }
 }
+
+const oneOf = <T extends string>(file: string, field: string, v: unknown, options: readonly T[]): T => inFile(file, () => checkOneOf(field, v, options));
 
 /**
  * A saved config must be complete: filling gaps from today's defaults could
@@ -186,13 +194,8 @@ function validateConfig(file: string, raw: unknown): Readonly<AlexNet2Plus1DConf
   if (!isObject(raw)) throw fieldError(file, 'config', 'expected an object with the model config');
   const known = Object.keys(DEFAULT_ALEXNET_2PLUS1D_CONFIG);
   for (const key of known) if (!(key in raw)) throw fieldError(file, `config.${key}`, 'missing');
-  for (const key of Object.keys(raw)) if (!known.includes(key)) throw fieldError(file, `config.${key}`, `unknown field; expected ${known.join(', ')}`);
-  try {
-    return resolveAlexNetConfig(raw as Partial<AlexNet2Plus1DConfig>);
-  } catch (err) {
-    if (err instanceof ConfigError) throw fieldError(file, err.path.replace(/^model\./, 'config.'), err.message.slice(err.path.length + 2));
-    throw err;
-  }
+  inFile(file, () => checkKnownKeys('config', raw, known));
+  return inFile(file, () => resolveAlexNetConfig(raw as Partial<AlexNet2Plus1DConfig>), (p) => p.replace(/^model\./, 'config.'));
 }
 
 function validateThreshold(file: string, raw: unknown): ThresholdSpec | null {
@@ -237,10 +240,8 @@ function validateTraining(file: string, raw: unknown): TrainingProvenance {
 export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE): ModelMeta {
   if (!isObject(raw)) throw new InputError(`${file}: expected a JSON object`);
   if (raw.format !== MODEL_FORMAT) throw fieldError(file, 'format', `expected "${MODEL_FORMAT}", got ${JSON.stringify(raw.format)}: not a vidpad model`);
-  if (typeof raw.formatVersion !== 'number' || !Number.isInteger(raw.formatVersion) || raw.formatVersion < 1) {
-    throw fieldError(file, 'formatVersion', `expected a whole number >= 1, got ${JSON.stringify(raw.formatVersion)}`);
-  }
-  if (raw.formatVersion > MODEL_FORMAT_VERSION) {
+  const formatVersion = inFile(file, () => checkWhole('formatVersion', raw.formatVersion, 1));
+  if (formatVersion > MODEL_FORMAT_VERSION) {
     throw fieldError(file, 'formatVersion', `${raw.formatVersion} was written by a newer vidpad; this one reads up to ${MODEL_FORMAT_VERSION}`);
   }
   const architecture = oneOf(file, 'architecture', raw.architecture, [MODEL_ARCHITECTURE] as const);
@@ -270,7 +271,7 @@ export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE):
   if (!isObject(extra)) throw fieldError(file, 'extra', 'expected an object');
   return {
     format: MODEL_FORMAT,
-    formatVersion: raw.formatVersion,
+    formatVersion,
     architecture,
     config,
     input,

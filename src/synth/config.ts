@@ -3,6 +3,7 @@
  * constant, validated once at the boundary with errors that name the field.
  */
 import { ConfigError } from '../errors.js';
+import { checkKnownKeys, checkWhole } from '../config-checks.js';
 
 /** The layouts the generator writes: SiW's, and those of the four cross-dataset benchmarks. */
 export const SYNTH_LAYOUTS = ['siw', 'oulu-npu', 'casia-fasd', 'replay-attack', 'msu-mfsd'] as const;
@@ -48,24 +49,18 @@ export const DEFAULT_SYNTH_CONFIG: Readonly<SynthConfig> = Object.freeze({
 });
 
 function checkInt(path: string, value: unknown, lo: number, hi: number, extra?: (v: number) => string | undefined): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new ConfigError(path, `expected an integer in ${lo}..${hi}, got ${JSON.stringify(value)}`);
-  }
-  if (value < lo || value > hi) throw new ConfigError(path, `expected an integer in ${lo}..${hi}, got ${value}`);
-  const why = extra?.(value);
+  checkWhole(path, value, lo, hi);
+  const why = extra?.(value as number);
   if (why !== undefined) throw new ConfigError(path, why);
-  return value;
+  return value as number;
 }
 
 const even = (v: number): string | undefined => (v % 2 === 0 ? undefined : `must be even (H.264 in yuv420p halves the chroma), got ${v}`);
 
 /** Fills in defaults, validates every field (errors name `synth.<field>`), returns a frozen config. */
 export function resolveSynthConfig(partial: Partial<SynthConfig> = {}): Readonly<SynthConfig> {
-  if (partial === null || typeof partial !== 'object') throw new ConfigError('synth', `expected an object, got ${JSON.stringify(partial)}`);
-  const known = new Set(Object.keys(DEFAULT_SYNTH_CONFIG));
-  for (const key of Object.keys(partial)) {
-    if (!known.has(key)) throw new ConfigError(`synth.${key}`, `unknown field; valid fields: ${[...known].join(', ')}`);
-  }
+  if (partial === null) throw new ConfigError('synth', 'expected an object, got null');
+  checkKnownKeys('synth', partial, Object.keys(DEFAULT_SYNTH_CONFIG));
   const merged = { ...DEFAULT_SYNTH_CONFIG, ...partial };
   if (!SYNTH_LAYOUTS.includes(merged.layout)) throw new ConfigError('synth.layout', `unknown layout ${JSON.stringify(merged.layout)}; expected one of ${SYNTH_LAYOUTS.join(', ')}`);
   const pick = merged.pick;

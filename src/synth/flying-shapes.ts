@@ -17,6 +17,7 @@
 import { childSeed, createSeededRandom } from '../data/random.js';
 import type { SeededRandom } from '../data/random.js';
 import { ConfigError } from '../errors.js';
+import { checkNumber, checkWhole } from '../config-checks.js';
 
 export interface FlyingShapesConfig {
   /** Side of the square frames in pixels. */
@@ -49,25 +50,18 @@ export const DEFAULT_FLYING_SHAPES_CONFIG: Readonly<FlyingShapesConfig> = Object
   maxScaleDelta: 0.06,
 });
 
-function checkNumber(path: string, value: unknown, min: number, max: number, whole = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
-    throw new ConfigError(path, `expected ${whole ? 'a whole number' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
 /** Validates a partial config against the defaults; errors name the field (`flyingShapes.<field>`). */
 export function resolveFlyingShapesConfig(partial: Partial<FlyingShapesConfig> = {}): Readonly<FlyingShapesConfig> {
   const c = { ...DEFAULT_FLYING_SHAPES_CONFIG, ...partial };
-  checkNumber('flyingShapes.sizePx', c.sizePx, 8, 4096, true);
-  checkNumber('flyingShapes.shapesMin', c.shapesMin, 0, 64, true);
-  checkNumber('flyingShapes.shapesMax', c.shapesMax, c.shapesMin, 64, true);
-  checkNumber('flyingShapes.shapeRadiusFracMin', c.shapeRadiusFracMin, 0.01, 1);
-  checkNumber('flyingShapes.shapeRadiusFracMax', c.shapeRadiusFracMax, c.shapeRadiusFracMin, 1);
-  checkNumber('flyingShapes.maxShapeTranslationFrac', c.maxShapeTranslationFrac, 0, 1);
-  checkNumber('flyingShapes.maxBackgroundTranslationFrac', c.maxBackgroundTranslationFrac, 0, 1);
-  checkNumber('flyingShapes.maxRotationRad', c.maxRotationRad, 0, Math.PI);
-  checkNumber('flyingShapes.maxScaleDelta', c.maxScaleDelta, 0, 0.5);
+  checkWhole('flyingShapes.sizePx', c.sizePx, 8, 4096);
+  checkWhole('flyingShapes.shapesMin', c.shapesMin, 0, 64);
+  checkWhole('flyingShapes.shapesMax', c.shapesMax, c.shapesMin, 64);
+  checkNumber('flyingShapes.shapeRadiusFracMin', c.shapeRadiusFracMin, { min: 0.01, max: 1 });
+  checkNumber('flyingShapes.shapeRadiusFracMax', c.shapeRadiusFracMax, { min: c.shapeRadiusFracMin, max: 1 });
+  checkNumber('flyingShapes.maxShapeTranslationFrac', c.maxShapeTranslationFrac, { min: 0, max: 1 });
+  checkNumber('flyingShapes.maxBackgroundTranslationFrac', c.maxBackgroundTranslationFrac, { min: 0, max: 1 });
+  checkNumber('flyingShapes.maxRotationRad', c.maxRotationRad, { min: 0, max: Math.PI });
+  checkNumber('flyingShapes.maxScaleDelta', c.maxScaleDelta, { min: 0, max: 0.5 });
   return Object.freeze(c);
 }
 

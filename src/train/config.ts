@@ -5,6 +5,7 @@
  * every knob overridable, validated once with errors naming the field.
  */
 import { ConfigError } from '../errors.js';
+import { checkBoolean, checkNumber, checkOneOf, checkWhole } from '../config-checks.js';
 import { resolveAlexNetConfig } from '../models/index.js';
 import type { AlexNet2Plus1DConfig } from '../models/index.js';
 import { LOSS_NAMES, resolveLossConfig } from '../losses/index.js';
@@ -67,14 +68,6 @@ export interface TrainConfigInput extends Partial<Omit<TrainConfig, 'model' | 'c
   augment?: Partial<AugmentConfig>;
 }
 
-function wholeNumber(field: string, v: unknown, min: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(field, `expected a whole number >= ${min}, got ${JSON.stringify(v)}`);
-}
-
-function positive(field: string, v: unknown, max = Infinity): void {
-  if (typeof v !== 'number' || !(v > 0) || v > max) throw new ConfigError(field, `expected a number in (0, ${max}], got ${JSON.stringify(v)}`);
-}
-
 export function resolveTrainConfig(input: TrainConfigInput = {}): Readonly<TrainConfig> {
   const c = { ...DEFAULT_TRAIN_CONFIG, ...input };
   const clip = resolveClipSpec(input.clip ?? (input.model?.frames !== undefined ? { length: input.model.frames as ClipSpec['length'] } : {}), 'train.clip');
@@ -84,18 +77,18 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): Readonly<Train
   }
   if (!LOSS_NAMES.includes(c.loss)) throw new ConfigError('train.loss', `unknown loss '${String(c.loss)}'; expected one of ${LOSS_NAMES.join(', ')}`);
   resolveLossConfig(c.loss, { ...c.lossConfig, embeddingSize: model.embeddingSize });
-  wholeNumber('train.batchSize', c.batchSize, 2);
-  wholeNumber('train.clipsPerVideo', c.clipsPerVideo, 1);
-  wholeNumber('train.valClipsPerVideo', c.valClipsPerVideo, 1);
-  if (!BATCH_BALANCES.includes(c.balance)) throw new ConfigError('train.balance', `expected one of ${BATCH_BALANCES.join(', ')}, got ${JSON.stringify(c.balance)}`);
-  positive('train.learningRate', c.learningRate, 10);
-  positive('train.lrDecayPerEpoch', c.lrDecayPerEpoch, 1);
-  if (typeof c.momentum !== 'number' || !(c.momentum >= 0 && c.momentum < 1)) throw new ConfigError('train.momentum', `expected a number in [0, 1), got ${JSON.stringify(c.momentum)}`);
-  if (typeof c.nesterov !== 'boolean') throw new ConfigError('train.nesterov', `expected true or false, got ${JSON.stringify(c.nesterov)}`);
-  wholeNumber('train.maxEpochs', c.maxEpochs, 1);
-  wholeNumber('train.patienceEpochs', c.patienceEpochs, 1);
-  wholeNumber('train.prototypeClips', c.prototypeClips, 1);
-  wholeNumber('train.seed', c.seed, 0);
+  checkWhole('train.batchSize', c.batchSize, 2);
+  checkWhole('train.clipsPerVideo', c.clipsPerVideo, 1);
+  checkWhole('train.valClipsPerVideo', c.valClipsPerVideo, 1);
+  checkOneOf('train.balance', c.balance, BATCH_BALANCES);
+  checkNumber('train.learningRate', c.learningRate, { min: 0, max: 10, minExclusive: true });
+  checkNumber('train.lrDecayPerEpoch', c.lrDecayPerEpoch, { min: 0, max: 1, minExclusive: true });
+  checkNumber('train.momentum', c.momentum, { min: 0, max: 1, maxExclusive: true });
+  checkBoolean('train.nesterov', c.nesterov);
+  checkWhole('train.maxEpochs', c.maxEpochs, 1);
+  checkWhole('train.patienceEpochs', c.patienceEpochs, 1);
+  checkWhole('train.prototypeClips', c.prototypeClips, 1);
+  checkWhole('train.seed', c.seed, 0);
   if (c.flowWeights !== null && (typeof c.flowWeights !== 'string' || !model.flowBranch)) {
     throw new ConfigError('train.flowWeights', model.flowBranch ? `expected a file path, got ${JSON.stringify(c.flowWeights)}` : 'given without the flow branch (model.flowBranch / --flow)');
   }

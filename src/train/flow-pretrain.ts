@@ -21,6 +21,7 @@ import { tf } from '../engine/tf.js';
 import type { Tensor, Tensor4D, Variable } from '../engine/tf.js';
 import { childSeed, standardizeFrameValues } from '../data/index.js';
 import { ConfigError, InputError, ShapeError } from '../errors.js';
+import { checkNumber, checkWhole } from '../config-checks.js';
 import { createFlowNetS, FLOWNETS_METADATA, saveFlowNetSWeights } from '../models/index.js';
 import type { FlowNetS } from '../models/index.js';
 import { assignVariables, checkResumeSettings, putVariables, readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
@@ -71,29 +72,26 @@ export const DEFAULT_FLOW_PRETRAIN_CONFIG: Readonly<FlowPretrainConfig> = Object
 export const FLOW_HELD_OUT_SEED = 20151207;
 const FLOW_SCALES = 5;
 
-function check(path: string, value: unknown, ok: (v: number) => boolean, expected: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw new ConfigError(`pretrainFlow.${path}`, `expected ${expected}, got ${JSON.stringify(value)}`);
-}
-const whole = (min: number) => (v: number) => Number.isInteger(v) && v >= min;
-
 /** Validates a partial config against the defaults; errors name the field (`pretrainFlow.<field>`). */
 export function resolveFlowPretrainConfig(partial: Partial<FlowPretrainConfig> = {}): Readonly<FlowPretrainConfig> {
   const c = { ...DEFAULT_FLOW_PRETRAIN_CONFIG, ...partial };
-  check('sizePx', c.sizePx, (v) => Number.isInteger(v) && v >= 64 && v % 64 === 0, 'a multiple of 64 (64, 128, …)');
-  check('widthMultiplier', c.widthMultiplier, (v) => v > 0 && v <= 4, 'a number in (0, 4]');
-  check('batchSize', c.batchSize, whole(1), 'a whole number >= 1');
-  check('steps', c.steps, whole(0), 'a whole number >= 0');
-  check('seed', c.seed, whole(0), 'a whole number >= 0');
-  check('learningRate', c.learningRate, (v) => v > 0, 'a number > 0');
-  check('adamBeta1', c.adamBeta1, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
-  check('adamBeta2', c.adamBeta2, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
-  check('adamEpsilon', c.adamEpsilon, (v) => v > 0, 'a number > 0');
-  check('divFlow', c.divFlow, (v) => v > 0, 'a number > 0');
-  if (!Array.isArray(c.scaleWeights) || c.scaleWeights.length !== FLOW_SCALES || !c.scaleWeights.every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w))) {
-    throw new ConfigError('pretrainFlow.scaleWeights', `expected ${FLOW_SCALES} numbers >= 0 (flow2 … flow6), got ${JSON.stringify(c.scaleWeights)}`);
+  const at = (field: string) => `pretrainFlow.${field}`;
+  if (checkWhole(at('sizePx'), c.sizePx, 64) % 64 !== 0) throw new ConfigError(at('sizePx'), `expected a multiple of 64 (64, 128, …), got ${c.sizePx}`);
+  checkNumber(at('widthMultiplier'), c.widthMultiplier, { min: 0, max: 4, minExclusive: true });
+  checkWhole(at('batchSize'), c.batchSize, 1);
+  checkWhole(at('steps'), c.steps, 0);
+  checkWhole(at('seed'), c.seed, 0);
+  checkNumber(at('learningRate'), c.learningRate, { min: 0, minExclusive: true });
+  checkNumber(at('adamBeta1'), c.adamBeta1, { min: 0, max: 1, maxExclusive: true });
+  checkNumber(at('adamBeta2'), c.adamBeta2, { min: 0, max: 1, maxExclusive: true });
+  checkNumber(at('adamEpsilon'), c.adamEpsilon, { min: 0, minExclusive: true });
+  checkNumber(at('divFlow'), c.divFlow, { min: 0, minExclusive: true });
+  if (!Array.isArray(c.scaleWeights) || c.scaleWeights.length !== FLOW_SCALES) {
+    throw new ConfigError(at('scaleWeights'), `expected ${FLOW_SCALES} numbers >= 0 (flow2 … flow6), got ${JSON.stringify(c.scaleWeights)}`);
   }
-  check('heldOutSize', c.heldOutSize, whole(1), 'a whole number >= 1');
-  check('checkpointEvery', c.checkpointEvery, whole(1), 'a whole number >= 1');
+  c.scaleWeights.forEach((w, i) => checkNumber(at(`scaleWeights[${i}]`), w, { min: 0 }));
+  checkWhole(at('heldOutSize'), c.heldOutSize, 1);
+  checkWhole(at('checkpointEvery'), c.checkpointEvery, 1);
   return Object.freeze({ ...c, scaleWeights: Object.freeze([...c.scaleWeights]) });
 }
 

@@ -10,8 +10,8 @@ export type { VidpadErrorCode, VideoErrorReason } from './errors.js';
 // Defaults shared across folders (the crop side is the network's input size)
 export { DEFAULT_INPUT_SIZE_PX } from './input-defaults.js';
 
-// Files: atomic writes
-export { writeFileAtomic } from './io/index.js';
+// Files and the package: atomic writes, vidpad's root folder and version
+export { packageRoot, vidpadVersion, writeFileAtomic } from './io/index.js';
 
 // Engine: backends and the (2+1)D convolution
 export * from './engine/index.js';

@@ -3,15 +3,9 @@
  * and turns typed errors into one clear line and an exit code.
  */
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import type { CliCommand, CommandIo, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { UsageError, VidpadError } from '../errors.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { UsageError, VidpadError, vidpadVersion } from '../index.js';
 
 function optionLine(o: OptionSpec): string {
   const flag = `--${o.name}${o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}` : ''}`;
@@ -49,7 +43,7 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
     return name === undefined ? 2 : 0;
   }
   if (name === '-v' || name === '--version') {
-    io.stdout.write(`vidpad ${packageVersion()}\n`);
+    io.stdout.write(`vidpad ${vidpadVersion()}\n`);
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);

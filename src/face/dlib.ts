@@ -4,13 +4,13 @@
  * Finding and loading the addon, and mapping its rectangles to BoxPx.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DetectOptions, FaceDetection, FaceDetector, FaceDetectorConfig, FaceDetectorProbe, RgbFrame } from './types.js';
 import { toBoxNorm, type BoxPx } from './box.js';
 import { checkRgbFrame, resizeRgb } from './crop.js';
 import { BackendError, InputError } from '../errors.js';
+import { packageRoot } from '../io/index.js';
 
 /** What to install when the addon is missing. */
 export const DLIB_INSTALL_HINT =
@@ -27,24 +27,6 @@ interface DlibRect {
 interface DlibAddon {
   FrontalFaceDetector: new () => { detect(pixels: Uint8Array, width: number, height: number, upsample: number, adjustThreshold: number): Promise<DlibRect[]> };
   dlibVersion: string;
-}
-
-/** vidpad's package root: the nearest folder above this file whose package.json is vidpad's (src/ under tsx, dist/src/ when built). */
-function packageRoot(): string | null {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'vidpad') return dir;
-      } catch {
-        // an unreadable package.json is not ours; keep looking up
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
 }
 
 /** The path of the built addon, or null when it has not been built. */

@@ -19,10 +19,8 @@
  * `w.T.reshape(out, h, w, c).permute(0, 3, 1, 2).reshape(out, -1)`.
  */
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tf } from '../engine/tf.js';
 import { ConfigError, InputError, VidpadError } from '../errors.js';
 import { checkKnownKeys, checkOneOf, checkWhole } from '../config-checks.js';
@@ -30,7 +28,7 @@ import { DEFAULT_ALEXNET_2PLUS1D_CONFIG, createAlexNet2Plus1D, resolveAlexNetCon
 import type { AlexNet2Plus1D, AlexNet2Plus1DConfig } from './alexnet-2plus1d.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import type { NamedTensorData } from './safetensors.js';
-import { writeFileAtomic } from '../io/index.js';
+import { vidpadVersion, writeFileAtomic } from '../io/index.js';
 
 export const MODEL_FORMAT = 'vidpad-model';
 /** Bumped when model.json changes incompatibly; readers refuse newer versions. */
@@ -125,20 +123,6 @@ export interface ModelMetaInput {
 export interface LoadedModel {
   model: AlexNet2Plus1D;
   meta: ModelMeta;
-}
-
-/** The version in vidpad's package.json, found upwards from this module (src/ under tsx, dist/src/ when built). */
-export function vidpadVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'vidpad' && pkg.version) return pkg.version;
-    }
-    dir = path.dirname(dir);
-  }
-  return 'unknown';
 }
 
 export function runningVersions(): SoftwareVersions {

@@ -11,8 +11,8 @@ import { InputError } from '../errors.js';
 import { decodeOnnxModel } from '../engine/onnx/index.js';
 import { DEFAULT_ONNX_GRAPH_FORM, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
 import type { ClipOnnxSession, OnnxGraphForm } from './alexnet-2plus1d-onnx.js';
-import { writeFileAtomic } from '../io/index.js';
-import { MODEL_ONNX_FILE, loadModelFolder, readModelMeta, vidpadVersion } from './model-files.js';
+import { vidpadVersion, writeFileAtomic } from '../io/index.js';
+import { MODEL_ONNX_FILE, loadModelFolder, readModelMeta } from './model-files.js';
 import type { ModelMeta } from './model-files.js';
 
 /** metadata_props keys that tie an export to the folder it came from. */

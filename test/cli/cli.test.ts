@@ -77,3 +77,15 @@ test("the CLI's defaults are the library's: vidpad train and trainModel({}) buil
     assert.match(out.stdout, new RegExp(`--size PX\\s.*\\(default: ${DEFAULT_INPUT_SIZE_PX}\\)`), `${name} --help shows the shared input size`);
   }
 });
+
+test('--version prints the version in package.json, found from the module (no hard-coded relative path)', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { packageRoot } = await import('../../src/index.js');
+  const root = packageRoot();
+  assert.ok(root !== null);
+  const pkg = JSON.parse(await readFile(`${root}/package.json`, 'utf8')) as { name: string; version: string };
+  assert.equal(pkg.name, 'vidpad');
+  const { out, io } = capture();
+  assert.equal(await main(['--version'], io), 0);
+  assert.equal(out.stdout, `vidpad ${pkg.version}\n`);
+});

@@ -5,9 +5,10 @@
  * touches tfjs; the kernels that use the addon live in `kernels.ts`.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../io/index.js';
 
 /**
  * Convolution sizes, in this order: input N, H, W, C; filter KH, KW, O; output
@@ -51,26 +52,10 @@ export interface NativeAddon {
 
 export const INSTALL_HINT = 'install libdnnl-dev (apt-get install libdnnl-dev g++ make python3), then run npm run build:native';
 
-/** The package root: the nearest folder above this file whose package.json names vidpad. */
-export function packageRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'vidpad') return dir;
-      } catch {
-        // an unreadable package.json is not ours; keep climbing
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return path.resolve(from, '..', '..', '..');
-    dir = up;
-  }
-}
-
+/** Where `npm run build:native` puts the addon (relative to this module when vidpad has no package.json). */
 export function defaultAddonPath(): string {
-  return path.join(packageRoot(), 'native', 'build', 'Release', 'vidpad_native.node');
+  const root = packageRoot() ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  return path.join(root, 'native', 'build', 'Release', 'vidpad_native.node');
 }
 
 /**

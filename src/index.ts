@@ -13,6 +13,10 @@ export { DEFAULT_INPUT_SIZE_PX } from './input-defaults.js';
 // Files and the package: atomic writes, vidpad's root folder and version
 export { packageRoot, vidpadVersion, writeFileAtomic } from './io/index.js';
 
+// Optional components (backends, face detectors): whether they can run here
+export { availableNames, describeProbes } from './probes.js';
+export type { Probe } from './probes.js';
+
 // Engine: backends and the (2+1)D convolution
 export * from './engine/index.js';
 

@@ -17,6 +17,8 @@ import path from 'node:path';
 import os from 'node:os';
 import { tf } from './tf.js';
 import { BackendError, ConfigError } from '../errors.js';
+import { availableNames, describeProbes } from '../probes.js';
+import type { Probe } from '../probes.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -30,12 +32,8 @@ export interface BackendOptions {
   threads?: number;
 }
 
-export interface BackendProbe {
-  name: BackendName;
-  available: boolean;
-  /** Why it is unavailable, and what to install to make it available. */
-  reason?: string;
-}
+/** Whether a backend can run here, and if not why and what to install. */
+export type BackendProbe = Probe<BackendName>;
 
 export interface ActiveBackend {
   name: BackendName;
@@ -173,10 +171,6 @@ function resolveThreads(threads: number | undefined): number {
   return threads;
 }
 
-function describeProbes(probes: BackendProbe[]): string {
-  return probes.map((p) => (p.available ? `  ${p.name} (available)` : `  ${p.name} (unavailable: ${p.reason ?? 'unknown'})`)).join('\n');
-}
-
 /**
  * Makes `request` the current tfjs backend and returns what was chosen.
  * `auto` takes the first available of tensorflow, native, wasm, cpu.
@@ -188,10 +182,7 @@ export async function initBackend(request: BackendRequest | string = DEFAULT_BAC
   const valid = ['auto', ...BACKEND_NAMES];
   if (!valid.includes(request)) {
     const probes = await probeBackends();
-    const available = probes.filter((p) => p.available).map((p) => p.name);
-    throw new BackendError(
-      `unknown backend '${request}': valid names are ${valid.join(', ')}; available on this machine: ${available.join(', ')}\n${describeProbes(probes)}`,
-    );
+    throw new BackendError(`unknown backend '${request}': valid names are ${valid.join(', ')}; available on this machine: ${availableNames(probes)}\n${describeProbes(probes)}`);
   }
   const candidates: BackendName[] = request === 'auto' ? [...BACKEND_NAMES] : [request as BackendName];
   const failures: string[] = [];
@@ -210,8 +201,5 @@ export async function initBackend(request: BackendRequest | string = DEFAULT_BAC
     }
   }
   const probes = await probeBackends();
-  const available = probes.filter((p) => p.available).map((p) => p.name);
-  throw new BackendError(
-    `backend '${request}' is not available on this machine (${failures.join('; ')}); available: ${available.join(', ') || 'none'}\n${describeProbes(probes)}`,
-  );
+  throw new BackendError(`backend '${request}' is not available on this machine (${failures.join('; ')}); available: ${availableNames(probes)}\n${describeProbes(probes)}`);
 }

@@ -9,18 +9,16 @@ import {
   type FaceDetectorConfig,
   type FaceDetectorName,
   type FaceDetectorProbe,
+  type FaceDetectorRequest,
 } from './types.js';
 import { createDlibDetector, probeDlib } from './dlib.js';
 import { createBlazefaceDetector, probeBlazeface } from './blazeface-model.node.js';
 import { BackendError, ConfigError } from '../errors.js';
+import { availableNames, describeProbes } from '../probes.js';
 
 /** Every detector with whether it can run here, in the order `auto` prefers them. */
 export function listFaceDetectors(modelPath: string | null = null): FaceDetectorProbe[] {
   return [probeDlib(), probeBlazeface(modelPath)];
-}
-
-function describe(probes: FaceDetectorProbe[]): string {
-  return probes.map((p) => (p.available ? `  ${p.name} (available)` : `  ${p.name} (unavailable: ${p.reason ?? 'unknown'})`)).join('\n');
 }
 
 /** Merges `config` over the defaults and validates every field; errors name it (`faces.upsample`, ...). */
@@ -28,10 +26,9 @@ export function resolveFaceDetectorConfig(config: Partial<FaceDetectorConfig> = 
   const c: FaceDetectorConfig = { ...DEFAULT_FACE_DETECTOR_CONFIG, ...config };
   const valid = ['auto', ...FACE_DETECTOR_NAMES];
   if (typeof c.detector !== 'string' || !valid.includes(c.detector)) {
-    const available = listFaceDetectors(c.modelPath ?? null).filter((p) => p.available).map((p) => p.name);
     throw new ConfigError(
       'faces.detector',
-      `unknown face detector '${String(c.detector)}': valid names are ${valid.join(', ')}; available on this machine: ${available.join(', ') || 'none'}`,
+      `unknown face detector '${String(c.detector)}': valid names are ${valid.join(', ')}; available on this machine: ${availableNames(listFaceDetectors(c.modelPath ?? null))}`,
     );
   }
   const int = (name: keyof FaceDetectorConfig, v: unknown, lo: number, hi: number): void => {
@@ -60,21 +57,29 @@ export function resolveFaceDetectorConfig(config: Partial<FaceDetectorConfig> = 
  */
 export async function createFaceDetector(config: Partial<FaceDetectorConfig> = {}): Promise<FaceDetector> {
   const c = resolveFaceDetectorConfig(config);
-  const probes = listFaceDetectors(c.modelPath);
-  let name: FaceDetectorName;
-  if (c.detector === 'auto') {
+  return resolveFaceDetectorName(c.detector, c.modelPath) === 'dlib-hog' ? createDlibDetector(c) : createBlazefaceDetector(c);
+}
+
+/**
+ * The detector a request stands for on this machine: `auto` is the first
+ * available in `listFaceDetectors` order (dlib-hog, the paper's, where its
+ * addon is built; else blazeface); a name must be available. The one
+ * resolution of `auto`, for the factory, preprocessing (whose cache key
+ * records it) and the CLI (which readies a tfjs backend for blazeface).
+ * Throws BackendError listing what is available and what to install.
+ */
+export function resolveFaceDetectorName(request: FaceDetectorRequest, modelPath: string | null = null): FaceDetectorName {
+  const probes = listFaceDetectors(modelPath);
+  if (request === 'auto') {
     const first = probes.find((p) => p.available);
-    if (!first) throw new BackendError(`no face detector can run on this machine:\n${describe(probes)}`);
-    name = first.name;
-  } else {
-    name = c.detector;
-    const probe = probes.find((p) => p.name === name);
-    if (!probe?.available) {
-      const available = probes.filter((p) => p.available).map((p) => p.name);
-      throw new BackendError(
-        `face detector '${name}' is not available on this machine (${probe?.reason ?? 'unknown'}); available: ${available.join(', ') || 'none'}\n${describe(probes)}`,
-      );
-    }
+    if (!first) throw new BackendError(`no face detector can run on this machine:\n${describeProbes(probes)}`);
+    return first.name;
   }
-  return name === 'dlib-hog' ? createDlibDetector(c) : createBlazefaceDetector(c);
+  const probe = probes.find((p) => p.name === request);
+  if (!probe?.available) {
+    throw new BackendError(
+      `face detector '${request}' is not available on this machine (${probe?.reason ?? 'unknown'}); available: ${availableNames(probes)}\n${describeProbes(probes)}`,
+    );
+  }
+  return request;
 }

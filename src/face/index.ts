@@ -3,7 +3,7 @@
  * geometry, tracking over frames, the one face crop, and image reading with
  * EXIF orientation.
  */
-export { createFaceDetector, listFaceDetectors, resolveFaceDetectorConfig } from './detector.js';
+export { createFaceDetector, listFaceDetectors, resolveFaceDetectorConfig, resolveFaceDetectorName } from './detector.js';
 export { DEFAULT_FACE_DETECTOR_CONFIG, FACE_DETECTOR_NAMES } from './types.js';
 export type {
   DetectOptions,

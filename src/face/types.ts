@@ -3,6 +3,7 @@
  * (dlib-hog, blazeface) takes and returns, kept apart from how each works.
  */
 import type { BoxNorm, BoxPx } from './box.js';
+import type { Probe } from '../probes.js';
 
 /**
  * One video frame or still image: `height` rows of `width` pixels, RGB, one
@@ -91,9 +92,5 @@ export interface FaceDetector {
   dispose(): void;
 }
 
-export interface FaceDetectorProbe {
-  name: FaceDetectorName;
-  available: boolean;
-  /** Why it is unavailable, and what to install. */
-  reason?: string;
-}
+/** Whether a detector can run here, and if not why and what to install. */
+export type FaceDetectorProbe = Probe<FaceDetectorName>;

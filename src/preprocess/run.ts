@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InputError } from '../errors.js';
-import { createFaceDetector, listFaceDetectors } from '../face/index.js';
+import { createFaceDetector, resolveFaceDetectorName } from '../face/index.js';
 import type { FaceDetector, FaceDetectorName } from '../face/index.js';
 import { preprocessKey, resolvePreprocessConfig } from './config.js';
 import type { PreprocessConfig } from './config.js';
@@ -71,18 +71,9 @@ export interface PreprocessSummary {
   seconds: number;
 }
 
-/** The detector `auto` stands for here: dlib's (the paper's) where built, else blazeface. */
+/** The detector a run uses (`auto` resolved by `resolveFaceDetectorName`), or 'none' when the boxes come from the dataset only. */
 export function resolveDetectorName(config: Readonly<PreprocessConfig>): FaceDetectorName | 'none' {
-  if (config.boxPolicy === 'dataset') return 'none';
-  const probes = listFaceDetectors();
-  if (config.detector !== 'auto') {
-    const p = probes.find((x) => x.name === config.detector);
-    if (!p?.available) throw new ConfigError('preprocess.detector', `detector '${config.detector}' is not available here: ${p?.reason ?? 'unknown'}`);
-    return config.detector;
-  }
-  const first = probes.find((p) => p.available);
-  if (!first) throw new ConfigError('preprocess.detector', `no face detector is available: ${probes.map((p) => `${p.name}: ${p.reason}`).join('; ')}`);
-  return first.name;
+  return config.boxPolicy === 'dataset' ? 'none' : resolveFaceDetectorName(config.detector);
 }
 
 /**

@@ -51,3 +51,15 @@ test('wasm and cpu activate, and auto picks the first available in the documente
   const auto = await initBackend('auto');
   assert.equal(auto.name, expected);
 });
+
+test('vidpad backends and the errors describe probes the same way', async () => {
+  const { main } = await import('../../src/cli/main.js');
+  const { captureIo } = await import('../helpers/capture-io.js');
+  const { describeProbes } = await import('../../src/probes.js');
+  const probes = await probeBackends();
+  const { out, io } = captureIo();
+  assert.equal(await main(['backends'], io), 0);
+  assert.equal(out.stdout, describeProbes(probes) + '\n');
+  for (const p of probes) assert.ok(out.stdout.includes(p.available ? `  ${p.name} (available)` : `  ${p.name} (unavailable: ${p.reason})`));
+  await assert.rejects(initBackend('tpu'), (err: unknown) => err instanceof BackendError && err.message.includes(describeProbes(probes)));
+});

@@ -3,18 +3,18 @@
  * check that the chosen one computes a (2+1)D convolution correctly.
  */
 import type { CliCommand } from '../command.js';
-import { probeBackends, initBackend, checkBackend } from '../../index.js';
+import { probeBackends, initBackend, checkBackend, describeProbes, BACKEND_NAMES } from '../../index.js';
 
 export const backendsCommand: CliCommand = {
   name: 'backends',
   summary: 'list the compute backends and whether each can run here',
   usage: '[--check NAME] [--json]',
   description:
-    'Lists tensorflow, native, wasm and cpu with their availability, and for an unavailable one what to install.\n' +
+    `Lists ${BACKEND_NAMES.join(', ')} with their availability, and for an unavailable one what to install.\n` +
     'With --check NAME (or auto), initialises that backend and runs a (2+1)D convolution forward and backward,\n' +
     'comparing it with the cpu backend.',
   options: [
-    { name: 'check', type: 'string', valueName: 'NAME', description: 'initialise NAME (tensorflow, native, wasm, cpu or auto) and verify it against cpu' },
+    { name: 'check', type: 'string', valueName: 'NAME', description: `initialise NAME (auto, ${BACKEND_NAMES.join(', ')}) and verify it against cpu` },
     { name: 'json', type: 'boolean', description: 'print JSON instead of a table', default: false },
   ],
   async run(args, io) {
@@ -29,9 +29,7 @@ export const backendsCommand: CliCommand = {
       io.stdout.write(JSON.stringify({ backends: probes, check: checked }, null, 2) + '\n');
       return checked && !checked.ok ? 1 : 0;
     }
-    for (const p of probes) {
-      io.stdout.write(`${p.name.padEnd(11)} ${p.available ? 'available' : `unavailable: ${p.reason ?? ''}`}\n`);
-    }
+    io.stdout.write(describeProbes(probes) + '\n');
     if (checked) {
       io.stdout.write(
         `\ncheck ${checked.backend}: (2+1)D forward and gradients against cpu, max relative error ${checked.maxRelativeError.toExponential(2)} ` +

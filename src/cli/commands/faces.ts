@@ -9,7 +9,7 @@ import {
   UsageError,
   InputError,
   createFaceDetector,
-  listFaceDetectors,
+  resolveFaceDetectorName,
   resolveFaceDetectorConfig,
   drawBoxes,
   encodePng,
@@ -75,10 +75,10 @@ export const facesCommand: CliCommand = {
     const config: Partial<FaceDetectorConfig> = { detector: o.detector as FaceDetectorConfig['detector'], upsample };
     // A bad detector name fails here, before the input or a backend is touched.
     const resolved = resolveFaceDetectorConfig(config);
-    const dlibReady = listFaceDetectors().find((p) => p.name === 'dlib-hog')?.available === true;
+    const name = resolveFaceDetectorName(resolved.detector, resolved.modelPath);
     // blazeface's weights live on the current tfjs backend: choose it first.
-    if (resolved.detector === 'blazeface' || (resolved.detector === 'auto' && !dlibReady)) await initBackend(o.backend as string);
-    const detector = await createFaceDetector(resolved);
+    if (name === 'blazeface') await initBackend(o.backend as string);
+    const detector = await createFaceDetector({ ...resolved, detector: name });
     try {
       const frames: FrameResult[] = [];
       let first: RgbFrame | null = null;

@@ -9,7 +9,7 @@
  * pooling) replaced by oneDNN kernels that work on the cpu backend's typed
  * arrays in place. `cpu` itself stays untouched, the reference in tests.
  */
-import type { BackendProbe } from '../backends.js';
+import type { Probe } from '../../probes.js';
 import { BackendError } from '../../errors.js';
 import { tf } from '../tf.js';
 import { defaultAddonPath, loadNativeAddon } from './addon.js';
@@ -19,7 +19,7 @@ import { NATIVE_BACKEND_NAME, NativeBackend, registerNativeBackend } from './ker
  * Whether the native backend can run here; the reason, when not, names the
  * package to install. `addonPath` is for tests (default: the built addon).
  */
-export async function probeNativeBackend(addonPath: string = defaultAddonPath()): Promise<BackendProbe> {
+export async function probeNativeBackend(addonPath: string = defaultAddonPath()): Promise<Probe<'native'>> {
   const load = loadNativeAddon(addonPath);
   return load.ok ? { name: 'native', available: true } : { name: 'native', available: false, reason: load.reason };
 }

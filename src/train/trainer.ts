@@ -29,6 +29,8 @@ import { makeBatches, shuffled } from './batches.js';
 import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
 import type { CachedVideo, CropReader, LabeledClip } from '../preprocess/index.js';
 import { BEST_FILE, CHECKPOINT_FILE, checkResumeSettings, collectWeights, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
+import { createMomentumSgd } from './momentum-sgd.js';
+import type { MomentumSgd } from './momentum-sgd.js';
 import type { EpochRecord, LoopState } from './checkpoint.js';
 
 export interface TrainProgress {
@@ -140,16 +142,39 @@ function freshState(configJson: string): LoopState {
   return { epochsDone: 0, bestValLoss: null, bestEpoch: null, epochsWithoutImprovement: 0, stopReason: null, history: [], configJson };
 }
 
-export async function trainModel(options: TrainRunOptions): Promise<TrainResult> {
-  const t0 = performance.now();
-  const config = resolveTrainConfig(options.config);
-  const configJson = JSON.stringify(config);
+/** What the loop reads from the crop cache: fixed for the whole run. */
+interface TrainingData {
+  reader: CropReader;
+  train: { videos: CachedVideo[]; missing: string[] };
+  val: { videos: CachedVideo[]; missing: string[] };
+  /** Fixed validation clips (see planValidation). */
+  valClips: LabeledClip[];
+  /** Live training clips the `live-mean` prototype averages. */
+  prototypeClips: LabeledClip[];
+}
+
+/** The things a run builds and must dispose. */
+interface TrainingRun {
+  model: AlexNet2Plus1D;
+  loss: Loss;
+  optimizer: MomentumSgd;
+  /** The network's and the loss's variables, in a fixed order (the optimizer's velocity follows it). */
+  variables: Variable[];
+  flowInfo: FlowBranchInfo | null;
+}
+
+/** Step 1: the training folder; an existing checkpoint needs `resume`. */
+async function prepareTrainingDir(options: TrainRunOptions): Promise<string> {
   const trainingDir = path.join(options.outDir, TRAINING_SUBDIR);
   if (!options.resume && hasCheckpoint(trainingDir)) {
     throw new ConfigError('train.out', `${options.outDir} already holds a training checkpoint: pass --resume to continue it, or choose another --out`);
   }
   await mkdir(trainingDir, { recursive: true });
+  return trainingDir;
+}
 
+/** Step 2: the split's videos in the cache, checked against the model's input size, and the fixed clip plans. */
+async function loadTrainingData(options: TrainRunOptions, config: Readonly<TrainConfig>): Promise<TrainingData> {
   const reader = createCropReader(options.cache);
   const train = await cachedSplitVideos(options.split.train, options.cache, reader);
   const val = await cachedSplitVideos(options.split.val, options.cache, reader);
@@ -159,136 +184,194 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
   if (cropSize !== config.model.inputSize) {
     throw new ConfigError('train.model.inputSize', `${config.model.inputSize} differs from the cached crops' size ${cropSize} (preprocess with --size ${config.model.inputSize}, or train with that size)`);
   }
-  const valClips = planValidation(val.videos, config);
-  const prototypePlan = labelClips(train.videos, planTrainClips(train.videos, config.clip, 1, config.seed, 0).clips).clips.filter((c) => c.label === 'live').slice(0, config.prototypeClips);
-  const d = config.model.embeddingSize;
+  const prototypeClips = labelClips(train.videos, planTrainClips(train.videos, config.clip, 1, config.seed, 0).clips).clips.filter((c) => c.label === 'live').slice(0, config.prototypeClips);
+  return { reader, train, val, valClips: planValidation(val.videos, config), prototypeClips };
+}
 
+/** Step 3: network (with pretrained flow weights when given), loss and optimizer. */
+async function createTrainingRun(config: Readonly<TrainConfig>): Promise<TrainingRun> {
   const model = createAlexNet2Plus1D({ ...config.model, seed: config.seed });
-  const flowInfo: FlowBranchInfo | null = !model.flowBranch ? null : config.flowWeights ? (await loadFlowNetSWeights(model.flowBranch, config.flowWeights)).info : SCRATCH_FLOW_BRANCH;
-  const loss = createLoss(config.loss, { ...config.lossConfig, embeddingSize: d, seed: config.seed });
-  const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
-  const varList: Variable[] = [...model.variables.values(), ...loss.variables.values()];
-  let state = freshState(configJson);
-  let noFaceClips = 0;
   try {
-    if (options.resume && hasCheckpoint(trainingDir)) {
-      const ckpt = await readCheckpoint(trainingDir);
-      const file = path.join(trainingDir, CHECKPOINT_FILE);
-      checkResumeSettings(file, 'train', JSON.parse(ckpt.state.configJson), JSON.parse(configJson));
-      restoreWeights(ckpt.weights, model.variables, loss.variables, file);
-      if (ckpt.optimizerSlots.length > 0) {
-        const slots = ckpt.optimizerSlots.map((t, i) => ({ name: `slot${i}`, tensor: tf.tensor(t.data, [...t.shape], 'float32') }));
-        // setWeights copies the momentum buffers into variables of its own.
-        await optimizer.setWeights(slots);
-        tf.dispose(slots.map((s) => s.tensor));
-      }
-      state = ckpt.state;
-    }
+    const flowInfo: FlowBranchInfo | null = !model.flowBranch ? null : config.flowWeights ? (await loadFlowNetSWeights(model.flowBranch, config.flowWeights)).info : SCRATCH_FLOW_BRANCH;
+    const loss = createLoss(config.loss, { ...config.lossConfig, embeddingSize: config.model.embeddingSize, seed: config.seed });
+    const optimizer = createMomentumSgd({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.nesterov });
+    return { model, loss, optimizer, variables: [...model.variables.values(), ...loss.variables.values()], flowInfo };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
 
+function disposeTrainingRun(run: TrainingRun): void {
+  run.optimizer.dispose();
+  run.loss.dispose();
+  run.model.dispose();
+}
+
+/** Step 4: a fresh loop state, or the checkpoint's weights, optimizer state and loop state (same settings only). */
+async function resumeOrStart(run: TrainingRun, trainingDir: string, configJson: string, resume: boolean): Promise<LoopState> {
+  if (!resume || !hasCheckpoint(trainingDir)) return freshState(configJson);
+  const ckpt = await readCheckpoint(trainingDir);
+  const file = path.join(trainingDir, CHECKPOINT_FILE);
+  checkResumeSettings(file, 'train', JSON.parse(ckpt.state.configJson), JSON.parse(configJson));
+  restoreWeights(ckpt.weights, run.model.variables, run.loss.variables, file);
+  run.optimizer.restoreSlots(ckpt.optimizerSlots, file);
+  return ckpt.state;
+}
+
+interface EpochTraining {
+  learningRate: number;
+  meanLoss: number;
+  clips: number;
+  seconds: number;
+  noFaceClips: number;
+}
+
+/** Step 5a: one epoch of optimizer steps over freshly drawn, augmented, balanced batches. */
+async function trainEpoch(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>, epoch: number, onProgress: TrainRunOptions['onProgress']): Promise<EpochTraining> {
+  const t0 = performance.now();
+  const learningRate = config.learningRate * config.lrDecayPerEpoch ** epoch;
+  run.optimizer.setLearningRate(learningRate);
+  const planned = labelClips(data.train.videos, planTrainClips(data.train.videos, config.clip, config.clipsPerVideo, config.seed, epoch).clips);
+  const batches = makeBatches(planned.clips, config.batchSize, config.balance, config.seed, epoch);
+  let lossSum = 0;
+  let clips = 0;
+  for (const [b, batch] of batches.entries()) {
+    const pixels = await loadClipPixels(data.reader, batch, { config: config.augment, seed: config.seed, epoch, batch: b });
+    const x = clipsToBatch(pixels);
+    const y = tf.tensor1d(batch.map(labelOf), 'int32');
+    let value: number;
+    try {
+      const dropoutSeed = childSeed(config.seed, 'dropout', epoch, b);
+      value = run.optimizer.minimize(() => run.loss.compute(run.model.forward(x, { training: true, seed: dropoutSeed }), y), run.variables);
+    } finally {
+      tf.dispose([x, y]);
+    }
+    if (!Number.isFinite(value)) throw new InputError(`training diverged at epoch ${epoch + 1}, batch ${b + 1}: loss ${value}; try a lower learning rate`);
+    lossSum += value * batch.length;
+    clips += batch.length;
+    const sec = (performance.now() - t0) / 1e3;
+    onProgress?.({ phase: 'train', epoch, maxEpochs: config.maxEpochs, batch: b + 1, batches: batches.length, loss: lossSum / clips, clipsPerSec: clips / sec });
+  }
+  const seconds = (performance.now() - t0) / 1e3;
+  onProgress?.({ phase: 'validate', epoch, maxEpochs: config.maxEpochs, batch: batches.length, batches: batches.length, loss: lossSum / clips, clipsPerSec: clips / seconds });
+  return { learningRate, meanLoss: lossSum / clips, clips, seconds, noFaceClips: planned.noFace };
+}
+
+/** Step 5b: validation loss, and the validation EER against this epoch's live prototype. */
+async function validateEpoch(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>): Promise<{ valLoss: number; valEer: number | null }> {
+  const d = config.model.embeddingSize;
+  const valPass = await embedClips(run.model, run.loss, data.reader, data.valClips, config.batchSize);
+  const protoPass = run.loss.prototypeRule === 'class-weight' ? null : await embedClips(run.model, null, data.reader, data.prototypeClips, config.batchSize);
+  const valEer = safeEer(scoreRows(valPass, data.valClips, livePrototype(run.loss, protoPass, d), d));
+  return { valLoss: valPass.meanLoss, valEer: valEer?.eer ?? null };
+}
+
+/**
+ * Step 5c: the epoch's record, the best weights when the validation loss
+ * improved, the stop decision, then the checkpoint and the log (each
+ * atomic), so a kill after this point resumes at the next epoch.
+ */
+async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readonly<TrainConfig>, state: LoopState, trained: EpochTraining, validated: { valLoss: number; valEer: number | null }, startedMs: number): Promise<{ state: LoopState; record: EpochRecord }> {
+  const epoch = state.epochsDone;
+  const improved = state.bestValLoss === null || validated.valLoss < state.bestValLoss;
+  const record: EpochRecord = {
+    epoch: epoch + 1,
+    learningRate: trained.learningRate,
+    trainLoss: trained.meanLoss,
+    valLoss: validated.valLoss,
+    valEer: validated.valEer,
+    trainClips: trained.clips,
+    seconds: (performance.now() - startedMs) / 1e3,
+    clipsPerSec: trained.clips / trained.seconds,
+    improved,
+  };
+  const weights = collectWeights(run.model.variables, run.loss.variables);
+  if (improved) await writeBestWeights(trainingDir, weights, epoch + 1);
+  const next: LoopState = {
+    ...state,
+    epochsDone: epoch + 1,
+    bestValLoss: improved ? validated.valLoss : state.bestValLoss,
+    bestEpoch: improved ? epoch + 1 : state.bestEpoch,
+    epochsWithoutImprovement: improved ? 0 : state.epochsWithoutImprovement + 1,
+    history: [...state.history, record],
+  };
+  if (next.epochsWithoutImprovement >= config.patienceEpochs) next.stopReason = 'early-stop';
+  else if (next.epochsDone >= config.maxEpochs) next.stopReason = 'max-epochs';
+  const slots = run.optimizer.slots();
+  try {
+    await writeCheckpoint(trainingDir, weights, slots, next);
+  } finally {
+    // The first slot (the step count) is a fresh tensor; the rest are the optimizer's own variables.
+    slots[0]?.dispose();
+  }
+  await writeFileAtomic(path.join(trainingDir, 'log.jsonl'), next.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return { state: next, record };
+}
+
+/** Step 6: the best epoch's weights, its live prototype, the threshold chosen on validation only, and the model folder. */
+async function finishModel(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>, configJson: string, trainingDir: string, state: LoopState, options: TrainRunOptions): Promise<EerResult> {
+  const { model, loss } = run;
+  const d = config.model.embeddingSize;
+  restoreWeights(await readBestWeights(trainingDir), model.variables, loss.variables, path.join(trainingDir, BEST_FILE));
+  const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, data.reader, data.prototypeClips, config.batchSize);
+  const prototype = livePrototype(loss, protoPass, d);
+  const valRows = scoreRows(await embedClips(model, null, data.reader, data.valClips, config.batchSize), data.valClips, prototype, d);
+  const threshold = safeEer(valRows);
+  if (!threshold) throw new InputError(`${options.split.name}: the validation clips need both live and attack presentations to choose a threshold`);
+  await saveModelFolder(options.outDir, {
+    model,
+    meta: {
+      liveScore: { prototype, source: loss.prototypeRule === 'class-weight' ? 'class-weight' : 'mean-live-embedding' },
+      loss: config.loss,
+      threshold: { value: threshold.threshold, chosenOn: 'val', rule: 'eer' },
+      training: {
+        dataset: options.provenance?.dataset ?? options.split.dataset,
+        protocol: options.provenance?.protocol ?? options.split.protocol,
+        fold: options.provenance?.fold ?? options.split.fold,
+        seed: config.seed,
+        epochs: state.epochsDone,
+      },
+      extra: { split: options.split.name, ...(run.flowInfo ? { flowBranch: run.flowInfo } : {}), bestEpoch: state.bestEpoch, stopReason: state.stopReason, valEer: threshold.eer, trainConfig: JSON.parse(configJson) as unknown },
+    },
+  });
+  return threshold;
+}
+
+/**
+ * Trains on `options.split` from the crop cache and writes the model folder:
+ * prepare the folder, load the data, build the run, resume or start, then per
+ * epoch train, validate and record (checkpoint), until early stop or the last
+ * epoch; finally the best epoch's model with its prototype and threshold.
+ */
+export async function trainModel(options: TrainRunOptions): Promise<TrainResult> {
+  const t0 = performance.now();
+  const config = resolveTrainConfig(options.config);
+  const configJson = JSON.stringify(config);
+  const trainingDir = await prepareTrainingDir(options);
+  const data = await loadTrainingData(options, config);
+  const missingVideos = () => [...data.train.missing, ...data.val.missing];
+  const run = await createTrainingRun(config);
+  try {
+    let state = await resumeOrStart(run, trainingDir, configJson, options.resume ?? false);
+    let noFaceClips = 0;
     let epochsThisCall = 0;
     while (state.stopReason === null) {
-      const epoch = state.epochsDone;
-      const te = performance.now();
-      const lr = config.learningRate * config.lrDecayPerEpoch ** epoch;
-      optimizer.setLearningRate(lr);
-      const planned = labelClips(train.videos, planTrainClips(train.videos, config.clip, config.clipsPerVideo, config.seed, epoch).clips);
-      noFaceClips = planned.noFace;
-      const batches = makeBatches(planned.clips, config.batchSize, config.balance, config.seed, epoch);
-      let lossSum = 0;
-      let clipsSeen = 0;
-      for (const [b, batch] of batches.entries()) {
-        const pixels = await loadClipPixels(reader, batch, { config: config.augment, seed: config.seed, epoch, batch: b });
-        const x = clipsToBatch(pixels);
-        const y = tf.tensor1d(batch.map(labelOf), 'int32');
-        let value: number;
-        try {
-          const dropoutSeed = childSeed(config.seed, 'dropout', epoch, b);
-          const cost = optimizer.minimize(() => loss.compute(model.forward(x, { training: true, seed: dropoutSeed }), y), true, varList)!;
-          value = cost.dataSync()[0]!;
-          cost.dispose();
-        } finally {
-          tf.dispose([x, y]);
-        }
-        if (!Number.isFinite(value)) throw new InputError(`training diverged at epoch ${epoch + 1}, batch ${b + 1}: loss ${value}; try a lower learning rate`);
-        lossSum += value * batch.length;
-        clipsSeen += batch.length;
-        const sec = (performance.now() - te) / 1e3;
-        options.onProgress?.({ phase: 'train', epoch, maxEpochs: config.maxEpochs, batch: b + 1, batches: batches.length, loss: lossSum / clipsSeen, clipsPerSec: clipsSeen / sec });
-      }
-      const trainSec = (performance.now() - te) / 1e3;
-      options.onProgress?.({ phase: 'validate', epoch, maxEpochs: config.maxEpochs, batch: batches.length, batches: batches.length, loss: lossSum / clipsSeen, clipsPerSec: clipsSeen / trainSec });
-
-      const valPass = await embedClips(model, loss, reader, valClips, config.batchSize);
-      const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, reader, prototypePlan, config.batchSize);
-      const valEer = safeEer(scoreRows(valPass, valClips, livePrototype(loss, protoPass, d), d));
-      const improved = state.bestValLoss === null || valPass.meanLoss < state.bestValLoss;
-      const record: EpochRecord = {
-        epoch: epoch + 1,
-        learningRate: lr,
-        trainLoss: lossSum / clipsSeen,
-        valLoss: valPass.meanLoss,
-        valEer: valEer?.eer ?? null,
-        trainClips: clipsSeen,
-        seconds: (performance.now() - te) / 1e3,
-        clipsPerSec: clipsSeen / trainSec,
-        improved,
-      };
-      const weights = collectWeights(model.variables, loss.variables);
-      if (improved) await writeBestWeights(trainingDir, weights, epoch + 1);
-      state = {
-        ...state,
-        epochsDone: epoch + 1,
-        bestValLoss: improved ? valPass.meanLoss : state.bestValLoss,
-        bestEpoch: improved ? epoch + 1 : state.bestEpoch,
-        epochsWithoutImprovement: improved ? 0 : state.epochsWithoutImprovement + 1,
-        history: [...state.history, record],
-      };
-      if (state.epochsWithoutImprovement >= config.patienceEpochs) state.stopReason = 'early-stop';
-      else if (state.epochsDone >= config.maxEpochs) state.stopReason = 'max-epochs';
-      const slots = (await optimizer.getWeights()).map((w) => w.tensor);
-      try {
-        await writeCheckpoint(trainingDir, weights, slots, state);
-      } finally {
-        // The first entry (the iteration count) is a fresh tensor; the rest are the optimizer's own variables.
-        slots[0]?.dispose();
-      }
-      await writeFileAtomic(path.join(trainingDir, 'log.jsonl'), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      options.onEpoch?.(record);
+      const startedMs = performance.now();
+      const trained = await trainEpoch(run, data, config, state.epochsDone, options.onProgress);
+      noFaceClips = trained.noFaceClips;
+      const validated = await validateEpoch(run, data, config);
+      const recorded = await recordEpoch(run, trainingDir, config, state, trained, validated, startedMs);
+      state = recorded.state;
+      options.onEpoch?.(recorded.record);
       epochsThisCall += 1;
       if (state.stopReason === null && options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) {
-        return { modelDir: null, config, history: state.history, bestEpoch: state.bestEpoch, stopReason: null, threshold: null, missingVideos: [...train.missing, ...val.missing], noFaceClips, seconds: (performance.now() - t0) / 1e3 };
+        return { modelDir: null, config, history: state.history, bestEpoch: state.bestEpoch, stopReason: null, threshold: null, missingVideos: missingVideos(), noFaceClips, seconds: (performance.now() - t0) / 1e3 };
       }
     }
-
-    // The best epoch's weights, its prototype, and the threshold chosen on validation only.
-    restoreWeights(await readBestWeights(trainingDir), model.variables, loss.variables, path.join(trainingDir, BEST_FILE));
-    const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, reader, prototypePlan, config.batchSize);
-    const prototype = livePrototype(loss, protoPass, d);
-    const valRows = scoreRows(await embedClips(model, null, reader, valClips, config.batchSize), valClips, prototype, d);
-    const threshold = safeEer(valRows);
-    if (!threshold) throw new InputError(`${options.split.name}: the validation clips need both live and attack presentations to choose a threshold`);
-    await saveModelFolder(options.outDir, {
-      model,
-      meta: {
-        liveScore: { prototype, source: loss.prototypeRule === 'class-weight' ? 'class-weight' : 'mean-live-embedding' },
-        loss: config.loss,
-        threshold: { value: threshold.threshold, chosenOn: 'val', rule: 'eer' },
-        training: {
-          dataset: options.provenance?.dataset ?? options.split.dataset,
-          protocol: options.provenance?.protocol ?? options.split.protocol,
-          fold: options.provenance?.fold ?? options.split.fold,
-          seed: config.seed,
-          epochs: state.epochsDone,
-        },
-        extra: { split: options.split.name, ...(flowInfo ? { flowBranch: flowInfo } : {}), bestEpoch: state.bestEpoch, stopReason: state.stopReason, valEer: threshold.eer, trainConfig: JSON.parse(configJson) as unknown },
-      },
-    });
-    return { modelDir: options.outDir, config, history: state.history, bestEpoch: state.bestEpoch, stopReason: state.stopReason, threshold, missingVideos: [...train.missing, ...val.missing], noFaceClips, seconds: (performance.now() - t0) / 1e3 };
+    const threshold = await finishModel(run, data, config, configJson, trainingDir, state, options);
+    return { modelDir: options.outDir, config, history: state.history, bestEpoch: state.bestEpoch, stopReason: state.stopReason, threshold, missingVideos: missingVideos(), noFaceClips, seconds: (performance.now() - t0) / 1e3 };
   } finally {
-    optimizer.dispose();
-    // tfjs's MomentumOptimizer.dispose leaves its learning-rate scalar behind.
-    (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
-    loss.dispose();
-    model.dispose();
+    disposeTrainingRun(run);
   }
 }

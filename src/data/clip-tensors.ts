@@ -9,13 +9,7 @@
 import { tf, type Tensor5D } from '../engine/tf.js';
 import { ShapeError } from '../errors.js';
 import { standardizeClips } from './standardize.js';
-
-/** One clip: T frames of `height × width × 3` bytes (RGB, row-major), already cropped and resized. */
-export interface ClipPixels {
-  width: number;
-  height: number;
-  frames: readonly Uint8Array[];
-}
+import type { ClipPixels } from './standardize.js';
 
 /**
  * Standardises each frame of `x` `[B, T, H, W, C]` to mean 0, variance 1 over

@@ -15,4 +15,4 @@ export {
 export type { AugmentConfig, RandomErasingConfig, EraseRect, ClipAugmentation } from './augment.js';
 export { standardizeFrames, clipsToBatch } from './clip-tensors.js';
 export { standardizeClips, standardizeFrameValues } from './standardize.js';
-export type { ClipPixels } from './clip-tensors.js';
+export type { ClipPixels } from './standardize.js';

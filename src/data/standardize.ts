@@ -7,7 +7,13 @@
  * the flow branch's pretraining, so FlowNetS learns on the inputs it will see.
  */
 import { ShapeError } from '../errors.js';
-import type { ClipPixels } from './clip-tensors.js';
+
+/** One clip: T frames of `height × width × 3` bytes (RGB, row-major), already cropped and resized. */
+export interface ClipPixels {
+  width: number;
+  height: number;
+  frames: readonly Uint8Array[];
+}
 
 /**
  * Standardises the `n` values of one frame, `src[from .. from+n)`, into

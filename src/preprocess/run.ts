@@ -44,7 +44,7 @@ export interface PreprocessProgress {
   videosDone: number;
   videosTotal: number;
   framesDone: number;
-  /** Frames of the videos to process, when known (after probing); else null. */
+  /** Videos of this run that failed so far (each recorded in failures.json; the run goes on). */
   failed: number;
   current: string | null;
 }

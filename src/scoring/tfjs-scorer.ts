@@ -1,7 +1,9 @@
 /**
- * Scoring on TensorFlow.js, for models the ONNX export does not cover yet
- * (the FlowNetS branch): the same `ClipScorer` interface as the ONNX
- * session, so `scoreSplit` takes either.
+ * Scoring a model folder on TensorFlow.js instead of ONNX Runtime, on
+ * whatever tfjs backend is current (e.g. tfjs-node's GPU where a user has
+ * it): the same `ClipScorer` interface as `openModelSession`'s session, so
+ * `scoreSplit` takes either, and the same scores (a parity test holds them
+ * together).
  */
 import { tf } from '../engine/index.js';
 import type { Tensor2D, Tensor5D } from '../engine/index.js';
@@ -9,6 +11,7 @@ import { loadModelFolder } from '../models/index.js';
 import type { ClipScorer, ModelMeta } from '../models/index.js';
 import { liveScores } from '../losses/index.js';
 
+/** Loads the folder's network and prototype; `scorer.dispose()` frees the network. */
 export async function createTfjsScorer(modelDir: string): Promise<{ scorer: ClipScorer; meta: ModelMeta }> {
   const { model, meta } = await loadModelFolder(modelDir);
   const prototype = Float32Array.from(meta.liveScore.prototype);

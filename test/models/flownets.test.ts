@@ -7,9 +7,8 @@
 // no tensor leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { tf } from '../../src/engine/tf.js';
 import type { Tensor4D, Tensor5D } from '../../src/engine/tf.js';
@@ -20,6 +19,7 @@ import { applyFlowNetSTensors, flowNetSToTorchTensors, loadFlowNetSWeights } fro
 import { encodeSafetensors, writeSafetensors } from '../../src/models/safetensors.js';
 import type { NamedTensorData } from '../../src/models/safetensors.js';
 import { createSeededRandom } from '../../src/data/random.js';
+import { withTempDir as withTemp } from '../helpers/temp-dir.js';
 
 // Dosovitskiy et al. 2015, FlowNetSimple: [name, kernel, stride, out channels].
 const ENCODER: Array<[string, number, number, number]> = [
@@ -189,14 +189,7 @@ function relErr(tensor: tf.Tensor, ref: Map3): number {
   return maxDiff / Math.max(maxRef, 1e-12);
 }
 
-async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vidpad-flownets-'));
-  try {
-    return await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTempDir = <T>(body: (dir: string) => Promise<T>): Promise<T> => withTemp('vidpad-flownets-', body);
 
 test('FlowNetS layer sizes at 224² and 112², parameters and FLOPs against sums written out here', async () => {
   await initBackend('cpu');

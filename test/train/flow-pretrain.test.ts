@@ -6,10 +6,8 @@
 // tiny step here, against ~0.3 s on wasm).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { tf } from '../../src/engine/tf.js';
 import type { Tensor4D } from '../../src/engine/tf.js';
 import { initBackend } from '../../src/engine/backends.js';
@@ -30,17 +28,12 @@ import {
   runFlowPretraining,
 } from '../../src/train/flow-pretrain.js';
 import { main } from '../../src/cli/main.js';
+import { withTempDir as withTemp } from '../helpers/temp-dir.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 const TINY = { sizePx: 64, widthMultiplier: 1 / 16, batchSize: 2, heldOutSize: 2 } as const;
 
-async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vidpad-flow-pretrain-'));
-  try {
-    return await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withTempDir = <T>(body: (dir: string) => Promise<T>): Promise<T> => withTemp('vidpad-flow-pretrain-', body);
 
 test('multi-scale EPE loss equals a naive per-pixel loop (area-averaged targets, sum over pixels, mean over batch)', async () => {
   await initBackend('cpu');
@@ -158,15 +151,7 @@ test('a run writes encoder, full weights and report; a resumed run equals an unb
 
 test('vidpad pretrain-flow runs from the command line and rejects bad settings', async () => {
   await withTempDir(async (dir) => {
-    const out = { stdout: '', stderr: '' };
-    const sink = (key: 'stdout' | 'stderr') =>
-      new Writable({
-        write(chunk, _enc, done) {
-          out[key] += String(chunk);
-          done();
-        },
-      });
-    const io = { stdout: sink('stdout'), stderr: sink('stderr') };
+    const { out, io } = captureIo();
     const code = await main(['pretrain-flow', '--out', dir, '--steps', '2', '--width', '0.0625', '--batch', '2', '--held-out', '2', '--backend', 'wasm', '--json'], io);
     assert.equal(code, 0, out.stderr);
     const result = JSON.parse(out.stdout);

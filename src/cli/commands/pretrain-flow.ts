@@ -5,17 +5,10 @@
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
-import { DEFAULT_FLOW_PRETRAIN_CONFIG, FLOW_PRETRAIN_FILES, initBackend, runFlowPretraining } from '../../index.js';
+import { DEFAULT_FLOW_PRETRAIN_CONFIG, FLOW_PRETRAIN_FILES, initBackend, runFlowPretraining, UsageError } from '../../index.js';
+import { numberOption } from '../dataset-args.js';
 import type { FlowPretrainConfig } from '../../index.js';
-import { UsageError } from '../../errors.js';
 import { backendOption } from '../backend-option.js';
-
-function numberOption(value: string | boolean | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got '${String(value)}'`);
-  return n;
-}
 
 const d = DEFAULT_FLOW_PRETRAIN_CONFIG;
 
@@ -49,14 +42,14 @@ export const pretrainFlowCommand: CliCommand = {
     const o = args.options;
     if (typeof o.out !== 'string' || o.out.length === 0) throw new UsageError(`--out is required; see 'vidpad pretrain-flow --help'`);
     const config: Partial<FlowPretrainConfig> = {
-      steps: numberOption(o.steps, 'steps')!,
-      sizePx: numberOption(o.size, 'size')!,
-      widthMultiplier: numberOption(o.width, 'width')!,
-      batchSize: numberOption(o.batch, 'batch')!,
-      seed: numberOption(o.seed, 'seed')!,
-      learningRate: numberOption(o.lr, 'lr')!,
-      heldOutSize: numberOption(o['held-out'], 'held-out')!,
-      checkpointEvery: numberOption(o['checkpoint-every'], 'checkpoint-every')!,
+      steps: numberOption(args, 'steps')!,
+      sizePx: numberOption(args, 'size')!,
+      widthMultiplier: numberOption(args, 'width')!,
+      batchSize: numberOption(args, 'batch')!,
+      seed: numberOption(args, 'seed')!,
+      learningRate: numberOption(args, 'lr')!,
+      heldOutSize: numberOption(args, 'held-out')!,
+      checkpointEvery: numberOption(args, 'checkpoint-every')!,
     };
     const backend = await initBackend(o.backend as string);
     io.stderr.write(`pretrain-flow: backend ${backend.name}, output ${o.out}\n`);

@@ -5,9 +5,8 @@
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
-import { generateSynthDataset, parsePick, DEFAULT_SYNTH_CONFIG, SYNTH_LAYOUTS, SYNTH_PICK_FIELDS } from '../../index.js';
+import { generateSynthDataset, parsePick, DEFAULT_SYNTH_CONFIG, SYNTH_LAYOUTS, SYNTH_PICK_FIELDS, UsageError } from '../../index.js';
 import type { SynthConfig } from '../../index.js';
-import { UsageError } from '../../errors.js';
 
 function intOption(value: string | boolean | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

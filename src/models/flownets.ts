@@ -154,7 +154,7 @@ const convOut = (size: number, kernel: number, stride: number): number => Math.f
 /** Every layer size for a config at a square `inputSize` (pure; no tensors). */
 export function planFlowNetS(partial: Partial<FlowNetSConfig>, inputSize: number): FlowNetSPlan {
   const config = resolveFlowNetSConfig(partial);
-  if (!Number.isInteger(inputSize) || inputSize < 1) throw new ConfigError('flownets.inputSize', `expected a whole number >= 1, got ${JSON.stringify(inputSize)}`);
+  checkWhole('flownets.inputSize', inputSize, 1);
   const m = config.widthMultiplier;
   const encoder: EncoderLayerPlan[] = [];
   let size = inputSize;

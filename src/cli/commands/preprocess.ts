@@ -5,7 +5,7 @@
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
 import { datasetListOption, indexDataset, indexDatasets, numberOption, stringOption } from '../dataset-args.js';
-import { initBackend, parseShard, runPreprocess, videoJobsOf, namespacedVideos, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
+import { initBackend, parseShard, resolveDetectorName, resolvePreprocessConfig, runPreprocess, DEFAULT_BACKEND_REQUEST, videoJobsOf, namespacedVideos, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
 import type { DatasetIndex, VideoEntry } from '../../index.js';
 import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest } from '../../index.js';
 
@@ -60,22 +60,24 @@ export const preprocessCommand: CliCommand = {
       issues = index.issues.length;
     }
     if (videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
-    if (o.detector === 'blazeface' || o.detector === 'auto') await initBackend('auto');
+    const config = {
+      detector: o.detector as FaceDetectorRequest,
+      boxPolicy: o.boxes as BoxPolicy,
+      cropSizePx: numberOption(args, 'size', { integer: true })!,
+      marginFrac: numberOption(args, 'margin')!,
+      edge: o.edge as CropEdgeMode,
+      workWidthPx: numberOption(args, 'work-width', { integer: true })!,
+      maxFrames: maxFrames ?? null,
+    };
+    // blazeface runs on the current tfjs backend: ready the fastest one when this run's detector (`auto` resolved) is blazeface.
+    if (resolveDetectorName(resolvePreprocessConfig(config)) === 'blazeface') await initBackend(DEFAULT_BACKEND_REQUEST);
     let bar: ReturnType<typeof createProgressBar> | null = null;
     let videosTotal = 0;
     const t0 = performance.now();
     const summary = await runPreprocess({
       videos: videoJobsOf(videos),
       cacheDir,
-      config: {
-        detector: o.detector as FaceDetectorRequest,
-        boxPolicy: o.boxes as BoxPolicy,
-        cropSizePx: numberOption(args, 'size', { integer: true })!,
-        marginFrac: numberOption(args, 'margin')!,
-        edge: o.edge as CropEdgeMode,
-        workWidthPx: numberOption(args, 'work-width', { integer: true })!,
-        maxFrames: maxFrames ?? null,
-      },
+      config,
       ...(workers !== undefined ? { workers } : {}),
       shard,
       onProgress: (p) => {

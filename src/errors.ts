@@ -11,7 +11,8 @@ export type VidpadErrorCode =
   | 'E_SHAPE'
   | 'E_IO'
   | 'E_NATIVE'
-  | 'E_USAGE';
+  | 'E_USAGE'
+  | 'E_OUTPUT';
 
 export class VidpadError extends Error {
   readonly code: VidpadErrorCode;
@@ -56,6 +57,20 @@ export class InputError extends VidpadError {
 export class UsageError extends VidpadError {
   constructor(message: string) {
     super('E_USAGE', message);
+  }
+}
+
+/**
+ * An output location vidpad refuses or cannot use: a folder it did not make
+ * (no marker file) that is not empty, a model it would replace, a path under
+ * a file, a folder it cannot write. Found before any work is done.
+ */
+export class OutputError extends VidpadError {
+  /** The refused path, as the user gave it. */
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super('E_OUTPUT', message, options);
+    this.file = file;
   }
 }
 

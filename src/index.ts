@@ -4,14 +4,15 @@
  */
 
 // Errors
-export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError } from './errors.js';
+export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError, OutputError } from './errors.js';
 export type { VidpadErrorCode, VideoErrorReason } from './errors.js';
 
 // Defaults shared across folders (the crop side is the network's input size)
 export { DEFAULT_INPUT_SIZE_PX } from './input-defaults.js';
 
-// Files and the package: atomic writes, vidpad's root folder and version
-export { packageRoot, vidpadVersion, writeFileAtomic } from './io/index.js';
+// Files and the package: atomic writes, vidpad's root folder and version; where vidpad may write (the output check, the folder marker)
+export { packageRoot, vidpadVersion, writeFileAtomic, FOLDER_MARKER_FILE, OUTPUT_FOLDER_KINDS, checkOutputFile, checkOutputFolder, claimOutputFolder, readFolderMarker } from './io/index.js';
+export type { FolderMarker, OutputFileOptions, OutputFileState, OutputFolderKind, OutputFolderOptions, OutputFolderState, OutputFolderStatus } from './io/index.js';
 
 // Optional components (backends, face detectors): whether they can run here
 export { availableNames, describeProbes } from './probes.js';

@@ -16,6 +16,17 @@ export interface OptionSpec {
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Where a long command says how to continue if it is interrupted now (see interrupt.ts); absent in tests that run main() in-process. */
+  interrupt?: InterruptNotice;
+}
+
+/**
+ * What to print if the program is interrupted (Ctrl-C) at this point: a
+ * function of the program's own command line (quoted for a shell), e.g. the
+ * same line with `--resume`. A command updates it as its work progresses.
+ */
+export interface InterruptNotice {
+  set(notice: ((commandLine: string) => string) | null): void;
 }
 
 export interface ParsedArgs {

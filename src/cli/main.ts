@@ -1,11 +1,13 @@
 /**
  * The `vidpad` command-line program: parses the sub-command, prints help,
- * and turns typed errors into one clear line and an exit code.
+ * and turns every error into one clear line and an exit code (exit-codes.ts:
+ * 0 done, 1 failed, 2 usage/config/output location, 130 interrupted).
  */
 import { parseArgs } from 'node:util';
 import type { CliCommand, CommandIo, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { UsageError, VidpadError, vidpadVersion } from '../index.js';
+import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE, exitCodeOf } from './exit-codes.js';
 
 function optionLine(o: OptionSpec): string {
   const flag = `--${o.name}${o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}` : ''}`;
@@ -28,11 +30,13 @@ export function generalHelp(commands: readonly CliCommand[]): string {
     '  -h, --help      show help (also: vidpad <command> --help)',
     '  -v, --version   print the version',
     '',
+    ...EXIT_CODES_HELP,
+    '',
   ].join('\n');
 }
 
 export function commandHelp(c: CliCommand): string {
-  return [`Usage: vidpad ${c.name} ${c.usage}`, '', c.description, '', 'Options:', ...c.options.map(optionLine), optionLine({ name: 'help', short: 'h', type: 'boolean', description: 'show this help' }), ''].join('\n');
+  return [`Usage: vidpad ${c.name} ${c.usage}`, '', c.description, '', 'Options:', ...c.options.map(optionLine), optionLine({ name: 'help', short: 'h', type: 'boolean', description: 'show this help' }), '', ...EXIT_CODES_HELP, ''].join('\n');
 }
 
 /** Runs the CLI with `argv` (without node and the script); returns the exit code. */
@@ -40,7 +44,7 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     io.stdout.write(generalHelp(COMMANDS));
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (name === '-v' || name === '--version') {
     io.stdout.write(`vidpad ${vidpadVersion()}\n`);
@@ -51,7 +55,7 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
     if (!command) throw new UsageError(`unknown command '${name}'; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(commandHelp(command));
-      return 0;
+      return EXIT_OK;
     }
     let parsed;
     try {
@@ -68,10 +72,23 @@ export async function main(argv: string[], io: CommandIo = { stdout: process.std
     }
     return await command.run({ options: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals }, io);
   } catch (err) {
-    if (err instanceof VidpadError) {
-      io.stderr.write(`vidpad: error [${err.code}]: ${err.message}\n`);
-      return err instanceof UsageError ? 2 : 1;
-    }
-    throw err;
+    io.stderr.write(errorLine(err) + '\n');
+    return exitCodeOf(err);
   }
+}
+
+const SYSTEM_ERRNOS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'EMFILE', 'EIO', 'EBUSY']);
+
+/**
+ * One line for any error: a typed error's code and message; a file-system
+ * error vidpad did not foresee as E_IO with its path; anything else as an
+ * internal error (a bug), whose stack VIDPAD_DEBUG=1 prints.
+ */
+export function errorLine(err: unknown): string {
+  if (err instanceof VidpadError) return `vidpad: error [${err.code}]: ${err.message}`;
+  const errno = (err as NodeJS.ErrnoException | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (typeof errno === 'string' && SYSTEM_ERRNOS.has(errno)) return `vidpad: error [E_IO]: ${message}`;
+  const stack = process.env.VIDPAD_DEBUG && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  return `vidpad: internal error: ${message} (a bug in vidpad: please report it with the command line; VIDPAD_DEBUG=1 prints the stack)${stack}`;
 }

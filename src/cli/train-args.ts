@@ -1,7 +1,7 @@
 /** The training options shared by `vidpad train`, `vidpad experiment` and `vidpad demo`. */
 import type { OptionSpec, ParsedArgs } from './command.js';
 import { numberOption } from './dataset-args.js';
-import { LOSS_NAMES, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, UsageError } from '../index.js';
+import { LOSS_NAMES, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
 import type { LossName, TrainConfigInput } from '../index.js';
 
 const d = DEFAULT_TRAIN_CONFIG;
@@ -29,7 +29,47 @@ export function trainOptions(): OptionSpec[] {
   ];
 }
 
+/** The option that sets each field of the training config, so an invalid value is reported by the flag the user typed. */
+const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
+  [/^(train\.clip\.length|(train\.)?model\.frames)$/, 'frames'],
+  [/^(train\.)?model\.inputSize$/, 'size'],
+  [/^(train\.)?model\.widthMultiplier$/, 'width'],
+  [/^(train\.)?model\.embeddingSize$/, 'embedding'],
+  [/^train\.maxEpochs$/, 'epochs'],
+  [/^train\.patienceEpochs$/, 'patience'],
+  [/^train\.batchSize$/, 'batch'],
+  [/^train\.clipsPerVideo$/, 'clips-per-video'],
+  [/^train\.learningRate$/, 'lr'],
+  [/^train\.lrDecayPerEpoch$/, 'lr-decay'],
+  [/^train\.momentum$/, 'momentum'],
+  [/^train\.seed$/, 'seed'],
+  [/^train\.flowWeights$/, 'flow-weights'],
+  [/^(train\.)?loss(\.|$)/, 'loss'],
+];
+
+/**
+ * Validates a whole training configuration the way `trainModel` will (and
+ * the network it builds), before any work: a ConfigError becomes a
+ * UsageError naming the option and the value given.
+ */
+export function validateTrainConfigArgs(args: ParsedArgs, config: TrainConfigInput): void {
+  try {
+    planAlexNet2Plus1D(resolveTrainConfig(config).model);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const flag = FLAG_OF_FIELD.find(([re]) => re.test(err.path))?.[1];
+    const given = flag !== undefined ? args.options[flag] : undefined;
+    throw new UsageError(flag !== undefined ? `--${flag}${typeof given === 'string' ? ` ${given}` : ''}: ${err.message}` : err.message);
+  }
+}
+
 export function trainConfigFromArgs(args: ParsedArgs): TrainConfigInput {
+  const config = trainConfigInputFromArgs(args);
+  validateTrainConfigArgs(args, config);
+  return config;
+}
+
+function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
   const loss = String(args.options.loss);
   if (!LOSS_NAMES.includes(loss as LossName)) throw new UsageError(`--loss must be one of ${LOSS_NAMES.join(', ')}, got '${loss}'`);
   return {

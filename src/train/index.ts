@@ -5,6 +5,8 @@ export { makeBatches } from './batches.js';
 export { CHECKPOINT_FILE, BEST_FILE, hasCheckpoint, readCheckpoint } from './checkpoint.js';
 export type { EpochRecord, LoopState } from './checkpoint.js';
 export { TRAINING_SUBDIR, trainModel } from './trainer.js';
+export { checkTrainOutput, claimTrainOutput } from './out-dir.js';
+export type { TrainOutputOptions } from './out-dir.js';
 export type { TrainProgress, TrainResult, TrainRunOptions } from './trainer.js';
 export {
   DEFAULT_FLOW_PRETRAIN_CONFIG,

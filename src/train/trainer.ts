@@ -28,6 +28,7 @@ import type { TrainConfig, TrainConfigInput } from './config.js';
 import { makeBatches, shuffled } from './batches.js';
 import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
 import type { CachedVideo, CropReader, LabeledClip } from '../preprocess/index.js';
+import { TRAINING_SUBDIR, claimTrainOutput } from './out-dir.js';
 import { BEST_FILE, CHECKPOINT_FILE, checkResumeSettings, collectWeights, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
 import { createMomentumSgd } from './momentum-sgd.js';
 import type { MomentumSgd } from './momentum-sgd.js';
@@ -52,6 +53,8 @@ export interface TrainRunOptions {
   outDir: string;
   /** Continue from `outDir`'s checkpoint. Without it, an existing checkpoint is an error. */
   resume?: boolean;
+  /** Replace the model or checkpoint already in `outDir`, or write into a folder vidpad did not make (see out-dir.ts). */
+  overwrite?: boolean;
   /** Return after this many epochs of this call, without the final model (for tests and time-boxed jobs). */
   stopAfterEpochs?: number;
   provenance?: { dataset?: string | null; protocol?: string | null; fold?: number | null };
@@ -74,7 +77,7 @@ export interface TrainResult {
   seconds: number;
 }
 
-export const TRAINING_SUBDIR = 'training';
+export { TRAINING_SUBDIR };
 
 /** The losses' class index of a clip: LIVE_LABEL or ATTACK_LABEL. */
 const labelOf = (c: LabeledClip): number => (c.label === 'live' ? LIVE_LABEL : ATTACK_LABEL);
@@ -163,12 +166,11 @@ interface TrainingRun {
   flowInfo: FlowBranchInfo | null;
 }
 
-/** Step 1: the training folder; an existing checkpoint needs `resume`. */
+/** Step 1: the training folder (see out-dir.ts): an existing checkpoint needs `resume`, a model or a foreign folder `overwrite`. */
 async function prepareTrainingDir(options: TrainRunOptions): Promise<string> {
   const trainingDir = path.join(options.outDir, TRAINING_SUBDIR);
-  if (!options.resume && hasCheckpoint(trainingDir)) {
-    throw new ConfigError('train.out', `${options.outDir} already holds a training checkpoint: pass --resume to continue it, or choose another --out`);
-  }
+  // The folder must be new, empty or vidpad's own, and a model or checkpoint in it is replaced only on request.
+  await claimTrainOutput(options.outDir, { resume: options.resume ?? false, overwrite: options.overwrite ?? false });
   await mkdir(trainingDir, { recursive: true });
   return trainingDir;
 }

@@ -7,8 +7,9 @@ import type { CliCommand } from '../command.js';
 import { createProgressBar, formatDuration } from '../progress.js';
 import { DATASET_OPTIONS, chooseSplits, findCropCache, numberOption, pickFold, stringOption } from '../dataset-args.js';
 import { trainConfigFromArgs, trainOptions } from '../train-args.js';
-import { initBackend, trainModel, TRAINING_SUBDIR } from '../../index.js';
+import { initBackend, trainModel, checkTrainOutput, TRAINING_SUBDIR } from '../../index.js';
 import { backendOption } from '../backend-option.js';
+import { withFlag } from '../interrupt.js';
 
 export const trainCommand: CliCommand = {
   name: 'train',
@@ -19,8 +20,10 @@ export const trainCommand: CliCommand = {
     `stops after --patience epochs without a lower validation loss (at most --epochs), keeps the best epoch,\n` +
     'computes the live prototype and chooses the threshold at the EER point of the validation split. Writes the\n' +
     `model folder (model.json, weights.safetensors) to --out, and ${TRAINING_SUBDIR}/ inside it: checkpoint.safetensors\n` +
-    '(after every epoch, atomic), best.safetensors and log.jsonl (one line per epoch). After a kill, the same\n' +
-    'command with --resume continues from the last finished epoch and gives the same weights.\n' +
+    '(after every epoch, atomic), best.safetensors and log.jsonl (one line per epoch). After a kill or Ctrl-C, the\n' +
+    'same command with --resume continues from the last finished epoch and gives the same weights.\n' +
+    '--out must be a new or empty folder, or one vidpad train made: a folder holding a trained model, or files\n' +
+    'vidpad did not make, is refused unless --overwrite (which deletes the model and training state there first).\n' +
     'Cross-dataset: --train oulu-npu,casia-fasd,replay-attack --test msu-mfsd trains on the sources and chooses the\n' +
     "threshold on the sources' validation parts only; the target is never read (see docs/data.md).",
   options: [
@@ -29,19 +32,27 @@ export const trainCommand: CliCommand = {
     ...trainOptions(),
     backendOption(),
     { name: 'resume', type: 'boolean', description: 'continue the checkpoint in --out', default: false },
+    { name: 'overwrite', type: 'boolean', description: 'replace a model or checkpoint in --out, or write into a folder vidpad did not make', default: false },
     { name: 'json', type: 'boolean', description: 'print the result as JSON', default: false },
   ],
   async run(args, io) {
     const o = args.options;
+    // Everything the command line says is checked before any work: the whole configuration, then where it writes.
     const out = stringOption(args, 'out', 'train');
     const cacheDir = stringOption(args, 'cache', 'train');
     const config = trainConfigFromArgs(args);
+    const fold = numberOption(args, 'fold', { integer: true, min: 1 });
+    const resume = Boolean(o.resume);
+    const overwrite = Boolean(o.overwrite);
+    await checkTrainOutput(out, { resume, overwrite, option: '--out' });
     const size = config.model!.inputSize!;
     const chosen = await chooseSplits(args, 'train');
-    const split = pickFold(chosen.splits, numberOption(args, 'fold', { integer: true, min: 1 }));
+    const split = pickFold(chosen.splits, fold);
     const cache = await findCropCache(cacheDir, size, o['cache-key'] as string | undefined);
     const backend = await initBackend(String(o.backend));
     io.stderr.write(`train: ${split.name} on ${backend.name}; ${split.train.length} training, ${split.val.length} validation videos; model → ${out}\n`);
+    const checkpoint = `${out}/${TRAINING_SUBDIR}/checkpoint.safetensors`;
+    io.interrupt?.set(() => (resume ? `no further epoch had finished; ${checkpoint} is kept: continue with the same command` : 'no epoch had finished, so there is nothing to resume: run the same command again to start over'));
     let bar: ReturnType<typeof createProgressBar> | null = null;
     let barEpoch = -1;
     const result = await trainModel({
@@ -49,7 +60,8 @@ export const trainCommand: CliCommand = {
       cache,
       config,
       outDir: out,
-      resume: Boolean(o.resume),
+      resume,
+      overwrite,
       provenance: { dataset: chosen.source },
       onProgress: (p) => {
         if (p.epoch !== barEpoch) {
@@ -63,8 +75,10 @@ export const trainCommand: CliCommand = {
           `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)}, val loss ${r.valLoss.toFixed(4)}, val EER ${r.valEer === null ? 'n/a' : (100 * r.valEer).toFixed(2) + '%'}, lr ${r.learningRate.toPrecision(3)}, ${r.clipsPerSec.toFixed(1)} clips/s, ${formatDuration(r.seconds)}${r.improved ? ' (best so far)' : ''}`,
         );
         bar = null;
+        io.interrupt?.set((commandLine) => `epoch ${r.epoch} is saved in ${checkpoint}; continue with:\n  ${withFlag(commandLine, '--resume')}`);
       },
     });
+    io.interrupt?.set(null);
     const summary = {
       model: result.modelDir,
       split: split.name,

@@ -44,6 +44,7 @@ export {
   MODEL_ONNX_FILE,
   MODEL_WEIGHTS_FILE,
   PROTOTYPE_SOURCES,
+  checkWeightsFile,
   loadModelFolder,
   modelFolderFiles,
   modelWeights,
@@ -51,6 +52,6 @@ export {
   saveModelFolder,
   validateModelMeta,
 } from './model-files.js';
-export type { LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
-export { exportModelFolderOnnx, modelOnnxStatus, openModelSession } from './model-onnx.js';
-export type { ModelOnnxExport, OnnxFileStatus } from './model-onnx.js';
+export type { WeightsFileCheck, WeightsFileState, LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
+export { checkModelFolder, exportModelFolderOnnx, isVidpadOnnxFile, modelOnnxStatus, openModelSession } from './model-onnx.js';
+export type { ModelFolderCheck, ModelOnnxExport, OnnxFileStatus, OpenedModelSession } from './model-onnx.js';

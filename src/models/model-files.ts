@@ -397,6 +397,50 @@ export async function loadModelFolder(dir: string): Promise<LoadedModel> {
   return { model, meta };
 }
 
+/** What a model folder's weights file is, against what model.json records of it. */
+export type WeightsFileState = 'ok' | 'missing' | 'truncated-or-resized' | 'not-safetensors' | 'changed' | 'unreadable';
+
+export interface WeightsFileCheck {
+  file: string;
+  state: WeightsFileState;
+  bytes: number | null;
+  /** Whether model.json records a size and SHA-256 the file was checked against (hand-made folders may lack them). */
+  verified: boolean;
+  /** One line naming the file and what is wrong; null when `ok`. */
+  problem: string | null;
+}
+
+/**
+ * Checks the weights file against model.json's record: present, the
+ * recorded size, a readable safetensors header, the recorded SHA-256, in
+ * that order, so the message names the first thing that is wrong.
+ */
+export async function checkWeightsFile(dir: string, meta: ModelMeta): Promise<WeightsFileCheck> {
+  const file = path.join(dir, meta.weights.file);
+  const verified = meta.weights.bytes !== undefined || meta.weights.sha256 !== undefined;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { file, state: 'missing', bytes: null, verified, problem: `${file}: missing (${MODEL_JSON_FILE} records ${meta.weights.bytes ?? 'a'}${meta.weights.bytes !== undefined ? '-byte' : ''} weights file)` };
+    return { file, state: 'unreadable', bytes: null, verified, problem: `${file}: cannot read (${(err as Error).message})` };
+  }
+  const n = bytes.length;
+  if (meta.weights.bytes !== undefined && meta.weights.bytes !== n) {
+    return { file, state: 'truncated-or-resized', bytes: n, verified, problem: `${file}: ${n} bytes but ${MODEL_JSON_FILE} records ${meta.weights.bytes}: ${n < meta.weights.bytes ? 'truncated' : 'not the file that was saved'}` };
+  }
+  try {
+    decodeSafetensors(bytes, file);
+  } catch (err) {
+    return { file, state: 'not-safetensors', bytes: n, verified, problem: `${file}: not a valid safetensors file (${(err as Error).message.replace(`${file}: `, '')})` };
+  }
+  if (meta.weights.sha256 !== undefined && sha256Hex(bytes) !== meta.weights.sha256) {
+    return { file, state: 'changed', bytes: n, verified, problem: `${file}: its SHA-256 differs from the one ${MODEL_JSON_FILE} records: the file was changed, or the folder mixes files of two saves` };
+  }
+  return { file, state: 'ok', bytes: n, verified, problem: null };
+}
+
 /** Sizes of the files a model folder holds (bytes), and whether model.onnx exists. */
 export async function modelFolderFiles(dir: string): Promise<{ json: number; weights: number | null; onnx: number | null }> {
   const size = async (name: string) => {

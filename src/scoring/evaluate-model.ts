@@ -43,6 +43,8 @@ export interface ModelEvaluation {
   threshold: ThresholdSpec;
   /** Whether this call wrote a fresh `model.onnx`. */
   exported: boolean;
+  /** What is wrong in the model folder without stopping the scoring (see `openModelSession`); print them. */
+  warnings: string[];
   scores: SplitScores;
   /** The paper's level: every clip scored on its own. */
   clip: EvaluationReport;
@@ -61,7 +63,7 @@ export async function evaluateModelOnSplit(options: EvaluateModelOptions): Promi
     await options.beforeExport?.();
     await exportModelFolderOnnx(modelDir);
   }
-  const { session } = await openModelSession(modelDir, options.threads !== undefined ? { threads: options.threads } : {});
+  const { session, warnings } = await openModelSession(modelDir, options.threads !== undefined ? { threads: options.threads } : {});
   let scores: SplitScores;
   try {
     scores = await scoreSplit({
@@ -80,5 +82,5 @@ export async function evaluateModelOnSplit(options: EvaluateModelOptions): Promi
   }
   const threshold = meta.threshold.value;
   const evaluate = (level: 'clip' | 'video') => evaluateScores(scores.rows, { level, threshold, attackTypes: split.testAttackTypes });
-  return { modelDir, meta, split: split.name, threshold: meta.threshold, exported, scores, clip: evaluate('clip'), video: evaluate('video') };
+  return { modelDir, meta, split: split.name, threshold: meta.threshold, exported, warnings, scores, clip: evaluate('clip'), video: evaluate('video') };
 }

@@ -69,7 +69,8 @@ test('vidpad info --json reports config, parameters, FLOPs, sizes, threshold and
   assert.equal(info.files['weights.safetensors'], (await stat(path.join(dir, 'weights.safetensors'))).size);
   assert.ok(info.files['weights.safetensors'] >= params * 4);
   assert.equal(info.files['model.onnx'], null);
-  assert.deepEqual(info.onnx, { present: false, matchesModel: null });
+  assert.deepEqual(info.onnx, { present: false, matchesModel: null, state: 'absent' });
+  assert.deepEqual(info.problems, []);
 });
 
 test('vidpad export writes DIR/model.onnx atomically; info then reports it current; it scores like the tfjs model', async () => {
@@ -84,7 +85,8 @@ test('vidpad export writes DIR/model.onnx atomically; info then reports it curre
   assert.deepEqual((await readdir(dir)).sort(), ['model.json', 'model.onnx', 'weights.safetensors']);
   const info = await vidpad('info', '--model', dir);
   assert.equal(info.code, 0, info.stderr);
-  assert.match(info.stdout, /onnx\s+present, matches the weights/);
+  assert.match(info.stdout, /onnx\s+present, exported from the weights model\.json records\n/);
+  assert.match(info.stdout, /weights\s+ok \(size and SHA-256 as model\.json records\)/);
   assert.match(info.stdout, /threshold\s+0\.3 \(eer on val\)/);
   assert.match(info.stdout, /training\s+dataset synthetic, protocol 2, fold 1, seed 4, epochs 2/);
   assert.match(info.stdout, /input\s+\[batch, 3, 112, 112, 3\] BTHWC/);
@@ -134,8 +136,9 @@ test('vidpad export --out and --graph 3d; an export of older weights is reported
   }
   await copyFile(path.join(dir, 'model.onnx'), path.join(copy, 'model.onnx'));
   const info = await vidpad('info', '--model', copy, '--json');
-  assert.deepEqual(JSON.parse(info.stdout).onnx, { present: true, matchesModel: false });
-  assert.match((await vidpad('info', '--model', copy)).stdout, /STALE/);
+  assert.equal(info.code, 1, 'a stale export is a problem of the folder');
+  assert.deepEqual(JSON.parse(info.stdout).onnx, { present: true, matchesModel: false, state: 'stale' });
+  assert.match((await vidpad('info', '--model', copy)).stdout, /onnx\s+.*model\.onnx: exported from other weights or another prototype than model\.json records; run 'vidpad export --model .*' again/);
   await assert.rejects(openModelSession(copy), (e: unknown) => e instanceof InputError && /vidpad export --model/.test(e.message));
   await rm(path.join(copy, 'model.onnx'));
   await assert.rejects(openModelSession(copy), (e: unknown) => e instanceof InputError && /no ONNX export/.test(e.message));

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { CliCommand } from '../command.js';
-import { UsageError, estimateCost, modelFolderFiles, modelOnnxStatus, planAlexNet2Plus1D, readModelMeta } from '../../index.js';
+import { UsageError, checkModelFolder, estimateCost, modelFolderFiles, planAlexNet2Plus1D, readModelMeta } from '../../index.js';
 
 const mb = (bytes: number | null) => (bytes === null ? 'absent' : `${(bytes / 1e6).toFixed(2)} MB`);
 const orDash = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
@@ -17,7 +17,9 @@ export const infoCommand: CliCommand = {
   description:
     'Reads DIR/model.json (and the sizes of the files beside it) and prints the model config, input spec, parameter\n' +
     'count, forward FLOPs per clip, size on disk, how liveScore is computed, the threshold and the split it was chosen\n' +
-    'on, the loss, the training provenance and whether DIR/model.onnx exists and matches the current weights.',
+    'on, the loss, the training provenance, and checks the files against what model.json records: the weights\n' +
+    "file's size, header and SHA-256, and whether DIR/model.onnx decodes and was exported from those weights. Each\n" +
+    'problem is one line naming the file; the exit status is then 1.',
   options: [
     { name: 'model', type: 'string', valueName: 'DIR', description: 'the model folder (required)' },
     { name: 'json', type: 'boolean', description: 'print JSON instead of a table', default: false },
@@ -31,7 +33,8 @@ export const infoCommand: CliCommand = {
     const plan = planAlexNet2Plus1D(meta.config);
     const cost = estimateCost(plan);
     const files = await modelFolderFiles(dir);
-    const onnx = await modelOnnxStatus(dir, meta);
+    const check = await checkModelFolder(dir, meta);
+    const onnx = check.onnx;
     const onDisk = files.json + (files.weights ?? 0) + (files.onnx ?? 0);
     if (o.json) {
       const report = {
@@ -40,10 +43,12 @@ export const infoCommand: CliCommand = {
         parameters: cost.parameters,
         forwardFlopsPerClip: cost.forwardFlops,
         files: { 'model.json': files.json, 'weights.safetensors': files.weights, 'model.onnx': files.onnx, total: onDisk },
-        onnx: { present: onnx.present, matchesModel: onnx.matchesModel },
+        onnx: { present: onnx.present, matchesModel: onnx.matchesModel, state: onnx.state },
+        weightsCheck: { state: check.weights.state, verified: check.weights.verified },
+        problems: check.problems,
       };
       io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      return 0;
+      return check.problems.length > 0 ? 1 : 0;
     }
     const c = meta.config;
     const t = meta.training;
@@ -61,17 +66,24 @@ export const infoCommand: CliCommand = {
       ['training', `dataset ${orDash(t.dataset)}, protocol ${orDash(t.protocol)}, fold ${orDash(t.fold)}, seed ${orDash(t.seed)}, epochs ${orDash(t.epochs)}`],
       ['versions', `vidpad ${t.versions.vidpad}, tfjs ${t.versions.tfjs}, node ${t.versions.node}`],
       [
+        'weights',
+        check.weights.problem ?? `ok (${check.weights.verified ? `size and SHA-256 as ${'model.json'} records` : 'a valid safetensors file; model.json records no size or SHA-256 to check it against'})`,
+      ],
+      [
         'onnx',
-        !onnx.present
+        onnx.state === 'absent'
           ? `absent (vidpad export --model ${dir})`
-          : onnx.matchesModel === false
-            ? 'present but STALE: exported from other weights or prototype; export again'
-            : `present${onnx.matchesModel ? ', matches the weights' : ''}`,
+          : onnx.state === 'invalid' || onnx.state === 'stale'
+            ? onnx.problem!
+            : onnx.state === 'current'
+              ? `present, exported from the weights model.json records${check.weights.state === 'ok' ? '' : ` (but ${check.weights.file} is ${check.weights.state})`}`
+              : 'present (it records no weights hash to check it against)',
       ],
     ];
     if (Object.keys(meta.extra).length > 0) rows.push(['extra', JSON.stringify(meta.extra)]);
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) io.stdout.write(`${k.padEnd(width)}  ${v}\n`);
-    return 0;
+    for (const p of check.problems) io.stderr.write(`vidpad: problem: ${p}\n`);
+    return check.problems.length > 0 ? 1 : 0;
   },
 };

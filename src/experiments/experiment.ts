@@ -7,14 +7,14 @@
  * one share of the cells, see plan.ts), and writing results.json, report.md
  * and report.html (`reportExperiment` gathers the cells finished so far).
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProtocolSplit } from '../data/index.js';
 import type { CropCacheLayout } from '../preprocess/index.js';
 import type { TrainConfigInput, TrainProgress, EpochRecord } from '../train/index.js';
 import { LOSS_NAMES } from '../losses/index.js';
 import { loadScoresCsv, computeMetrics, eerThreshold, aggregateByVideo } from '../eval/index.js';
-import { writeFileAtomic } from '../io/index.js';
+import { claimOutputFolder, writeFileAtomic } from '../io/index.js';
+import type { OutputFolderOptions } from '../io/index.js';
 import { ConfigError, InputError } from '../errors.js';
 import { readCellResult, runCell } from './cell.js';
 import type { CellResult, CellSpec } from './cell.js';
@@ -101,6 +101,8 @@ export interface RunExperimentOptions {
   folds: readonly ProtocolFold[];
   cache: CropCacheLayout;
   outDir: string;
+  /** Write into an `outDir` vidpad did not make (see io/output-location.ts); without it such a folder is refused. */
+  overwrite?: boolean;
   intro: string;
   /** Run only this share of the cells (1-based i of n); the report is then left to `reportExperiment`. */
   shard?: Shard | null;
@@ -127,12 +129,17 @@ export interface ExperimentResult {
 
 const cellDir = (outDir: string, id: string) => path.join(outDir, 'cells', id);
 
+/** Where an experiment may write: new, empty, or vidpad's experiment folder (one with a plan, from before the marker file). */
+export function experimentFolderOptions(options: { overwrite?: boolean; option?: string } = {}): OutputFolderOptions {
+  return { kind: 'experiment', legacy: (entries) => entries.includes(PLAN_FILE), ...(options.overwrite ? { overwrite: true } : {}), ...(options.option ? { option: options.option } : {}) };
+}
+
 export async function runExperiment(options: RunExperimentOptions): Promise<ExperimentResult> {
   if (options.cells.length === 0) throw new ConfigError('experiment', 'no cell to run: check the protocols and folds');
   const ids = options.cells.map((c) => c.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError('experiment', `two cells share the id ${dup}`);
-  await mkdir(options.outDir, { recursive: true });
+  await claimOutputFolder(options.outDir, experimentFolderOptions({ overwrite: options.overwrite ?? false }));
   await claimExperimentPlan(options.outDir, { intro: options.intro, cells: [...options.cells], extraResults: [...(options.extraResults ?? [])] });
   const shard = options.shard ?? null;
   const mine = new Set(selectCellShard(options.cells, shard).map((c) => c.id));

@@ -61,4 +61,4 @@ export { applyOrientation, orientationSwapsAxes, readJpegOrientation } from './e
 export type { ExifOrientation } from './exif.js';
 export { IMAGE_EXTENSIONS, isImagePath, parsePpm, readImage } from './image-io.js';
 export type { DecodedImage } from './image-io.js';
-export { drawBoxes, encodePng } from './png.js';
+export { PNG_SOFTWARE, drawBoxes, encodePng, pngSoftware } from './png.js';

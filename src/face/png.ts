@@ -32,7 +32,28 @@ function checkFrame(frame: RgbFrame): void {
   }
 }
 
-/** The PNG file bytes of an RGB frame. */
+/** The `Software` text every PNG vidpad writes carries, so vidpad can tell its own images from a user's before replacing one. */
+export const PNG_SOFTWARE = 'vidpad';
+
+/** The PNG's `Software` text (a tEXt chunk before the image data), or null when it has none or is not a PNG. */
+export function pngSoftware(bytes: Uint8Array): string | null {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < 8 || b.readUInt32BE(0) !== 0x89504e47) return null;
+  for (let at = 8; at + 8 <= b.length; ) {
+    const length = b.readUInt32BE(at);
+    const type = b.toString('ascii', at + 4, at + 8);
+    if (type === 'IDAT' || type === 'IEND' || at + 12 + length > b.length) return null;
+    if (type === 'tEXt') {
+      const body = b.subarray(at + 8, at + 8 + length);
+      const zero = body.indexOf(0);
+      if (zero > 0 && body.toString('latin1', 0, zero) === 'Software') return body.toString('latin1', zero + 1);
+    }
+    at += 12 + length;
+  }
+  return null;
+}
+
+/** The PNG file bytes of an RGB frame (with `Software: vidpad` in a tEXt chunk). */
 export function encodePng(frame: RgbFrame): Buffer {
   checkFrame(frame);
   const { width, height, data } = frame;
@@ -63,6 +84,7 @@ export function encodePng(frame: RgbFrame): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
+    chunk('tEXt', Buffer.from(`Software\0${PNG_SOFTWARE}`, 'latin1')),
     chunk('IDAT', deflateSync(raw, { level: 6 })),
     chunk('IEND', new Uint8Array(0)),
   ]);

@@ -5,7 +5,9 @@
  *   - `crops.u8`: N × S × S × 3 bytes, RGB, the face crop of every frame
  *     (zeros where there is no face);
  *   - `meta.json`: frame count, sizes, the box used for each frame and where
- *     it came from, timings.
+ *     it came from. Both files depend only on the video and the settings (no
+ *     times, no host), so a resumed run's cache equals an uninterrupted one's
+ *     byte for byte.
  * A video folder is written under a temporary name and renamed into place, so
  * it is either complete or absent: a killed run never leaves half a video.
  */
@@ -32,7 +34,8 @@ export interface VideoCropMeta {
   boxes: (BoxPx | null)[];
   boxSources: FrameBoxSource[];
   detector: string;
-  seconds: number;
+  /** Written by caches before timings were kept out of the content files; ignored. */
+  seconds?: number;
 }
 
 export interface VideoCrops {
@@ -118,6 +121,8 @@ export interface PreprocessFailure {
   path: string;
   reason: string;
   at: string;
+  /** `warning`: the video was cached, but its input was not all it should be (e.g. a face file shorter than the video). Absent in older manifests: a failure. */
+  kind?: 'failed' | 'warning';
 }
 
 const failuresFile = (layout: CropCacheLayout) => path.join(layout.root, 'failures.json');

@@ -8,7 +8,8 @@ import { probeVideo, streamFrames } from '../video/index.js';
 import type { VideoFrame } from '../video/index.js';
 import { chooseBoxByPolicy, cropFace, trackFaces } from '../face/index.js';
 import type { BoxPx, FaceCandidate, FaceDetector } from '../face/index.js';
-import { loadFaceFile } from '../data/datasets/face-file.js';
+import { readFile } from 'node:fs/promises';
+import { parseFaceFile } from '../data/datasets/face-file.js';
 import type { FaceFileFormat, VideoEntry } from '../data/datasets/types.js';
 import { InputError } from '../errors.js';
 import { CACHE_FORMAT_VERSION } from './config.js';
@@ -29,6 +30,38 @@ export function videoJobsOf(videos: readonly VideoEntry[]): VideoJob[] {
   return videos.map((v) => ({ videoId: v.id, path: v.path, faceFile: v.faceFile, ...(v.faceFile && v.faceFormat ? { faceFormat: v.faceFormat } : {}) }));
 }
 
+/** A video's crops, and what was wrong with its input without stopping it (recorded as warnings in failures.json). */
+export interface PreprocessedVideo extends VideoCrops {
+  warnings: string[];
+}
+
+/**
+ * The dataset's box per frame from the video's face file, with a warning for
+ * each thing that makes it less than the video needs: unreadable lines, and
+ * fewer boxes than frames (those frames then depend on the detector or the
+ * tracker). An unreadable file is an error.
+ */
+async function readDatasetBoxes(job: VideoJob, frame: { width: number; height: number }, frameCount: number, policy: string, warnings: string[]): Promise<(BoxPx | null)[]> {
+  const file = job.faceFile!;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot read the face file: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = parseFaceFile(text, frame, job.faceFormat ?? 'siw');
+  if (parsed.problems.length > 0) {
+    const first = parsed.problems[0]!;
+    warnings.push(`${file}: ${parsed.problems.length} unusable line(s), the first ${first.line}: ${first.message}; those frames have no box from the file`);
+  }
+  const covered = Math.min(parsed.boxes.length, frameCount);
+  if (covered < frameCount) {
+    const rest = policy === 'dataset' ? 'are filled by tracking where a gap is short, else left without a face' : "take the detector's boxes";
+    warnings.push(`${file}: boxes for ${covered} of the video's ${frameCount} frames; frames ${covered + 1}-${frameCount} ${rest}`);
+  }
+  return parsed.boxes;
+}
+
 /** Decoded frames kept in memory between detection and cropping, at most; beyond it the video is decoded twice. */
 const FRAME_MEMORY_BUDGET_BYTES = 768 * 1024 * 1024;
 
@@ -45,8 +78,7 @@ export async function preprocessVideo(
   config: Readonly<PreprocessConfig>,
   detector: FaceDetector | null,
   onFrames: (frames: number) => void = () => {},
-): Promise<VideoCrops> {
-  const t0 = performance.now();
+): Promise<PreprocessedVideo> {
   const info = await probeVideo(job.path);
   const frameCount = config.maxFrames === null ? info.frameCount : Math.min(config.maxFrames, info.frameCount);
   if (frameCount === 0) throw new InputError(`${job.path}: the video has no frames`);
@@ -55,7 +87,8 @@ export async function preprocessVideo(
   const useDataset = config.boxPolicy !== 'detector' && job.faceFile !== null;
   const useDetector = config.boxPolicy !== 'dataset';
   if (useDetector && !detector) throw new InputError(`${job.path}: box policy '${config.boxPolicy}' needs a face detector`);
-  const datasetBoxes: (BoxPx | null)[] = useDataset ? await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false, format: job.faceFormat ?? 'siw' }) : [];
+  const warnings: string[] = [];
+  const datasetBoxes: (BoxPx | null)[] = useDataset ? await readDatasetBoxes(job, { width: info.width, height: info.height }, frameCount, config.boxPolicy, warnings) : [];
 
   // Pass 1: a face choice per frame, in source pixels.
   const perFrame: FaceCandidate[][] = [];
@@ -80,6 +113,15 @@ export async function preprocessVideo(
   }
   if (perFrame.length !== frameCount) throw new InputError(`${job.path}: decoded ${perFrame.length} frames, expected ${frameCount}`);
   const track = trackFaces(perFrame, config.track);
+  // A video without a single face would be cached as all-zero crops that nothing can learn from: it fails instead.
+  if (track.every((t) => !t.box)) {
+    const why = useDetector
+      ? `the detector ${detector!.name} found no face in any of its ${frameCount} frames${useDataset ? ', nor does its face file give a usable box' : ''}`
+      : job.faceFile === null
+        ? `box policy 'dataset' but the video has no face file (use --boxes detector or dataset-then-detector)`
+        : `its face file ${job.faceFile} gives no usable box for any of its ${frameCount} frames${warnings.length > 0 ? ` (${warnings[0]!.replace(`${job.faceFile}: `, '')})` : ''}`;
+    throw new InputError(`${job.path}: ${why}`);
+  }
 
   // Pass 2: crops (from memory, or a second decode for long videos).
   const side = config.cropSizePx;
@@ -111,7 +153,8 @@ export async function preprocessVideo(
       boxes: track.map((t) => round(t.box)),
       boxSources,
       detector: useDetector ? detector!.name : 'none',
-      seconds: (performance.now() - t0) / 1e3,
+      // No timings here: meta.json describes the cache's content, the same for a resumed and an uninterrupted run.
     },
+    warnings,
   };
 }

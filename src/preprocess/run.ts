@@ -8,7 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { ConfigError, InputError } from '../errors.js';
+import { claimOutputFolder } from '../io/index.js';
+import type { OutputFolderOptions } from '../io/index.js';
 import { createFaceDetector, resolveFaceDetectorName } from '../face/index.js';
 import type { FaceDetector, FaceDetectorName } from '../face/index.js';
 import { preprocessKey, resolvePreprocessConfig } from './config.js';
@@ -56,6 +59,8 @@ export interface PreprocessRunOptions {
   /** Worker threads; 1 runs in this thread. Default: the cores available, at most the number of videos. */
   workers?: number;
   shard?: Shard | null;
+  /** Use a `cacheDir` vidpad did not make (see io/output-location.ts); without it such a folder is refused. */
+  overwrite?: boolean;
   onProgress?: (p: PreprocessProgress) => void;
 }
 
@@ -67,6 +72,8 @@ export interface PreprocessSummary {
   skipped: number;
   processed: number;
   failed: PreprocessFailure[];
+  /** Videos cached this run whose input was not all it should be (a face file with unusable lines or fewer boxes than frames); also in failures.json. */
+  warnings: PreprocessFailure[];
   frames: number;
   seconds: number;
 }
@@ -93,6 +100,8 @@ function startWorker(setup: WorkerSetup): Worker {
 interface JobOutcome {
   job: VideoJob;
   error?: string;
+  /** Problems with the video's input that did not stop it (it is cached). */
+  warnings?: string[];
 }
 
 /** Runs jobs in this thread with one detector. */
@@ -104,7 +113,7 @@ async function runInProcess(jobs: VideoJob[], config: Readonly<PreprocessConfig>
       try {
         const result = await preprocessVideo(job, config, detector, onFrames);
         await writeVideoCrops(layout, result);
-        await onDone({ job });
+        await onDone({ job, warnings: result.warnings });
       } catch (err) {
         await onDone({ job, error: (err as Error).message });
       }
@@ -136,7 +145,7 @@ async function runOnWorkers(n: number, jobs: VideoJob[], setup: WorkerSetup, onF
         else if (msg.type === 'frames') onFrames(msg.frames);
         else if (msg.type === 'done' || msg.type === 'failed') {
           const job = current!;
-          void onDone(msg.type === 'done' ? { job } : { job, error: msg.reason }).then(next, reject);
+          void onDone(msg.type === 'done' ? { job, warnings: msg.warnings } : { job, error: msg.reason }).then(next, reject);
         } else if (msg.type === 'fatal') {
           settled = true;
           void worker.terminate();
@@ -160,6 +169,18 @@ async function runOnWorkers(n: number, jobs: VideoJob[], setup: WorkerSetup, onF
 }
 
 /**
+ * Where a crop cache may live: new, empty, or a cache vidpad made (one of
+ * settings folders holding config.json, from before the marker file).
+ */
+export function cacheFolderOptions(options: { overwrite?: boolean; option?: string } = {}): OutputFolderOptions {
+  const legacy = async (entries: readonly string[], dir: string) => {
+    for (const e of entries) if (existsSync(path.join(dir, e, 'config.json')) && existsSync(path.join(dir, e, 'videos'))) return true;
+    return false;
+  };
+  return { kind: 'crop-cache', legacy, ...(options.overwrite ? { overwrite: true } : {}), ...(options.option ? { option: options.option } : {}) };
+}
+
+/**
  * Preprocesses `videos` into `cacheDir` and returns what happened. Videos
  * already cached are skipped; failures are listed in `<cache>/<key>/failures.json`
  * (a video that succeeds later leaves the list).
@@ -170,6 +191,7 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
   const detectorName = resolveDetectorName(config);
   const key = preprocessKey(config, detectorName);
   const layout = cacheLayout(options.cacheDir, key);
+  await claimOutputFolder(options.cacheDir, cacheFolderOptions({ overwrite: options.overwrite ?? false }));
   await writeCacheConfig(layout, config, detectorName);
   const selected = selectShard(options.videos, options.shard ?? null);
   const todo: VideoJob[] = [];
@@ -194,7 +216,9 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
     progress.current = o.job.videoId;
     if (o.error) {
       progress.failed += 1;
-      failures.set(o.job.videoId, { videoId: o.job.videoId, path: o.job.path, reason: o.error, at: new Date().toISOString() });
+      failures.set(o.job.videoId, { videoId: o.job.videoId, path: o.job.path, reason: o.error, at: new Date().toISOString(), kind: 'failed' });
+    } else if (o.warnings && o.warnings.length > 0) {
+      failures.set(o.job.videoId, { videoId: o.job.videoId, path: o.job.path, reason: o.warnings.join('; '), at: new Date().toISOString(), kind: 'warning' });
     } else failures.delete(o.job.videoId);
     const snapshot = [...failures.values()];
     manifestWrites = manifestWrites.then(() => writeFailures(layout, snapshot));
@@ -207,7 +231,8 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
     else await runOnWorkers(workers, todo, { config, detectorName, cacheRoot: layout.root, key }, onFrames, onDone);
   }
   await manifestWrites;
-  const failedNow = todo.map((j) => failures.get(j.videoId)).filter((f): f is PreprocessFailure => f !== undefined);
+  const recordedNow = todo.map((j) => failures.get(j.videoId)).filter((f): f is PreprocessFailure => f !== undefined);
+  const failedNow = recordedNow.filter((f) => f.kind !== 'warning');
   return {
     key,
     cacheRoot: layout.root,
@@ -216,6 +241,7 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
     skipped: selected.length - todo.length,
     processed: todo.length - failedNow.length,
     failed: failedNow,
+    warnings: recordedNow.filter((f) => f.kind === 'warning'),
     frames,
     seconds: (performance.now() - t0) / 1e3,
   };

@@ -14,6 +14,6 @@ export type WorkerRequest = { type: 'job'; job: VideoJob };
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'frames'; frames: number }
-  | { type: 'done'; videoId: string }
+  | { type: 'done'; videoId: string; warnings: string[] }
   | { type: 'failed'; videoId: string; reason: string }
   | { type: 'fatal'; reason: string };

@@ -40,7 +40,7 @@ port.on('message', (msg: WorkerRequest) => {
       });
       if (pending > 0) send({ type: 'frames', frames: pending });
       await writeVideoCrops(layout, result);
-      send({ type: 'done', videoId: job.videoId });
+      send({ type: 'done', videoId: job.videoId, warnings: result.warnings });
     } catch (err) {
       send({ type: 'failed', videoId: job.videoId, reason: `${path.basename(job.path)}: ${(err as Error).message}` });
     }

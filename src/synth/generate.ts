@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, VidpadError } from '../errors.js';
@@ -19,7 +19,7 @@ import { planSynthSiw, SYNTH_MEDIA, SYNTH_SESSIONS } from './plan.js';
 import { planSynthLayout } from './layouts.js';
 import type { SynthEncodeOptions } from './writer.js';
 import { isSynthVideoComplete, writeSynthVideo } from './writer.js';
-import { writeFileAtomic } from '../io/index.js';
+import { claimOutputFolder, writeFileAtomic } from '../io/index.js';
 import type { SynthWorkerReply, SynthWorkerRequest } from './worker-protocol.js';
 
 export const SYNTH_MANIFEST = 'synth.json';
@@ -55,6 +55,10 @@ export interface SynthRunOptions {
   readonly workers?: number;
   /** Only the videos this returns true for are made (the manifest still describes the whole set). */
   readonly only?: (spec: SynthVideoSpec) => boolean;
+  /** Write into a folder vidpad did not make (see io/output-location.ts); without it such a folder is refused. */
+  readonly overwrite?: boolean;
+  /** How the caller named the folder, for messages (`--out`). */
+  readonly option?: string;
   /** Called once the folder is claimed and the finished videos are counted, before any rendering. */
   readonly onStart?: (s: { readonly total: number; readonly skipped: number; readonly todo: number }) => void;
   /** Called after each video written in this run. */
@@ -97,17 +101,20 @@ function manifestFor(config: Readonly<SynthConfig>, plan: SynthPlan): SynthManif
 }
 
 /**
- * Makes sure `outDir` is ours to write: absent, empty, or made earlier with
- * exactly this config. Anything else is an error that names the folder.
+ * Makes sure `outDir` is ours to write (the shared output check: absent,
+ * empty, or a synthetic dataset vidpad made; `overwrite` for another folder),
+ * and, when it holds a dataset already, that it was made with exactly this
+ * config. Anything else is an error that names the folder.
  */
-async function claimFolder(outDir: string, config: Readonly<SynthConfig>, plan: SynthPlan): Promise<void> {
+async function claimFolder(outDir: string, config: Readonly<SynthConfig>, plan: SynthPlan, options: { overwrite?: boolean; option?: string }): Promise<void> {
   const manifestPath = path.join(outDir, SYNTH_MANIFEST);
-  let entries: string[] = [];
-  try {
-    entries = await readdir(outDir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`cannot read the output folder ${outDir}: ${(err as Error).message}`, { cause: err });
-  }
+  // A tree made before the marker file existed has its synth.json at the top.
+  const { entries } = await claimOutputFolder(outDir, {
+    kind: 'synth',
+    legacy: (names) => names.includes(SYNTH_MANIFEST),
+    ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.option ? { option: options.option } : {}),
+  });
   if (entries.includes(SYNTH_MANIFEST)) {
     let old: Partial<SynthManifest>;
     try {
@@ -128,10 +135,6 @@ async function claimFolder(outDir: string, config: Readonly<SynthConfig>, plan: 
     }
     return;
   }
-  if (entries.length > 0) {
-    throw new InputError(`${outDir} is not empty and has no ${SYNTH_MANIFEST}: vidpad synth writes only into a new or empty folder, or resumes one it made`);
-  }
-  await mkdir(outDir, { recursive: true });
   await writeFileAtomic(manifestPath, JSON.stringify(manifestFor(config, plan), null, 2) + '\n');
 }
 
@@ -207,7 +210,7 @@ export async function generateSynthDataset(outDir: string, config: Partial<Synth
     throw new InputError(`generateSynthDataset: workers must be a positive integer, got ${String(options.workers)}`);
   }
   const plan = planSynthDataset(resolved);
-  await claimFolder(root, resolved, plan);
+  await claimFolder(root, resolved, plan, { ...(options.overwrite ? { overwrite: true } : {}), ...(options.option ? { option: options.option } : {}) });
   await writeExtraFiles(root, plan);
 
   const wanted = options.only ? plan.videos.filter(options.only) : plan.videos;

@@ -125,7 +125,7 @@ test('vidpad dataset usage errors exit 2, bad data exits 1, each with a clear me
     [['dataset', '--dataset', 'siw'], 2, /--root DIR is required/],
     [['dataset', '--dataset', 'siw', '--root', root, '--protocol', '4'], 2, /--protocol for siw is one of 1, 2, 3/],
     [['dataset', '--dataset', 'folder', '--root', root, '--protocol', '2'], 1, /neither live\/ nor spoof\//],
-    [['dataset', '--dataset', 'siw', '--root', root, '--val-subjects', '999'], 1, /valSubjects\[0\]: subject '999'/],
+    [['dataset', '--dataset', 'siw', '--root', root, '--val-subjects', '999'], 2, /valSubjects\[0\]: subject '999'/],
     [['dataset', '--dataset', 'siw', '--root', root, '--val-subjects', ','], 2, /at least one subject/],
     [['dataset', '--dataset', 'siw', '--root', path.join(tmp, 'absent')], 1, /absent: no such folder/],
     [['dataset', '--dataset', 'siw', '--root', root, '--manifest', 'x.csv'], 2, /--manifest applies to --dataset folder only/],
@@ -175,9 +175,9 @@ test('vidpad dataset over the benchmark layouts: one dataset, several with the l
     [['dataset', '--root', `msu-mfsd=${fas}`, '--train', 'msu-mfsd', '--test', 'oulu-npu'], 2, /--root gives no folder for oulu-npu/],
     [['dataset', '--dataset', 'oulu-npu', '--root', path.join(fas, 'oulu-npu'), '--protocol', '5'], 2, /--protocol for oulu-npu is one of 1, 2, 3, 4/],
     [['dataset', '--dataset', 'oulu-npu,msu-mfsd', '--root', fas, '--protocol', '1'], 2, /--protocol applies to one dataset/],
-    [['train', '--root', fas, '--cache', fas, '--out', fas, '--protocol', 'cross'], 2, /needs --train SOURCE,SOURCE,… and --test TARGET/],
-    [['train', '--root', fas, '--cache', fas, '--out', fas, '--train', 'oulu-npu', '--test', 'msu-mfsd', '--protocol', '1'], 2, /drop --protocol 1/],
-    [['experiment', '--grid', 'ocim', '--root', fas, '--cache', fas, '--out', fas, '--train', 'oulu-npu'], 2, /--test TARGET alone chooses one direction/],
+    [['train', '--root', fas, '--cache', fas, '--out', path.join(tmp, 'new-model'), '--protocol', 'cross'], 2, /needs --train SOURCE,SOURCE,… and --test TARGET/],
+    [['train', '--root', fas, '--cache', fas, '--out', path.join(tmp, 'new-model'), '--train', 'oulu-npu', '--test', 'msu-mfsd', '--protocol', '1'], 2, /drop --protocol 1/],
+    [['experiment', '--grid', 'ocim', '--root', fas, '--cache', fas, '--out', path.join(tmp, 'new-experiment'), '--train', 'oulu-npu'], 2, /--test TARGET alone chooses one direction/],
   ];
   for (const [argv, code, re] of cases) {
     const res = await run(...argv);

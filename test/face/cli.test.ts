@@ -70,7 +70,7 @@ describe('vidpad faces', () => {
 
   it('errors: unknown detector (lists the available ones), not an image, missing input, bad options', async () => {
     const bad = await run(['faces', samplePath('image_T1.jpg'), '--detector', 'mtcnn']);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2, 'a configuration error: exit status 2');
     assert.match(bad.err, /E_CONFIG.*unknown face detector 'mtcnn'.*available on this machine: .*blazeface/);
     const text = path.join(dir, 'notes.png');
     writeFileSync(text, 'not a picture at all\n'.repeat(10));

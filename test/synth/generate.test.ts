@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateSynthSiw, SYNTH_MANIFEST } from '../../src/synth/index.js';
 import { synthCommand } from '../../src/cli/commands/synth.js';
-import { ConfigError, InputError, UsageError, VidpadError } from '../../src/errors.js';
+import { ConfigError, InputError, OutputError, UsageError, VidpadError } from '../../src/errors.js';
+import { FOLDER_MARKER_FILE } from '../../src/io/index.js';
 
 const SIZE = { width: 64, height: 64 };
 const FRAMES = 6;
@@ -70,7 +71,7 @@ test('vidpad synth writes exactly the SiW tree the rules give, with .face files 
 
   const files = await listFiles(out);
   const splitOf = new Map<string, string>();
-  for (const f of files.filter((x) => x !== SYNTH_MANIFEST)) {
+  for (const f of files.filter((x) => x !== SYNTH_MANIFEST && x !== FOLDER_MARKER_FILE)) {
     const [split, label, sid] = f.split('/') as [string, string, string];
     assert.ok(split === 'Train' || split === 'Test', f);
     assert.equal(splitOf.get(sid) ?? split, split, `subject ${sid} appears in both splits`);
@@ -79,7 +80,7 @@ test('vidpad synth writes exactly the SiW tree the rules give, with .face files 
   }
   assert.deepEqual([...splitOf.keys()].sort(), ['001', '002']);
   assert.deepEqual(new Set(splitOf.values()), new Set(['Train', 'Test']));
-  const expected = [SYNTH_MANIFEST];
+  const expected = [FOLDER_MARKER_FILE, SYNTH_MANIFEST];
   for (const [sid, split] of splitOf) {
     for (const stem of stemsOf(sid)) {
       const label = stem.split('-')[2] === '1' ? 'live' : 'spoof';
@@ -146,7 +147,7 @@ test('another seed (or size) into the same folder, or a foreign non-empty folder
   const foreign = path.join(root, 'foreign');
   await mkdir(foreign);
   await writeFile(path.join(foreign, 'notes.txt'), 'mine');
-  await assert.rejects(generateSynthSiw(foreign, { subjects: 1 }), (e: unknown) => e instanceof InputError && e.message.includes(foreign));
+  await assert.rejects(generateSynthSiw(foreign, { subjects: 1 }), (e: unknown) => e instanceof OutputError && e.message.includes(foreign));
 });
 
 test('a missing ffmpeg is a typed error naming the video, and leaves no partial file', async () => {
@@ -162,7 +163,7 @@ test('a missing ffmpeg is a typed error naming the video, and leaves no partial 
     if (saved === undefined) delete process.env.VIDPAD_FFMPEG;
     else process.env.VIDPAD_FFMPEG = saved;
   }
-  assert.deepEqual(await listFiles(dir), [SYNTH_MANIFEST]);
+  assert.deepEqual(await listFiles(dir), [FOLDER_MARKER_FILE, SYNTH_MANIFEST]);
 });
 
 test('vidpad synth rejects bad options with errors naming the option', async () => {

@@ -20,6 +20,9 @@ import {
   videoJobsOf,
   experimentCells,
   cacheLayout,
+  claimOutputFolder,
+  experimentFolderOptions,
+  resolveTrainConfig,
   InputError,
 } from '../../index.js';
 import type { ProtocolFold, TrainConfigInput } from '../../index.js';
@@ -53,7 +56,8 @@ export const demoCommand: CliCommand = {
     "generator's exact face boxes (OUT/cache), then AlexNet-(2+1)D (width ×0.25, 112×112, T = 5) trained with ArcFace\n" +
     '(scale 16) on protocol 1 and on fold 1 of protocol 3 (train on print, test on replay), the threshold chosen on each\n' +
     "fold's validation subjects, the test split scored on ONNX Runtime. Writes OUT/report.md, OUT/report.html and\n" +
-    'the trained model folders under OUT/cells/. A second run resumes and reuses what is already there.',
+    'the trained model folders under OUT/cells/. A second run (also after a kill or Ctrl-C) resumes and reuses what is\n' +
+    'already there. OUT must be new, empty or a demo folder vidpad made (--overwrite to write into another folder).',
   options: [
     { name: 'out', type: 'string', valueName: 'DIR', description: 'output folder', default: 'vidpad-demo' },
     { name: 'subjects', type: 'string', valueName: 'N', description: 'synthetic subjects (split between train and test as in SiW)', default: '24' },
@@ -61,12 +65,19 @@ export const demoCommand: CliCommand = {
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N training epochs per protocol', default: String(DEMO_TRAIN_CONFIG.maxEpochs) },
     { name: 'seed', type: 'string', valueName: 'S', description: 'seed of the dataset and the training', default: '7' },
     backendOption('compute backend for training'),
+    { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it', default: false },
   ],
   async run(args, io) {
     const t0 = performance.now();
     const out = path.resolve(String(args.options.out));
     const subjects = numberOption(args, 'subjects', { integer: true, min: 3 })!;
     const seed = numberOption(args, 'seed', { integer: true, min: 0 })!;
+    const frames = numberOption(args, 'frames', { integer: true, min: 8 })!;
+    const train = { ...DEMO_TRAIN_CONFIG, maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!, seed };
+    resolveTrainConfig(train);
+    // The demo's folder is an experiment folder holding its dataset and cache: claimed before anything is written.
+    await claimOutputFolder(out, experimentFolderOptions({ overwrite: Boolean(args.options.overwrite), option: '--out' }));
+    io.interrupt?.set(() => 'what is finished (videos, crops, trained epochs) is kept: run the same command again to continue');
     const stderr = io.stderr as NodeJS.WritableStream;
     const backend = await initBackend(String(args.options.backend));
     stderr.write(`vidpad demo → ${out} (training on ${backend.name})\n\n1/3 synthetic SiW\n`);
@@ -75,7 +86,7 @@ export const demoCommand: CliCommand = {
     let synthBar: ReturnType<typeof createProgressBar> | null = null;
     await generateSynthSiw(
       root,
-      { subjects, seed, frames: numberOption(args, 'frames', { integer: true, min: 8 })! },
+      { subjects, seed, frames },
       {
         onStart: (s) => {
           synthBar = createProgressBar({ label: '  synth', total: s.todo, unit: 'videos', stream: stderr });
@@ -107,7 +118,6 @@ export const demoCommand: CliCommand = {
       { protocol: '1', split: siwProtocolSplits(index, 1)[0]! },
       { protocol: '3', split: siwProtocolSplits(index, 3)[0]! },
     ];
-    const train = { ...DEMO_TRAIN_CONFIG, maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!, seed };
     const result = await runExperiment({
       cells: experimentCells('demo', [{ config: 'AlexNet-(2+1)D, ArcFace, T=5', train }], folds),
       folds,

@@ -7,7 +7,7 @@
  */
 import type { CliCommand } from '../command.js';
 import { DATASET_OPTIONS, crossOptions, chooseSplits, datasetOption, findCropCache, indexDatasets, isCrossDataset, numberOption, stringOption } from '../dataset-args.js';
-import { trainConfigFromArgs, trainOptions } from '../train-args.js';
+import { trainConfigFromArgs, trainOptions, validateTrainConfigArgs } from '../train-args.js';
 import { cellProgress } from '../experiment-progress.js';
 import {
   initBackend,
@@ -22,6 +22,8 @@ import {
   indexDataset,
   datasetProtocolSplits,
   EXPERIMENT_GRIDS,
+  checkOutputFolder,
+  experimentFolderOptions,
   OCIM_DATASETS,
   DATASET_PROTOCOLS,
   DATASET_TITLES,
@@ -69,7 +71,9 @@ export const experimentCommand: CliCommand = {
     'and OUT/results.json. OUT/experiment.json records the planned cells: every run and shard must plan the same.\n' +
     '--shard i/n runs every n-th cell only (Slurm arrays, Kubernetes indexed Jobs; see docs/cluster.md): shards\n' +
     'never share a cell, each cell is locked while it trains, and a shard leaves the report to --report-only,\n' +
-    'which needs only --out and gathers whatever cells have finished, wherever they ran.',
+    'which needs only --out and gathers whatever cells have finished, wherever they ran. OUT must be new, empty or\n' +
+    'an experiment folder vidpad made (--overwrite to write into another folder). After a kill or Ctrl-C, the same\n' +
+    'command continues: finished cells are kept and the cell in training resumes from its last finished epoch.',
   options: [
     ...DATASET_OPTIONS,
     { name: 'out', type: 'string', valueName: 'DIR', description: 'experiment folder' },
@@ -78,6 +82,7 @@ export const experimentCommand: CliCommand = {
     { name: 'baselines', type: 'string', valueName: 'LIST', description: 'compare grid: NAME=TEST.csv[:VAL.csv],…' },
     { name: 'shard', type: 'string', valueName: 'i/n', description: 'run only shard i of n of the cells (every n-th cell in id order)' },
     { name: 'report-only', type: 'boolean', description: 'write the report from the finished cells in --out and stop (no training; needs only --out)', default: false },
+    { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it', default: false },
     ...trainOptions(),
     backendOption('compute backend for training'),
   ],
@@ -94,8 +99,13 @@ export const experimentCommand: CliCommand = {
     if (!EXPERIMENT_GRIDS.includes(grid as ExperimentGrid)) throw new UsageError(`--grid must be one of ${EXPERIMENT_GRIDS.join(', ')}, got '${grid}'`);
     const shard = typeof o.shard === 'string' ? parseShard(o.shard) : null;
     const base = trainConfigFromArgs(args);
+    // Every cell's configuration is valid before the first one trains.
+    for (const c of gridConfigs(grid as ExperimentGrid, base)) validateTrainConfigArgs(args, c.train);
     const root = stringOption(args, 'root', 'experiment');
+    const cacheDir = stringOption(args, 'cache', 'experiment');
     const onlyFold = numberOption(args, 'fold', { integer: true, min: 1 });
+    const overwrite = Boolean(o.overwrite);
+    await checkOutputFolder(outDir, experimentFolderOptions({ overwrite, option: '--out' }));
     let folds: ProtocolFold[];
     let intro: string;
     if (grid === 'ocim') {
@@ -132,15 +142,17 @@ export const experimentCommand: CliCommand = {
       intro = `vidpad experiment '${grid}' on ${dataset} at ${root}.`;
     }
     folds = folds.filter((f) => onlyFold === undefined || (f.split.fold ?? 1) === onlyFold);
-    const cache = await findCropCache(stringOption(args, 'cache', 'experiment'), base.model!.inputSize!, o['cache-key'] as string | undefined);
+    const cache = await findCropCache(cacheDir, base.model!.inputSize!, o['cache-key'] as string | undefined);
     const backend = await initBackend(String(o.backend));
     const cells = experimentCells(grid, gridConfigs(grid as ExperimentGrid, base), folds);
     io.stderr.write(`experiment ${grid}: ${cells.length} cell(s)${shard ? `, shard ${shard.index}/${shard.count}` : ''} on ${backend.name}\n`);
+    io.interrupt?.set(() => 'finished cells are kept, and the cell in training resumes from its last finished epoch: run the same command again to continue');
     const result = await runExperiment({
       cells,
       folds,
       cache,
       outDir,
+      overwrite,
       intro,
       shard,
       extraResults: grid === 'compare' ? await baselineResults(parseBaselines(o.baselines as string | undefined), folds) : [],

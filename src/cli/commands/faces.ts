@@ -3,7 +3,7 @@
  * boxes (per frame for a video), optionally drawing them into a PNG, so a user
  * can check the detector on their own media before preprocessing a dataset.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { CliCommand } from '../command.js';
 import {
   UsageError,
@@ -13,6 +13,10 @@ import {
   resolveFaceDetectorConfig,
   drawBoxes,
   encodePng,
+  pngSoftware,
+  PNG_SOFTWARE,
+  checkOutputFile,
+  writeFileAtomic,
   initBackend,
   isImagePath,
   readImage,
@@ -45,12 +49,13 @@ function faceLine(f: FaceDetection): string {
 export const facesCommand: CliCommand = {
   name: 'faces',
   summary: 'detect faces in an image or a video and print (or draw) the boxes',
-  usage: 'INPUT [--detector NAME] [--upsample N] [--max-frames N] [--backend NAME] [--json] [--draw OUT.png]',
+  usage: 'INPUT [--detector NAME] [--upsample N] [--max-frames N] [--backend NAME] [--json] [--draw OUT.png [--overwrite]]',
   description:
     'Runs a face detector on INPUT, an image (jpg, png, ...; EXIF orientation applied) or a video (every frame,\n' +
     'or the first --max-frames), and prints each face box as [left, top, right, bottom] in pixels of the upright\n' +
     'frame (right and bottom exclusive) with the detector\'s score. --draw writes the image, or the video\'s\n' +
-    'first frame, as PNG with the boxes drawn in green. Detectors: dlib-hog (dlib\'s HOG detector, the paper\'s;\n' +
+    'first frame, as PNG with the boxes drawn in green, into an existing folder; an existing file is replaced only\n' +
+    'when vidpad drew it, or with --overwrite. Detectors: dlib-hog (dlib\'s HOG detector, the paper\'s;\n' +
     'needs libdlib-dev and the built addon), blazeface (MediaPipe\'s CNN on the tfjs engine), auto (dlib-hog where\n' +
     'available, else blazeface).',
   options: [
@@ -60,6 +65,7 @@ export const facesCommand: CliCommand = {
     backendOption('tfjs backend for blazeface'),
     { name: 'json', type: 'boolean', description: 'print JSON instead of text', default: false },
     { name: 'draw', type: 'string', valueName: 'OUT.png', description: 'write the image (a video: its first frame) with the boxes drawn' },
+    { name: 'overwrite', type: 'boolean', description: 'replace an existing --draw file that vidpad did not write', default: false },
   ],
   async run(args, io) {
     const o = args.options;
@@ -71,6 +77,11 @@ export const facesCommand: CliCommand = {
     const maxFrames = parseWholeNumber('max-frames', o['max-frames'] as string, 0, 10_000_000);
     const draw = o.draw as string | undefined;
     if (draw !== undefined && !draw.toLowerCase().endsWith('.png')) throw new UsageError(`--draw: the output is written as PNG; give a file name ending in .png, got '${draw}'`);
+    // Where the drawing goes is checked before anything is decoded or detected.
+    if (draw !== undefined) {
+      const isOurs = async (file: string) => pngSoftware(await readFile(file).catch(() => Buffer.alloc(0))) === PNG_SOFTWARE;
+      await checkOutputFile(draw, { option: '--draw', overwrite: Boolean(o.overwrite), isOurs });
+    }
 
     const config: Partial<FaceDetectorConfig> = { detector: o.detector as FaceDetectorConfig['detector'], upsample };
     // A bad detector name fails here, before the input or a backend is touched.
@@ -107,7 +118,7 @@ export const facesCommand: CliCommand = {
       if (draw !== undefined && first) {
         const boxes = frames[0]?.faces.map((f) => f.box) ?? [];
         const thickness = Math.max(2, Math.round(Math.max(first.width, first.height) / 240));
-        await writeFile(draw, encodePng(drawBoxes(first, boxes, [0, 255, 0], thickness)));
+        await writeFileAtomic(draw, encodePng(drawBoxes(first, boxes, [0, 255, 0], thickness)));
       }
       if (o.json) {
         const out = { input, detector: detector.name, width: size.width, height: size.height, ...(orientation !== undefined ? { exifOrientation: orientation } : {}), frames };

@@ -5,7 +5,7 @@
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
 import { datasetListOption, indexDataset, indexDatasets, numberOption, stringOption } from '../dataset-args.js';
-import { initBackend, parseShard, resolveDetectorName, resolvePreprocessConfig, runPreprocess, DEFAULT_BACKEND_REQUEST, videoJobsOf, namespacedVideos, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
+import { initBackend, parseShard, resolveDetectorName, resolvePreprocessConfig, runPreprocess, DEFAULT_BACKEND_REQUEST, videoJobsOf, namespacedVideos, checkOutputFolder, cacheFolderOptions, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
 import type { DatasetIndex, VideoEntry } from '../../index.js';
 import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest } from '../../index.js';
 
@@ -18,8 +18,10 @@ export const preprocessCommand: CliCommand = {
   description:
     'Decodes each video once (scaled by ffmpeg), finds the face in every frame, tracks it, and stores the square\n' +
     'face crops (uint8) with their boxes under CACHE/<settings key>/videos/<video id>/. Videos already cached are\n' +
-    'skipped, so a killed run continues where it stopped; failures are listed in CACHE/<key>/failures.json and the\n' +
-    'run goes on. --shard i/n processes every n-th video only, for cluster array jobs (Slurm arrays, Kubernetes\n' +
+    'skipped, so a killed (or Ctrl-C) run continues where it stopped; failures are listed in CACHE/<key>/failures.json\n' +
+    'and the run goes on (exit status 1 when any failed). A video without a face in any frame fails (never all-zero\n' +
+    'crops); a face file with unusable lines or fewer boxes than frames is a warning, counted in the summary and listed\n' +
+    'in failures.json. CACHE must be new, empty or a cache vidpad made (--overwrite to use another folder). --shard i/n processes every n-th video only, for cluster array jobs (Slurm arrays, Kubernetes\n' +
     'indexed Jobs): run n of them with the same settings and the same cache.\n' +
     'Several datasets at once (--dataset oulu-npu,casia-fasd,replay-attack,msu-mfsd with --root holding one folder\n' +
     'per dataset, or --root NAME=DIR,…) cache their videos under <dataset>/… ids, as cross-dataset protocols read\n' +
@@ -38,6 +40,7 @@ export const preprocessCommand: CliCommand = {
     { name: 'max-frames', type: 'string', valueName: 'N', description: 'keep only the first N frames of each video (default: all)' },
     { name: 'workers', type: 'string', valueName: 'N', description: 'worker threads (default: the cores available)' },
     { name: 'shard', type: 'string', valueName: 'i/n', description: 'process only shard i of n' },
+    { name: 'overwrite', type: 'boolean', description: 'use a --cache folder vidpad did not make', default: false },
     { name: 'json', type: 'boolean', description: 'print the summary as JSON', default: false },
   ],
   async run(args, io) {
@@ -48,6 +51,19 @@ export const preprocessCommand: CliCommand = {
     const maxFrames = numberOption(args, 'max-frames', { integer: true, min: 1 });
     const workers = numberOption(args, 'workers', { integer: true, min: 1 });
     const shard = typeof o.shard === 'string' ? parseShard(o.shard) : null;
+    // The whole configuration and the cache folder are checked before any video is indexed or decoded.
+    const config = resolvePreprocessConfig({
+      detector: o.detector as FaceDetectorRequest,
+      boxPolicy: o.boxes as BoxPolicy,
+      cropSizePx: numberOption(args, 'size', { integer: true })!,
+      marginFrac: numberOption(args, 'margin')!,
+      edge: o.edge as CropEdgeMode,
+      workWidthPx: numberOption(args, 'work-width', { integer: true })!,
+      maxFrames: maxFrames ?? null,
+    });
+    const detectorName = resolveDetectorName(config);
+    const overwrite = Boolean(o.overwrite);
+    await checkOutputFolder(cacheDir, cacheFolderOptions({ overwrite, option: '--cache' }));
     let videos: VideoEntry[];
     let issues: number;
     if (dataset.includes(',')) {
@@ -60,26 +76,19 @@ export const preprocessCommand: CliCommand = {
       issues = index.issues.length;
     }
     if (videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
-    const config = {
-      detector: o.detector as FaceDetectorRequest,
-      boxPolicy: o.boxes as BoxPolicy,
-      cropSizePx: numberOption(args, 'size', { integer: true })!,
-      marginFrac: numberOption(args, 'margin')!,
-      edge: o.edge as CropEdgeMode,
-      workWidthPx: numberOption(args, 'work-width', { integer: true })!,
-      maxFrames: maxFrames ?? null,
-    };
     // blazeface runs on the current tfjs backend: ready the fastest one when this run's detector (`auto` resolved) is blazeface.
-    if (resolveDetectorName(resolvePreprocessConfig(config)) === 'blazeface') await initBackend(DEFAULT_BACKEND_REQUEST);
+    if (detectorName === 'blazeface') await initBackend(DEFAULT_BACKEND_REQUEST);
     let bar: ReturnType<typeof createProgressBar> | null = null;
     let videosTotal = 0;
     const t0 = performance.now();
+    io.interrupt?.set(() => 'cached videos are kept: run the same command again to continue with the rest');
     const summary = await runPreprocess({
       videos: videoJobsOf(videos),
       cacheDir,
       config,
       ...(workers !== undefined ? { workers } : {}),
       shard,
+      overwrite,
       onProgress: (p) => {
         videosTotal = p.videosTotal;
         bar ??= createProgressBar({ label: 'preprocess', total: p.videosTotal, unit: 'videos', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
@@ -88,7 +97,8 @@ export const preprocessCommand: CliCommand = {
       },
     });
     const fps = summary.seconds > 0 ? summary.frames / summary.seconds : 0;
-    const done = `preprocess: ${summary.processed} videos cropped, ${summary.skipped} already cached, ${summary.failed.length} failed; ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${fps.toFixed(1)} frames/s)`;
+    const warned = summary.warnings.length > 0 ? ` (${summary.warnings.length} with warnings)` : '';
+    const done = `preprocess: ${summary.processed} videos cropped${warned}, ${summary.skipped} already cached, ${summary.failed.length} failed; ${summary.frames} frames in ${summary.seconds.toFixed(1)} s (${fps.toFixed(1)} frames/s)`;
     if (bar) (bar as ReturnType<typeof createProgressBar>).finish(done);
     else io.stderr.write(done + '\n');
     if (o.json) io.stdout.write(JSON.stringify({ ...summary, framesPerSec: fps, videosTotal, indexIssues: issues }, null, 2) + '\n');
@@ -97,6 +107,8 @@ export const preprocessCommand: CliCommand = {
       if (issues > 0) io.stdout.write(`dataset index: ${issues} issue(s); see 'vidpad dataset --dataset ${dataset} --root ${root}'\n`);
       for (const f of summary.failed.slice(0, 20)) io.stdout.write(`failed: ${f.videoId}: ${f.reason}\n`);
       if (summary.failed.length > 20) io.stdout.write(`… and ${summary.failed.length - 20} more in ${summary.cacheRoot}/failures.json\n`);
+      for (const f of summary.warnings.slice(0, 20)) io.stdout.write(`warning: ${f.videoId}: ${f.reason}\n`);
+      if (summary.warnings.length > 20) io.stdout.write(`… and ${summary.warnings.length - 20} more warnings in ${summary.cacheRoot}/failures.json\n`);
     }
     return summary.failed.length > 0 ? 1 : 0;
   },

@@ -5,10 +5,11 @@
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
-import { DEFAULT_FLOW_PRETRAIN_CONFIG, FLOW_PRETRAIN_FILES, initBackend, runFlowPretraining, UsageError } from '../../index.js';
+import { DEFAULT_FLOW_PRETRAIN_CONFIG, FLOW_PRETRAIN_FILES, claimOutputFolder, initBackend, resolveFlowPretrainConfig, runFlowPretraining, UsageError } from '../../index.js';
 import { numberOption } from '../dataset-args.js';
 import type { FlowPretrainConfig } from '../../index.js';
 import { backendOption } from '../backend-option.js';
+import { withFlag } from '../interrupt.js';
 
 const d = DEFAULT_FLOW_PRETRAIN_CONFIG;
 
@@ -23,9 +24,11 @@ export const pretrainFlowCommand: CliCommand = {
     'pixels) on a fixed held-out set against predicting zero flow, before and after. Writes DIR/' + FLOW_PRETRAIN_FILES.encoder + '\n' +
     '(encoder, PyTorch FlowNetS names, OIHW: what the flow branch loads), DIR/' + FLOW_PRETRAIN_FILES.full + ' (encoder + decoder),\n' +
     'DIR/' + FLOW_PRETRAIN_FILES.report + ' (config, steps, EPEs, losses) and DIR/' + FLOW_PRETRAIN_FILES.checkpoint + ' every --checkpoint-every steps;\n' +
-    '--resume continues a stopped run (and may raise --steps).',
+    '--resume continues a stopped run (and may raise --steps). DIR must be new, empty or made by pretrain-flow\n' +
+    '(--overwrite to write into another folder).',
   options: [
     { name: 'out', type: 'string', valueName: 'DIR', description: 'output folder (created if missing)' },
+    { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it', default: false },
     { name: 'steps', type: 'string', valueName: 'N', description: 'optimiser steps', default: String(d.steps) },
     { name: 'size', type: 'string', valueName: 'PX', description: 'frame side in pixels, a multiple of 64', default: String(d.sizePx) },
     { name: 'width', type: 'string', valueName: 'M', description: 'width multiplier of FlowNetS (1 = the paper)', default: String(d.widthMultiplier) },
@@ -51,8 +54,17 @@ export const pretrainFlowCommand: CliCommand = {
       heldOutSize: numberOption(args, 'held-out')!,
       checkpointEvery: numberOption(args, 'checkpoint-every')!,
     };
+    resolveFlowPretrainConfig(config);
+    // Written only into a new or empty folder, or one pretrain-flow made (its files, from before the marker file).
+    await claimOutputFolder(o.out, {
+      kind: 'flow-pretrain',
+      option: '--out',
+      overwrite: o.overwrite === true,
+      legacy: (entries) => Object.values(FLOW_PRETRAIN_FILES).some((f) => entries.includes(f)),
+    });
     const backend = await initBackend(o.backend as string);
     io.stderr.write(`pretrain-flow: backend ${backend.name}, output ${o.out}\n`);
+    io.interrupt?.set((commandLine) => `the last checkpoint in ${o.out} is kept; continue with:\n  ${withFlag(commandLine, '--resume')}`);
     const stream = io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
     let bar: ReturnType<typeof createProgressBar> | undefined;
     const result = await runFlowPretraining({

@@ -40,8 +40,9 @@ export const synthCommand: CliCommand = {
     Object.entries(SYNTH_PICK_FIELDS)
       .map(([l, f]) => `${l}: ${Object.keys(f).join(', ')}`)
       .join('; ') +
-    '.\nDIR/synth.json records the settings; rerunning with the same settings resumes (finished videos are skipped),\n' +
-    'with different settings is an error. See docs/synthetic-siw.md for what is modelled, docs/data.md for the layouts.',
+    '.\nDIR/synth.json records the settings; rerunning with the same settings resumes (finished videos are skipped,\n' +
+    'also after a kill or Ctrl-C), with different settings is an error. DIR must be new, empty or a dataset vidpad\n' +
+    'synth made (--overwrite to write into another folder). See docs/synthetic-siw.md for what is modelled, docs/data.md for the layouts.',
   options: [
     { name: 'out', type: 'string', valueName: 'DIR', description: 'output folder (new, empty, or an earlier synth run to resume)' },
     { name: 'layout', type: 'string', valueName: 'NAME', description: `dataset layout: ${SYNTH_LAYOUTS.join(', ')}`, default: DEFAULT_SYNTH_CONFIG.layout },
@@ -53,6 +54,7 @@ export const synthCommand: CliCommand = {
     { name: 'fps', type: 'string', valueName: 'R', description: 'frame rate', default: String(DEFAULT_SYNTH_CONFIG.fps) },
     { name: 'crf', type: 'string', valueName: 'Q', description: 'x264 quality (0-51, lower is better)', default: String(DEFAULT_SYNTH_CONFIG.crf) },
     { name: 'workers', type: 'string', valueName: 'N', description: 'worker threads (default: the cores available)' },
+    { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it', default: false },
     { name: 'json', type: 'boolean', description: 'print the summary as JSON', default: false },
   ],
   async run(args, io) {
@@ -77,8 +79,11 @@ export const synthCommand: CliCommand = {
     if (typeof o.pick === 'string') config.pick = parsePick(o.pick);
     const workers = intOption(o.workers, 'workers');
     let bar: ReturnType<typeof createProgressBar> | undefined;
+    io.interrupt?.set(() => 'finished videos are kept: run the same command again to make the rest');
     const result = await generateSynthDataset(o.out, config, {
       ...(workers !== undefined ? { workers } : {}),
+      overwrite: Boolean(o.overwrite),
+      option: '--out',
       onStart: (s) => {
         if (s.skipped > 0) io.stderr.write(`synth: ${s.skipped} of ${s.total} videos already complete, ${s.todo} to make\n`);
         // the bar counts only this run's videos, so its rate and ETA are not fooled by skipped ones

@@ -128,6 +128,7 @@ export type IndexIssueKind =
   | 'bad-face-line'
   | 'unreadable-video'
   | 'missing-video'
+  | 'outside-root'
   | 'subject-in-several-splits'
   | 'missing-list'
   | 'bad-list-line'

@@ -32,11 +32,11 @@ function applyModelRules(outDir: string, status: OutputFolderStatus, options: Tr
   if (status.state === 'absent' || status.state === 'empty' || options.overwrite) return;
   const named = options.option ? `${options.option} ${outDir}` : outDir;
   const checkpoint = hasCheckpoint(path.join(outDir, TRAINING_SUBDIR));
-  if (checkpoint && !options.resume) {
-    throw new OutputError(outDir, `${named}: holds a training checkpoint: pass --resume to continue it, --overwrite to start again, or choose another --out`);
-  }
   if (status.entries.includes(MODEL_JSON_FILE) && !(options.resume && checkpoint)) {
     throw new OutputError(outDir, `${named}: holds a trained model (${MODEL_JSON_FILE}); choose another --out, or pass --overwrite to replace it`);
+  }
+  if (checkpoint && !options.resume) {
+    throw new OutputError(outDir, `${named}: holds the checkpoint of an unfinished training run: pass --resume to continue it, --overwrite to start again, or choose another --out`);
   }
 }
 

@@ -11,7 +11,7 @@ import type { CropCacheLayout, ProtocolSplit, SplitVideo, VideoEntry } from '../
 
 export const SIDE = 64;
 
-function renderVideo(kind: 'live' | 'print' | 'replay', frames: number, seed: number): Uint8Array {
+export function renderVideo(kind: 'live' | 'print' | 'replay', frames: number, seed: number): Uint8Array {
   const rng = createSeededRandom(seed);
   const out = new Uint8Array(frames * SIDE * SIDE * 3);
   const base = rng.uniform(60, 160);

@@ -40,7 +40,7 @@ test('resume after a stop gives the same weights, optimizer state and history as
     const partial = await trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: resumed, stopAfterEpochs: 1 });
     assert.equal(partial.modelDir, null);
     assert.equal(partial.history.length, 1);
-    await assert.rejects(trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: resumed }), /holds a training checkpoint: pass --resume/);
+    await assert.rejects(trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: resumed }), /holds the checkpoint of an unfinished training run: pass --resume/);
     await assert.rejects(
       trainModel({ split: data.split, cache: data.layout, config: { ...TINY_TRAIN_CONFIG, learningRate: 0.02 }, outDir: resumed, resume: true }),
       (e: unknown) => e instanceof ConfigError && e.path === 'train.learningRate' && /different settings: learningRate = 0\.001 but this run asks for 0\.02/.test(e.message),

@@ -52,7 +52,7 @@ async function readDatasetBoxes(job: VideoJob, frame: { width: number; height: n
   const parsed = parseFaceFile(text, frame, job.faceFormat ?? 'siw');
   if (parsed.problems.length > 0) {
     const first = parsed.problems[0]!;
-    warnings.push(`${file}: ${parsed.problems.length} unusable line(s), the first ${first.line}: ${first.message}; those frames have no box from the file`);
+    warnings.push(`${file}: ${parsed.problems.length} unusable line(s), the first on line ${first.line}: ${first.message}; those frames have no box from the file`);
   }
   const covered = Math.min(parsed.boxes.length, frameCount);
   if (covered < frameCount) {

@@ -98,6 +98,12 @@ function clamp(v: number, lo: number, hi: number): number {
 
 type LineResult = { box: BoxPx | null } | { problem: string };
 
+/** A line quoted in a message: a binary file's bytes as '?', at most 60 characters, so the message stays one readable line. */
+function shownLine(raw: string): string {
+  const clean = raw.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 60 ? `${clean.slice(0, 57)}...` : clean;
+}
+
 function clampBox(raw: string, left: number, top: number, right: number, bottom: number, frame: FrameSize | undefined): LineResult {
   const maxX = frame?.width ?? Infinity;
   const maxY = frame?.height ?? Infinity;
@@ -146,7 +152,7 @@ export function parseFaceFile(text: string, frame?: FrameSize, format: FaceFileF
       const fields = raw.split(/[\s,]+/).filter((s) => s.length > 0);
       const v = fields.map(Number);
       if (fields.length !== 4 || v.some((n) => !Number.isFinite(n))) {
-        problems.push({ line: i + 1, message: `expected ${EXPECTED.siw}, got ${fields.length === 0 ? 'an empty line' : `'${raw}'`}` });
+        problems.push({ line: i + 1, message: `expected ${EXPECTED.siw}, got ${fields.length === 0 ? 'an empty line' : `'${shownLine(raw)}'`}` });
         boxes.push(null);
         return;
       }
@@ -166,7 +172,7 @@ export function parseFaceFile(text: string, frame?: FrameSize, format: FaceFileF
     const v = fields.slice(0, 5).map(Number);
     const exact = format !== 'frame-corners';
     if (fields.length < 5 || (exact && fields.length !== 5) || v.some((n) => !Number.isFinite(n))) {
-      problems.push({ line: i + 1, message: `expected ${EXPECTED[format]}, got '${raw}'` });
+      problems.push({ line: i + 1, message: `expected ${EXPECTED[format]}, got '${shownLine(raw)}'` });
       return;
     }
     const frameNo = v[0]!;

@@ -31,7 +31,7 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
     renamed = true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EROFS') {
+    if (code !== undefined && ['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes(code)) {
       throw new InputError(`${file}: cannot write (${code}: ${(err as Error).message})`, { cause: err });
     }
     throw err;

@@ -120,6 +120,16 @@ test('synth --out and preprocess --cache onto the user’s folders are refused a
   assert.deepEqual(await folderHashes(mine), before);
 });
 
+test('demo --out and pretrain-flow --out onto the user’s folders are refused and change nothing', async () => {
+  const mine = path.join(dir, 'my-project');
+  await mkdir(mine);
+  await writeFile(path.join(mine, 'README.md'), 'my project\n');
+  const before = await folderHashes(mine);
+  assertRefused(await vidpad('demo', '--out', mine), mine, /not made by vidpad/);
+  assertRefused(await vidpad('pretrain-flow', '--out', mine, '--steps', '1'), mine, /not made by vidpad/);
+  assert.deepEqual(await folderHashes(mine), before);
+});
+
 test('export --out: a folder is one line; a user’s file is refused; its own earlier export is replaced', async () => {
   assertRefused(await vidpad('export', '--model', model, '--out', dir), dir, /is a folder; give a file path inside it/);
   const theirs = path.join(dir, 'theirs.onnx');

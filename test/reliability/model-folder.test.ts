@@ -67,7 +67,7 @@ test('vidpad info names what is wrong with the weights (missing, truncated, garb
       'changed',
       async (f) => {
         const b = Buffer.from(weights);
-        b[b.length - 3] ^= 0xff;
+        b[b.length - 3] = b[b.length - 3]! ^ 0xff;
         await writeFile(weightsOf(f), b);
       },
       /weights\.safetensors: its SHA-256 differs from the one model\.json records: the file was changed, or the folder mixes files of two saves/,

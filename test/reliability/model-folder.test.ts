@@ -91,7 +91,7 @@ test('vidpad info names what is wrong with the weights (missing, truncated, garb
   }
 });
 
-test('a garbage model.onnx: info and eval say "not a valid ONNX file; run vidpad export", one line, exit 1', async () => {
+test('a garbage model.onnx: info and eval say it is not a valid ONNX file and to run vidpad export, one line, exit 1', async () => {
   const folder = await damaged('onnx-garbage', async (f) => writeFile(path.join(f, 'model.onnx'), Buffer.from('\x08\x08\x12\xff\xff\xff\xff\x0f garbage, not a protobuf')));
   const want = new RegExp(`model\\.onnx: not a valid ONNX file \\(.*\\); run 'vidpad export --model ${folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`);
   const info = await vidpad('info', '--model', folder);

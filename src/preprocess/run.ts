@@ -16,7 +16,7 @@ import { createFaceDetector, resolveFaceDetectorName } from '../face/index.js';
 import type { FaceDetector, FaceDetectorName } from '../face/index.js';
 import { preprocessKey, resolvePreprocessConfig } from './config.js';
 import type { PreprocessConfig } from './config.js';
-import { cacheLayout, isVideoCached, readFailures, writeCacheConfig, writeFailures, writeVideoCrops } from './crop-cache.js';
+import { cacheLayout, isVideoCached, videoDir, readFailures, writeCacheConfig, writeFailures, writeVideoCrops } from './crop-cache.js';
 import type { CropCacheLayout, PreprocessFailure } from './crop-cache.js';
 import { preprocessVideo } from './process-video.js';
 import type { VideoJob } from './process-video.js';
@@ -195,13 +195,23 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
   await writeCacheConfig(layout, config, detectorName);
   const selected = selectShard(options.videos, options.shard ?? null);
   const todo: VideoJob[] = [];
-  for (const job of selected) if (!(await isVideoCached(layout, job.videoId))) todo.push(job);
+  // A video whose id cannot name a cache folder (a manifest path outside the root) fails before any decoding.
+  const refused: JobOutcome[] = [];
+  for (const job of selected) {
+    try {
+      videoDir(layout, job.videoId);
+    } catch (err) {
+      refused.push({ job, error: (err as Error).message });
+      continue;
+    }
+    if (!(await isVideoCached(layout, job.videoId))) todo.push(job);
+  }
   const requested = options.workers ?? os.availableParallelism();
   if (!Number.isInteger(requested) || requested < 1) throw new ConfigError('workers', `expected an integer >= 1, got ${String(requested)}`);
   const workers = Math.max(1, Math.min(requested, todo.length));
 
   const failures = new Map((await readFailures(layout)).map((f) => [f.videoId, f]));
-  const progress: PreprocessProgress = { videosDone: 0, videosTotal: todo.length, framesDone: 0, failed: 0, current: null };
+  const progress: PreprocessProgress = { videosDone: 0, videosTotal: todo.length + refused.length, framesDone: 0, failed: 0, current: null };
   let frames = 0;
   const report = () => options.onProgress?.({ ...progress });
   const onFrames = (n: number) => {
@@ -226,20 +236,22 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
     report();
   };
   report();
+  for (const r of refused) await onDone(r);
   if (todo.length > 0) {
     if (workers === 1) await runInProcess(todo, config, layout, detectorName, onFrames, onDone);
     else await runOnWorkers(workers, todo, { config, detectorName, cacheRoot: layout.root, key }, onFrames, onDone);
   }
   await manifestWrites;
-  const recordedNow = todo.map((j) => failures.get(j.videoId)).filter((f): f is PreprocessFailure => f !== undefined);
+  const attempted = [...refused.map((r) => r.job), ...todo];
+  const recordedNow = attempted.map((j) => failures.get(j.videoId)).filter((f): f is PreprocessFailure => f !== undefined);
   const failedNow = recordedNow.filter((f) => f.kind !== 'warning');
   return {
     key,
     cacheRoot: layout.root,
     detector: detectorName,
     selected: selected.length,
-    skipped: selected.length - todo.length,
-    processed: todo.length - failedNow.length,
+    skipped: selected.length - attempted.length,
+    processed: attempted.length - failedNow.length,
     failed: failedNow,
     warnings: recordedNow.filter((f) => f.kind === 'warning'),
     frames,

@@ -99,20 +99,29 @@ test("the crop cache's meta.json and crops.u8 are byte-identical between a resum
   assert.ok((await readFile(path.join(whole, key!, 'config.json'))).equals(await readFile(path.join(resumed, key!, 'config.json'))));
 });
 
-test('vidpad dataset reports manifest rows outside the root (which preprocessing could not cache), and leaves them out', async () => {
+test('vidpad dataset reports manifest rows outside the root, which preprocess then refuses, each counted', async () => {
   const folder = path.join(dir, 'folder-data');
   await mkdir(path.join(folder, 'live'), { recursive: true });
   await writeFile(path.join(folder, 'live', 'a.mp4'), '');
   await writeFile(path.join(dir, 'outside.mp4'), '');
-  await writeFile(path.join(folder, 'manifest.csv'), ['path,label,attack_type,subject,split', 'live/a.mp4,live,,s1,train', '../outside.mp4,spoof,print,s2,test', `${path.join(dir, 'outside.mp4')},spoof,print,s3,test`].join('\n') + '\n');
+  await writeFile(path.join(dir, 'outside-2.mp4'), '');
+  await writeFile(path.join(folder, 'manifest.csv'), ['path,label,attack_type,subject,split', 'live/a.mp4,live,,s1,train', '../outside.mp4,spoof,print,s2,test', `${path.join(dir, 'outside-2.mp4')},spoof,print,s3,test`].join('\n') + '\n');
   const r = await vidpad('dataset', '--dataset', 'folder', '--root', folder, '--json');
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { total: { videos: number }; issues: Array<{ kind: string; line: number; message: string }> };
-  assert.equal(report.total.videos, 1);
+  assert.equal(report.total.videos, 3);
   const outside = report.issues.filter((i) => i.kind === 'outside-root');
   assert.deepEqual(outside.map((i) => i.line), [3, 4]);
-  assert.match(outside[0]!.message, /^\.\.\/outside\.mp4: lies outside the dataset root .*folder-data; preprocessing caches videos by their path inside the root: move it inside; row not indexed$/);
+  assert.match(outside[0]!.message, /^\.\.\/outside\.mp4: lies outside the dataset root .*folder-data: vidpad preprocess will refuse it \(crops are cached under a video's path inside the root\); move it inside the root$/);
   const text = await vidpad('dataset', '--dataset', 'folder', '--root', folder);
   assert.match(text.stdout, /outside\.mp4: lies outside the dataset root/);
   assert.equal(stderrLines(text).length, 0);
+  // What was announced: preprocess records each as a failed video, caches the rest, and exits 1.
+  const cache = path.join(dir, 'cache-outside');
+  const pre = await vidpad('preprocess', '--dataset', 'folder', '--root', folder, '--cache', cache, '--boxes', 'dataset', '--json');
+  assert.equal(pre.code, 1, pre.stderr);
+  const summary = JSON.parse(pre.stdout) as { failed: Array<{ videoId: string; reason: string }>; indexIssues: number };
+  assert.equal(summary.indexIssues, 2);
+  assert.deepEqual(summary.failed.map((f) => f.videoId).filter((id) => id.includes('outside')).length, 2);
+  for (const f of summary.failed.filter((x) => x.videoId.includes('outside'))) assert.match(f.reason, /cannot name a cache folder/);
 });

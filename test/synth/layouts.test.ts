@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { planSynthLayout, partSizes, parsePick, generateSynthDataset, renderSynthVideo, resolveSynthConfig, SYNTH_MANIFEST } from '../../src/synth/index.js';
+import { FOLDER_MARKER_FILE } from '../../src/io/index.js';
 import { indexDataset, probeDatasetVideos, parseFaceFile, iou, datasetProtocolSplits, countSplit } from '../../src/index.js';
 import type { SynthVideoSpec } from '../../src/synth/index.js';
 import { synthCommand } from '../../src/cli/commands/synth.js';
@@ -118,7 +119,7 @@ for (const [layout, cfg] of Object.entries(PICKS) as [keyof typeof PICKS, (typeo
     const out = path.join(root, layout);
     const r = await generateSynthDataset(out, { layout, ...OPTS, subjects: cfg.subjects, pick: cfg.pick as never }, { workers: 1 });
     const plan = r.plan;
-    const expected = [SYNTH_MANIFEST, ...plan.videos.flatMap((v) => [v.videoPath!, ...(v.faceFile ? [v.faceFile.path] : [])]), ...(plan.extraFiles ?? []).map((f) => f.path)].sort();
+    const expected = [FOLDER_MARKER_FILE, SYNTH_MANIFEST, ...plan.videos.flatMap((v) => [v.videoPath!, ...(v.faceFile ? [v.faceFile.path] : [])]), ...(plan.extraFiles ?? []).map((f) => f.path)].sort();
     assert.deepEqual(await listFiles(out), expected);
     let index = await indexDataset(layout, out);
     assert.deepEqual(index.issues, []);

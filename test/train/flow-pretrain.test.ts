@@ -160,7 +160,7 @@ test('vidpad pretrain-flow runs from the command line and rejects bad settings',
     assert.match(out.stderr, /held-out EPE at step 0: .* \(zero flow: /);
     assert.match(out.stderr, /pretrain-flow \[.*\] 2\/2 .*ETA.*loss /);
     out.stderr = '';
-    assert.equal(await main(['pretrain-flow', '--out', dir, '--size', '100', '--backend', 'wasm'], io), 1);
+    assert.equal(await main(['pretrain-flow', '--out', dir, '--size', '100', '--backend', 'wasm'], io), 2, 'a configuration error, found before any work');
     assert.match(out.stderr, /pretrainFlow\.sizePx: expected a multiple of 64/);
     out.stderr = '';
     assert.equal(await main(['pretrain-flow', '--steps', '2'], io), 2);

@@ -170,9 +170,8 @@ async function indexFromManifest(root: string, manifest: string): Promise<Datase
     const file = path.isAbsolute(rel) ? rel : path.join(root, rel);
     const inside = path.relative(path.resolve(root), path.resolve(file));
     if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) {
-      // Crops are cached under the video's path relative to the root: one outside it has no such name.
-      issues.push({ kind: 'outside-root', file: manifest, line: rec.line, message: `${rel}: lies outside the dataset root ${root}; preprocessing caches videos by their path inside the root: move it inside; row not indexed` });
-      continue;
+      // Crops are cached under the video's path relative to the root: one outside it has no such name. It stays indexed (protocol checks see it).
+      issues.push({ kind: 'outside-root', file: manifest, line: rec.line, message: `${rel}: lies outside the dataset root ${root}: vidpad preprocess will refuse it (crops are cached under a video's path inside the root); move it inside the root` });
     }
     const key = path.resolve(file);
     if (seenPaths.has(key)) throw new InputError(`${at}: ${rel} is listed twice (first on line ${seenPaths.get(key)})`);

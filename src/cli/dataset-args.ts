@@ -13,6 +13,7 @@ import {
   datasetProtocolSplits,
   crossDatasetSplit,
   cacheLayout,
+  parseShard,
   UsageError,
   InputError,
   ConfigError,
@@ -21,7 +22,7 @@ import {
   CROSS_SOURCE_PARTS,
   CROSS_TARGET_PARTS,
 } from '../index.js';
-import type { CropCacheLayout, CrossDatasetOptions, DatasetIndex, DatasetName, ProtocolSplit } from '../index.js';
+import type { CropCacheLayout, CrossDatasetOptions, DatasetIndex, DatasetName, ProtocolSplit, Shard } from '../index.js';
 
 const PROTOCOL_HELP = Object.entries(DATASET_PROTOCOLS)
   .map(([d, ps]) => `${d}: ${ps.join('|')}`)
@@ -60,6 +61,18 @@ export function numberOption(args: ParsedArgs, name: string, options: { integer?
     throw new UsageError(`--${name} expects ${options.integer ? 'a whole number' : 'a number'}${options.min !== undefined ? ` >= ${options.min}` : ''}, got '${String(v)}'`);
   }
   return n;
+}
+
+/** `--shard i/n`, or null when not given; a bad value is a UsageError naming the option. */
+export function shardOption(args: ParsedArgs): Shard | null {
+  const v = args.options.shard;
+  if (typeof v !== 'string') return null;
+  try {
+    return parseShard(v);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`--shard ${v}: ${err.message.replace(/^shard: /, '')}`);
+    throw err;
+  }
 }
 
 /** A dataset name from an option, as a UsageError naming the option when unknown. */

@@ -6,7 +6,7 @@
  * `--report-only` gathers the finished cells into the report.
  */
 import type { CliCommand } from '../command.js';
-import { DATASET_OPTIONS, crossOptions, chooseSplits, datasetOption, findCropCache, indexDatasets, isCrossDataset, numberOption, stringOption } from '../dataset-args.js';
+import { DATASET_OPTIONS, crossOptions, chooseSplits, datasetOption, findCropCache, indexDatasets, isCrossDataset, numberOption, shardOption, stringOption } from '../dataset-args.js';
 import { trainConfigFromArgs, trainOptions, validateTrainConfigArgs } from '../train-args.js';
 import { cellProgress } from '../experiment-progress.js';
 import {
@@ -18,7 +18,6 @@ import {
   baselineResults,
   ocimSplits,
   crossDatasetLabel,
-  parseShard,
   indexDataset,
   datasetProtocolSplits,
   EXPERIMENT_GRIDS,
@@ -97,7 +96,7 @@ export const experimentCommand: CliCommand = {
     }
     const grid = stringOption(args, 'grid', 'experiment');
     if (!EXPERIMENT_GRIDS.includes(grid as ExperimentGrid)) throw new UsageError(`--grid must be one of ${EXPERIMENT_GRIDS.join(', ')}, got '${grid}'`);
-    const shard = typeof o.shard === 'string' ? parseShard(o.shard) : null;
+    const shard = shardOption(args);
     const base = trainConfigFromArgs(args);
     // Every cell's configuration is valid before the first one trains.
     for (const c of gridConfigs(grid as ExperimentGrid, base)) validateTrainConfigArgs(args, c.train);

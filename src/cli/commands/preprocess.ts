@@ -4,8 +4,8 @@
  */
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
-import { datasetListOption, indexDataset, indexDatasets, numberOption, stringOption } from '../dataset-args.js';
-import { initBackend, parseShard, resolveDetectorName, resolvePreprocessConfig, runPreprocess, DEFAULT_BACKEND_REQUEST, videoJobsOf, namespacedVideos, checkOutputFolder, cacheFolderOptions, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
+import { datasetListOption, indexDataset, indexDatasets, numberOption, shardOption, stringOption } from '../dataset-args.js';
+import { initBackend, resolveDetectorName, resolvePreprocessConfig, runPreprocess, DEFAULT_BACKEND_REQUEST, videoJobsOf, namespacedVideos, checkOutputFolder, cacheFolderOptions, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
 import type { DatasetIndex, VideoEntry } from '../../index.js';
 import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest } from '../../index.js';
 
@@ -50,7 +50,7 @@ export const preprocessCommand: CliCommand = {
     const cacheDir = stringOption(args, 'cache', 'preprocess');
     const maxFrames = numberOption(args, 'max-frames', { integer: true, min: 1 });
     const workers = numberOption(args, 'workers', { integer: true, min: 1 });
-    const shard = typeof o.shard === 'string' ? parseShard(o.shard) : null;
+    const shard = shardOption(args);
     // The whole configuration and the cache folder are checked before any video is indexed or decoded.
     const config = resolvePreprocessConfig({
       detector: o.detector as FaceDetectorRequest,

@@ -62,7 +62,7 @@ export const evalCommand: CliCommand = {
     const outOptions: OutputFolderOptions = { kind: 'eval', option: typeof o.out === 'string' ? '--out' : 'eval folder', overwrite: Boolean(o.overwrite), legacy: isLegacyEvalFolder };
     await checkOutputFolder(outDir, outOptions);
     const cache = await findCropCache(cacheDir, meta.config.inputSize, o['cache-key'] as string | undefined);
-    io.interrupt?.set(() => 'nothing was written; run the same command again');
+    io.interrupt?.set(() => 'no scores or metrics were written yet; run the same command again');
     // The clip count is known once the split's cached videos are read: the bar takes it from the first report.
     const bar = createProgressBar({ label: 'eval', total: null, unit: 'clips', stream: io.stderr as NodeJS.WritableStream });
     const result = await evaluateModelOnSplit({

@@ -5,6 +5,8 @@ export { BACKEND_NAMES, DEFAULT_BACKEND_REQUEST, initBackend, probeBackends, was
 export type { ActiveBackend, BackendName, BackendOptions, BackendProbe, BackendRequest } from './backends.js';
 export { conv2plus1d, spatialConv, temporalConv, midChannels, temporalPadAmounts } from './conv2plus1d.js';
 export type { Conv2Plus1DSpec, SpatialConvSpec, SpatialPadding, TemporalConvSpec, TemporalPadding } from './conv2plus1d.js';
+export { batchNormInference, batchNormTrain, updateRunningStats, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './batch-norm.js';
+export type { BatchNormOptions, BatchNormTrainResult, NormActivation, RunningStats } from './batch-norm.js';
 export { checkBackend, maxRelativeError } from './check.js';
 export type { BackendCheck } from './check.js';
 export * from './onnx/index.js';

@@ -40,6 +40,15 @@ export interface NativeContext {
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** x viewed as [rows, cols]: sums the rows away (`overRows`, out has cols) or the columns (out has rows). */
   sum(x: Float32Array, out: Float32Array, rows: number, cols: number, overRows: boolean): void;
+  /**
+   * Batch normalisation of x viewed as `[rows, channels]` (channels last) with its own statistics,
+   * then gamma/beta (and ReLU when `relu`); writes y and the batch's mean and biased variance.
+   */
+  batchNormTrain(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, rows: number, channels: number, epsilon: number, relu: boolean): void;
+  /** The gradient of `batchNormTrain` given the statistics it returned: writes dx, dgamma, dbeta. */
+  batchNormGrad(x: Float32Array, dy: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, channels: number, epsilon: number, relu: boolean): void;
+  /** Batch normalisation with given statistics (inference). */
+  batchNormInfer(x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, y: Float32Array, rows: number, channels: number, epsilon: number, relu: boolean): void;
   /** The oneDNN implementation chosen for a convolution pass (e.g. `brgconv:avx512_core`). */
   implInfo(kind: 'forward' | 'backwardData' | 'backwardWeights', dims: ConvDims): string;
 }

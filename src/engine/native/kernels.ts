@@ -7,7 +7,9 @@
  * elementwise ops a training step is full of (bias add, ReLU and its
  * gradient, the bias gradient's sum), whose tfjs loops — per-element index
  * arithmetic for broadcasts, a transpose before a sum — cost more than the
- * convolutions once those run on oneDNN. Outputs come from a pool of
+ * convolutions once those run on oneDNN. It also runs vidpad's own
+ * batch-norm kernels (`engine/batch-norm.ts`; other backends compose tfjs
+ * ops there instead). Outputs come from a pool of
  * recycled arrays (`buffer-pool.ts`) rather than fresh allocations.
  *
  * Why a backend of its own rather than overriding `cpu`'s kernels: `cpu` stays
@@ -23,6 +25,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import type { NativeAddon, NativeContext } from './addon.js';
 import { BufferPool } from './buffer-pool.js';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_INFER_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerBatchNormGradients } from '../batch-norm.js';
 
 type TensorInfo = tf.TensorInfo;
 type KernelFunc = tf.KernelFunc;
@@ -385,6 +388,63 @@ function sumKernel(fallback: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * The float32 values of `t`: the backend's own array when it has one of the
+ * right length, else a copy (a tensor written from another backend's read).
+ */
+function floatsOf(backend: NativeBackend, t: TensorInfo): Float32Array {
+  return valuesOf(backend, t) ?? Float32Array.from(backend.readSync(t.dataId) as ArrayLike<number>);
+}
+
+interface BatchNormAttrs {
+  epsilon: number;
+  relu: boolean;
+}
+
+/** Rows and channels of a channels-last tensor viewed as `[rows, C]`. */
+function rowsAndChannels(x: TensorInfo): [number, number] {
+  const channels = x.shape[x.shape.length - 1]!;
+  return [tf.util.sizeFromShape(x.shape) / channels, channels];
+}
+
+/** vidpad's batch-norm kernels (see `engine/batch-norm.ts` for their contracts); no cpu counterpart to defer to. */
+const batchNormKernels: Record<string, KernelFunc> = {
+  [BATCH_NORM_TRAIN_KERNEL]: (args) => {
+    const backend = args.backend as NativeBackend;
+    const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+    const { epsilon, relu } = args.attrs as unknown as BatchNormAttrs;
+    const [rows, channels] = rowsAndChannels(x);
+    const y = backend.pool.take(rows * channels);
+    const mean = new Float32Array(channels);
+    const variance = new Float32Array(channels);
+    backend.native.batchNormTrain(floatsOf(backend, x), floatsOf(backend, gamma), floatsOf(backend, beta), y, mean, variance, rows, channels, epsilon, relu);
+    return [backend.makeTensorInfo(x.shape, 'float32', y), backend.makeTensorInfo([channels], 'float32', mean), backend.makeTensorInfo([channels], 'float32', variance)];
+  },
+  [BATCH_NORM_GRAD_KERNEL]: (args) => {
+    const backend = args.backend as NativeBackend;
+    const { x, dy, gamma, beta, mean, variance } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'beta' | 'mean' | 'variance', TensorInfo>;
+    const { epsilon, relu } = args.attrs as unknown as BatchNormAttrs;
+    const [rows, channels] = rowsAndChannels(x);
+    const dx = backend.pool.take(rows * channels);
+    const dgamma = new Float32Array(channels);
+    const dbeta = new Float32Array(channels);
+    backend.native.batchNormGrad(
+      floatsOf(backend, x), floatsOf(backend, dy), floatsOf(backend, gamma), floatsOf(backend, beta), floatsOf(backend, mean), floatsOf(backend, variance),
+      dx, dgamma, dbeta, rows, channels, epsilon, relu,
+    );
+    return [backend.makeTensorInfo(x.shape, 'float32', dx), backend.makeTensorInfo([channels], 'float32', dgamma), backend.makeTensorInfo([channels], 'float32', dbeta)];
+  },
+  [BATCH_NORM_INFER_KERNEL]: (args) => {
+    const backend = args.backend as NativeBackend;
+    const { x, gamma, beta, mean, variance } = args.inputs as Record<'x' | 'gamma' | 'beta' | 'mean' | 'variance', TensorInfo>;
+    const { epsilon, relu } = args.attrs as unknown as BatchNormAttrs;
+    const [rows, channels] = rowsAndChannels(x);
+    const y = backend.pool.take(rows * channels);
+    backend.native.batchNormInfer(floatsOf(backend, x), floatsOf(backend, gamma), floatsOf(backend, beta), floatsOf(backend, mean), floatsOf(backend, variance), y, rows, channels, epsilon, relu);
+    return backend.makeTensorInfo(x.shape, 'float32', y);
+  },
+};
+
 function nativeKernel(name: (typeof NATIVE_KERNEL_NAMES)[number], fallback: KernelFunc): KernelFunc {
   switch (name) {
     case 'Conv2D':
@@ -440,4 +500,8 @@ export function registerNativeBackend(addon: NativeAddon, threads: number): void
     if (!cpu) continue;
     tf.registerKernel({ kernelName: name, backendName: NATIVE_BACKEND_NAME, kernelFunc: nativeKernel(name, cpu.kernelFunc) });
   }
+  for (const [name, kernelFunc] of Object.entries(batchNormKernels)) {
+    if (!tf.getKernel(name, NATIVE_BACKEND_NAME)) tf.registerKernel({ kernelName: name, backendName: NATIVE_BACKEND_NAME, kernelFunc });
+  }
+  registerBatchNormGradients();
 }

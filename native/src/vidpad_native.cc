@@ -303,8 +303,10 @@ void BnGradSums(const float* x, const float* dy, int64_t rows, int64_t c, const 
         const float* __restrict p = x + r * c;
         const float* __restrict d = dy + r * c;
         for (int64_t j = 0; j < c; ++j) {
+          // Both operands loaded unconditionally, so the select vectorises.
           float pre = p[j] * scale[j] + shift[j];
-          float g = pre > floor ? d[j] : 0.f;
+          float dv = d[j];
+          float g = pre > floor ? dv : 0.f;
           fs[j] += g;
           fq[j] += g * (p[j] - mean[j]);
         }
@@ -339,7 +341,8 @@ void BnGradInput(const float* x, const float* dy, float* dx, int64_t rows, int64
     float* __restrict q = dx + r * c;
     for (int64_t j = 0; j < c; ++j) {
       float pre = p[j] * scale[j] + shift[j];
-      float g = pre > floor ? d[j] : 0.f;
+      float dv = d[j];
+      float g = pre > floor ? dv : 0.f;
       q[j] = a[j] * g + b[j] * (p[j] - mean[j]) + cc[j];
     }
   }

@@ -102,9 +102,11 @@ export function batchNormTrain<T extends Tensor>(x: T, gamma: Tensor1D, beta: Te
     return { y: y as T, mean: mean as Tensor1D, variance: variance as Tensor1D, count: r.count };
   }
   return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, reductionAxes(x.rank));
-    const normed = tf.batchNorm(x, mean, variance, beta, gamma, r.epsilon);
-    const y = (r.relu ? tf.relu(normed) : normed) as T;
+    // As [rows, C]: tfjs's batchNorm gradient handles ranks up to 4 only.
+    const rows = tf.reshape(x, [r.count, r.channels]);
+    const { mean, variance } = tf.moments(rows, 0);
+    const normed = tf.batchNorm(rows, mean, variance, beta, gamma, r.epsilon);
+    const y = tf.reshape(r.relu ? tf.relu(normed) : normed, x.shape) as T;
     return { y, mean: mean as Tensor1D, variance: variance as Tensor1D, count: r.count };
   });
 }
@@ -123,8 +125,8 @@ export function batchNormInference<T extends Tensor>(
     return tf.engine().runKernel(BATCH_NORM_INFER_KERNEL, { x, gamma, beta, mean, variance }, { epsilon: r.epsilon, relu: r.relu }) as T;
   }
   return tf.tidy(() => {
-    const normed = tf.batchNorm(x, mean, variance, beta, gamma, r.epsilon);
-    return (r.relu ? tf.relu(normed) : normed) as T;
+    const normed = tf.batchNorm(tf.reshape(x, [r.count, r.channels]), mean, variance, beta, gamma, r.epsilon);
+    return tf.reshape(r.relu ? tf.relu(normed) : normed, x.shape) as T;
   });
 }
 

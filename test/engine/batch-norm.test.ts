@@ -127,8 +127,9 @@ async function trainOn(backend: string, p: Problem, activation: NormActivation):
 
 for (const activation of ['linear', 'relu'] as const) {
   test(`batchNormTrain (${activation}): output, statistics and gradients match float64 loops on ${BACKENDS.join(', ')}`, async () => {
-    // 3 channels, 2·3·4 = 24 rows; channel 1 sits far from zero (a conv output without bias may).
-    const p = makeProblem([2, 3, 4, 3], 11, [0, 40, -3]);
+    // A clip-shaped [B, T, H, W, C] input: 3 channels, 2·3·2·2 = 24 rows; channel 1 sits far
+    // from zero (a conv output without bias may).
+    const p = makeProblem([2, 3, 2, 2, 3], 11, [0, 40, -3]);
     const ref = reference(p, activation);
     // A ReLU kink within reach of the finite differences would make them meaningless: this data keeps clear of it.
     const nearest = ref.pre.reduce((m, v) => Math.min(m, Math.abs(v)), Infinity);

@@ -20,10 +20,18 @@
  * With the FlowNetS branch, frames 1 and T are stacked on channels and run
  * through its encoder (convs with LeakyReLU), globally averaged and joined to
  * the pooled conv5 features at fc6's input, as the tfjs model does.
+ *
+ * With `norm: 'batch'`, each BatchNorm is folded into the convolution before
+ * it, using the running statistics (inference mode): per output channel o,
+ * w'[…, o] = w[…, o]·γ_o/√(σ²_o + ε) and b'_o = β_o − μ_o·γ_o/√(σ²_o + ε),
+ * so the graph has the same Conv → Relu structure as the plain network and
+ * costs nothing extra.
  */
 import { temporalPadAmounts } from '../engine/conv2plus1d.js';
 import { createOnnxSession, encodeOnnxModel, OnnxGraphBuilder, onnxFloat, onnxInt, onnxInts, permute, variableData } from '../engine/onnx/index.js';
 import type { OnnxSessionOptions } from '../engine/onnx/index.js';
+import { BATCH_NORM_EPSILON } from '../engine/batch-norm.js';
+import type { Variable } from '../engine/tf.js';
 import { InputError, ShapeError } from '../errors.js';
 import type { AlexNet2Plus1D, PoolPlan } from './alexnet-2plus1d.js';
 import { FLOWNETS_LEAKY_SLOPE, planFlowNetS } from './flownets.js';
@@ -64,6 +72,23 @@ function unitPrototype(prototype: ArrayLike<number>, size: number): Float32Array
 }
 
 /**
+ * A conv half's weights `shape` (tfjs layout, output channels last) and bias,
+ * with its BatchNorm (`<prefix>.bn.*`) folded in when the model has one.
+ * Worked out in float64, rounded once to float32.
+ */
+export function convWeightsForInference(state: ReadonlyMap<string, Variable>, prefix: string, shape: readonly number[]): { weight: Float32Array; bias: Float32Array } {
+  const out = shape[shape.length - 1]!;
+  const weight = variableData(state, `${prefix}.weight`, [...shape]);
+  if (!state.has(`${prefix}.bn.weight`)) return { weight, bias: variableData(state, `${prefix}.bias`, [out]) };
+  const [gamma, beta, mean, variance] = ['weight', 'bias', 'running_mean', 'running_var'].map((n) => variableData(state, `${prefix}.bn.${n}`, [out]));
+  const scale = Float64Array.from({ length: out }, (_, o) => gamma![o]! / Math.sqrt(variance![o]! + BATCH_NORM_EPSILON));
+  return {
+    weight: Float32Array.from(weight, (w, i) => w * scale[i % out]!),
+    bias: Float32Array.from({ length: out }, (_, o) => beta![o]! - mean![o]! * scale[o]!),
+  };
+}
+
+/**
  * The FlowNetS branch: frames 1 and T of the clip, stacked as [B, 6, H, W]
  * (frame 1's RGB first, as tfjs concatenates them), through the encoder, then
  * the mean over the spatial axes → [B, C6].
@@ -93,7 +118,7 @@ function flowBranch(g: OnnxGraphBuilder, model: AlexNet2Plus1D): { output: strin
  * is included when the model has one.
  */
 export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<number>, options: OnnxExportOptions = {}): Uint8Array {
-  const { plan, variables } = model;
+  const { plan, variables, state } = model;
   const { frames: t, inputSize: size, temporalKernel: kt, embeddingSize } = plan.config;
   const form = options.form ?? DEFAULT_ONNX_GRAPH_FORM;
   const proto = unitPrototype(prototype, embeddingSize);
@@ -116,10 +141,12 @@ export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<numb
     const before = i > 0 ? plan.convs[i - 1]!.pool : null;
     if (before) x = maxPool(x, before);
     const { kernel: k, inChannels: cin, midChannels: mid, outChannels: cout, convSize: h, pad: p, stride: s } = l;
-    const ws = permute(variableData(variables, `${l.name}.spatial.weight`, [k, k, cin, mid]), [k, k, cin, mid], [3, 2, 0, 1]);
-    const bs = variableData(variables, `${l.name}.spatial.bias`, [mid]);
-    const wt = permute(variableData(variables, `${l.name}.temporal.weight`, [kt, 1, mid, cout]), [kt, 1, mid, cout], [3, 2, 0, 1]);
-    const bt = variableData(variables, `${l.name}.temporal.bias`, [cout]);
+    const spatialParams = convWeightsForInference(state, `${l.name}.spatial`, [k, k, cin, mid]);
+    const temporalParams = convWeightsForInference(state, `${l.name}.temporal`, [kt, 1, mid, cout]);
+    const ws = permute(spatialParams.weight, [k, k, cin, mid], [3, 2, 0, 1]);
+    const bs = spatialParams.bias;
+    const wt = permute(temporalParams.weight, [kt, 1, mid, cout], [3, 2, 0, 1]);
+    const bt = temporalParams.bias;
     if (form === '2d') {
       const sw = g.floats(`${l.name}.spatial.weight`, [mid, cin, k, k], ws);
       const sb = g.floats(`${l.name}.spatial.bias`, [mid], bs);
@@ -192,6 +219,7 @@ export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<numb
       'vidpad.frames': String(t),
       'vidpad.inputSize': String(size),
       'vidpad.embeddingSize': String(embeddingSize),
+      'vidpad.norm': plan.config.norm === 'batch' ? 'batch (folded into the convolutions, running statistics)' : 'none',
       ...(options.metadata ?? {}),
     },
   });

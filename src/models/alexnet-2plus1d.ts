@@ -28,13 +28,25 @@
  * Every conv half is followed by a ReLU (R(2+1)D's extra nonlinearity sits
  * between the halves). `forwardFeatures` stops after conv5's ReLU (what
  * Grad-CAM needs); `forwardHead` goes from there to the embedding.
+ *
+ * Normalisation (`norm`): with `batch`, every conv half is conv → BatchNorm →
+ * ReLU, as R(2+1)D has it: the convs carry no bias (BN's beta takes its
+ * place); statistics are taken per channel over B·T·H·W, the batch's own in
+ * training (`ForwardOptions.training`), the running estimates otherwise
+ * (PyTorch's conventions: momentum 0.1, ε 1e-5, unbiased variance for the
+ * running estimate). The running estimates are non-trainable state
+ * (`buffers`), saved and restored with the weights. `none` is the paper's
+ * exact architecture (conv + bias → ReLU). The FlowNetS branch and the dense
+ * head carry no normalisation in either case: FlowNetS's published weights
+ * are the plain network's, and the head keeps the paper's dropout.
  */
 import { tf } from '../engine/tf.js';
 import type { Tensor, Tensor2D, Tensor5D, Variable } from '../engine/tf.js';
-import { conv2plus1d, midChannels } from '../engine/conv2plus1d.js';
+import { conv2plus1d, midChannels, spatialConv, temporalConv } from '../engine/conv2plus1d.js';
 import type { SpatialPadding } from '../engine/conv2plus1d.js';
+import { batchNormInference, batchNormTrain, updateRunningStats } from '../engine/batch-norm.js';
 import { ConfigError, ShapeError } from '../errors.js';
-import { checkBoolean, checkNumber, checkWhole } from '../config-checks.js';
+import { checkBoolean, checkNumber, checkOneOf, checkWhole } from '../config-checks.js';
 import { childSeed } from '../data/random.js';
 import { CLIP_LENGTHS, DEFAULT_CLIP_SPEC } from '../data/clips.js';
 import { DEFAULT_INPUT_SIZE_PX } from '../input-defaults.js';
@@ -62,7 +74,12 @@ export interface AlexNet2Plus1DConfig {
   flowBranch: boolean;
   /** Width multiplier of the flow branch; null follows `widthMultiplier`. Pretrained PyTorch weights need 1. */
   flowWidthMultiplier: number | null;
+  /** `batch`: BatchNorm after every conv half (conv → BN → ReLU, convs without bias); `none`: the paper's architecture. */
+  norm: ModelNorm;
 }
+
+export const MODEL_NORMS = ['batch', 'none'] as const;
+export type ModelNorm = (typeof MODEL_NORMS)[number];
 
 export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Object.freeze({
   frames: DEFAULT_CLIP_SPEC.length,
@@ -75,6 +92,7 @@ export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Ob
   seed: 0,
   flowBranch: false,
   flowWidthMultiplier: null,
+  norm: 'batch',
 });
 
 /** Max pooling of every frame, `valid` padding. */
@@ -161,6 +179,7 @@ export function resolveAlexNetConfig(partial: Partial<AlexNet2Plus1DConfig> = {}
   checkNumber('model.dropoutRate', c.dropoutRate, { min: 0, max: 1, maxExclusive: true });
   checkBoolean('model.flowBranch', c.flowBranch);
   if (c.flowWidthMultiplier !== null) checkNumber('model.flowWidthMultiplier', c.flowWidthMultiplier, { min: 0, max: 4, minExclusive: true });
+  checkOneOf('model.norm', c.norm, MODEL_NORMS);
   return Object.freeze(c);
 }
 
@@ -221,10 +240,12 @@ export function estimateCost(plan: AlexNet2Plus1DPlan): CostEstimate {
   let parameters = 0;
   let forward = 0;
   let backwardData = 0;
+  // Per channel: a conv bias, or BatchNorm's gamma and beta (its running statistics are state, not parameters).
+  const perChannel = plan.config.norm === 'batch' ? 2 : 1;
   plan.convs.forEach((l, i) => {
     const spatialW = l.kernel * l.kernel * l.inChannels * l.midChannels;
     const temporalW = kt * l.midChannels * l.outChannels;
-    parameters += spatialW + l.midChannels + temporalW + l.outChannels;
+    parameters += spatialW + temporalW + perChannel * (l.midChannels + l.outChannels);
     const spatialFlops = 2 * t * l.convSize * l.convSize * spatialW;
     const temporalFlops = 2 * t * l.convSize * l.convSize * temporalW;
     forward += spatialFlops + temporalFlops;
@@ -246,7 +267,11 @@ export function estimateCost(plan: AlexNet2Plus1DPlan): CostEstimate {
 }
 
 export interface ForwardOptions {
-  /** Applies dropout (needs `seed` for reproducibility). */
+  /**
+   * Training mode: applies dropout (needs `seed` for reproducibility) and, with
+   * `norm: 'batch'`, normalises by the batch's own statistics and updates the
+   * running estimates. Otherwise the running estimates normalise and nothing changes.
+   */
   training?: boolean;
   seed?: number;
 }
@@ -254,10 +279,17 @@ export interface ForwardOptions {
 /** A built network: named variables plus its two forward halves. */
 export interface AlexNet2Plus1D {
   readonly plan: AlexNet2Plus1DPlan;
-  /** Trainable weights by stable name (`conv1.spatial.weight`, `fc6.bias`, …). */
+  /** Trainable weights by stable name (`conv1.spatial.weight`, `conv1.spatial.bn.weight`, `fc6.bias`, …). */
   readonly variables: ReadonlyMap<string, Variable>;
-  /** `[B, T, H, W, 3]` → conv5 activations `[B, T, h, w, C5]` (before pool5). */
-  forwardFeatures(clip: Tensor5D): Tensor5D;
+  /**
+   * Non-trainable state by stable name: BatchNorm's running statistics
+   * (`conv1.spatial.bn.running_mean`, `….running_var`); empty with `norm: 'none'`.
+   */
+  readonly buffers: ReadonlyMap<string, Variable>;
+  /** Everything a saved model holds: `variables` then `buffers` (PyTorch's state_dict). */
+  readonly state: ReadonlyMap<string, Variable>;
+  /** `[B, T, H, W, 3]` → conv5 activations `[B, T, h, w, C5]` (before pool5); `training` as in `forward`. */
+  forwardFeatures(clip: Tensor5D, options?: ForwardOptions): Tensor5D;
   /** The FlowNetS branch when configured; its variables are also in `variables`, prefixed `flow.`. */
   readonly flowBranch: FlowNetS | null;
   /** conv5 activations (and, with the flow branch, its pooled features `[B, C6]`) → embedding `[B, embeddingSize]`. */
@@ -277,14 +309,26 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
   const plan = planAlexNet2Plus1D(partial);
   const { config } = plan;
   const vars = new Map<string, Variable>();
+  const buffers = new Map<string, Variable>();
   let seed = config.seed * 1000;
   const add = (name: string, v: Variable) => vars.set(name, v);
-  const zeros = (name: string, n: number) => add(name, tf.tidy(() => tf.variable(tf.zeros([n]), true)));
+  const filled = (n: number, value: number, trainable: boolean) => tf.tidy(() => tf.variable(tf.fill([n], value), trainable));
+  const zeros = (name: string, n: number) => add(name, filled(n, 0, true));
+  // PyTorch's BatchNorm initialisation: gamma 1, beta 0, running mean 0, running variance 1.
+  const batchNorm = (prefix: string, n: number) => {
+    add(`${prefix}.weight`, filled(n, 1, true));
+    add(`${prefix}.bias`, filled(n, 0, true));
+    buffers.set(`${prefix}.running_mean`, filled(n, 0, false));
+    buffers.set(`${prefix}.running_var`, filled(n, 1, false));
+  };
+  const normed = config.norm === 'batch';
   for (const l of plan.convs) {
     add(`${l.name}.spatial.weight`, heNormal([l.kernel, l.kernel, l.inChannels, l.midChannels], l.kernel * l.kernel * l.inChannels, seed++));
-    zeros(`${l.name}.spatial.bias`, l.midChannels);
+    if (normed) batchNorm(`${l.name}.spatial.bn`, l.midChannels);
+    else zeros(`${l.name}.spatial.bias`, l.midChannels);
     add(`${l.name}.temporal.weight`, heNormal([config.temporalKernel, 1, l.midChannels, l.outChannels], config.temporalKernel * l.midChannels, seed++));
-    zeros(`${l.name}.temporal.bias`, l.outChannels);
+    if (normed) batchNorm(`${l.name}.temporal.bn`, l.outChannels);
+    else zeros(`${l.name}.temporal.bias`, l.outChannels);
   }
   const flow = config.flowBranch ? createFlowNetS({ widthMultiplier: flowWidth(config), seed: childSeed(config.seed, 'flow-branch') }) : null;
   if (flow) for (const [name, variable] of flow.variables) add(`flow.${name}`, variable);
@@ -293,12 +337,24 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
     zeros(`${l.name}.bias`, l.outputs);
   }
   const v = (name: string) => {
-    const found = vars.get(name);
+    const found = vars.get(name) ?? buffers.get(name);
     if (!found) throw new Error(`internal: no variable ${name}`);
     return found;
   };
+  const v1 = (name: string) => v(name) as Tensor as tf.Tensor1D;
+  const v4 = (name: string) => v(name) as Tensor as tf.Tensor4D;
 
-  const forwardFeatures = (clip: Tensor5D): Tensor5D => {
+  /** BatchNorm (batch statistics and a running-estimate update in training, running estimates otherwise), then ReLU. */
+  const normRelu = (x: Tensor5D, prefix: string, training: boolean): Tensor5D => {
+    const [gamma, beta] = [v1(`${prefix}.weight`), v1(`${prefix}.bias`)];
+    const running = { mean: v(`${prefix}.running_mean`), variance: v(`${prefix}.running_var`) };
+    if (!training) return batchNormInference(x, gamma, beta, running.mean as Tensor as tf.Tensor1D, running.variance as Tensor as tf.Tensor1D, { activation: 'relu' });
+    const batch = batchNormTrain(x, gamma, beta, { activation: 'relu' });
+    updateRunningStats(running, batch);
+    return batch.y;
+  };
+
+  const forwardFeatures = (clip: Tensor5D, options: ForwardOptions = {}): Tensor5D => {
     const [, t, h, w, c] = clip.shape;
     if (clip.rank !== 5 || t !== config.frames || h !== config.inputSize || w !== config.inputSize || c !== 3) {
       throw new ShapeError(
@@ -311,9 +367,15 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
         const before = i > 0 ? plan.convs[i - 1]!.pool : null;
         if (before) x = maxPoolFrames(x, before);
         const pad: SpatialPadding = [[l.pad, l.pad], [l.pad, l.pad]];
+        if (normed) {
+          const training = options.training === true;
+          x = normRelu(spatialConv(x, { filter: v4(`${l.name}.spatial.weight`), strides: l.stride, padding: pad }), `${l.name}.spatial.bn`, training);
+          x = normRelu(temporalConv(x, { filter: v4(`${l.name}.temporal.weight`), padding: 'same' }), `${l.name}.temporal.bn`, training);
+          return;
+        }
         x = conv2plus1d(x, {
-          spatial: { filter: v(`${l.name}.spatial.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.spatial.bias`) as Tensor as tf.Tensor1D, strides: l.stride, padding: pad },
-          temporal: { filter: v(`${l.name}.temporal.weight`) as Tensor as tf.Tensor4D, bias: v(`${l.name}.temporal.bias`) as Tensor as tf.Tensor1D, padding: 'same', activation: 'relu' },
+          spatial: { filter: v4(`${l.name}.spatial.weight`), bias: v1(`${l.name}.spatial.bias`), strides: l.stride, padding: pad },
+          temporal: { filter: v4(`${l.name}.temporal.weight`), bias: v1(`${l.name}.temporal.bias`), padding: 'same', activation: 'relu' },
         });
       });
       return x;
@@ -346,11 +408,16 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
   return {
     plan,
     variables: vars,
+    buffers,
+    state: new Map([...vars, ...buffers]),
     forwardFeatures,
     forwardHead,
     flowBranch: flow,
-    forward: (clip, options) => tf.tidy(() => forwardHead(forwardFeatures(clip), options, flow ? flow.forwardBranch(clip) : undefined)),
-    dispose: () => vars.forEach((variable) => variable.dispose()),
+    forward: (clip, options) => tf.tidy(() => forwardHead(forwardFeatures(clip, options), options, flow ? flow.forwardBranch(clip) : undefined)),
+    dispose: () => {
+      vars.forEach((variable) => variable.dispose());
+      buffers.forEach((buffer) => buffer.dispose());
+    },
   };
 }
 

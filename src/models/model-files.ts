@@ -31,8 +31,12 @@ import type { NamedTensorData } from './safetensors.js';
 import { vidpadVersion, writeFileAtomic } from '../io/index.js';
 
 export const MODEL_FORMAT = 'vidpad-model';
-/** Bumped when model.json changes incompatibly; readers refuse newer versions. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * Bumped when model.json changes incompatibly; readers refuse newer versions.
+ * 2: `config.norm` (normalisation layers); a version-1 folder has none, and
+ * its weights file carries no BatchNorm tensors.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 export const MODEL_ARCHITECTURE = 'alexnet-2plus1d';
 export const MODEL_JSON_FILE = 'model.json';
 export const MODEL_WEIGHTS_FILE = 'weights.safetensors';
@@ -40,7 +44,8 @@ export const MODEL_ONNX_FILE = 'model.onnx';
 
 export const WEIGHTS_LAYOUT_NOTE =
   'tfjs layouts: *.spatial.weight [kh,kw,cin,cout] (HWIO), *.temporal.weight [kt,1,cin,cout], dense *.weight [in,out]; ' +
-  'PyTorch: conv w.permute(3,2,0,1), Linear w.T; fc6 input rows are ordered (y,x,c)';
+  'PyTorch: conv w.permute(3,2,0,1), Linear w.T; fc6 input rows are ordered (y,x,c); ' +
+  'BatchNorm *.bn.weight|bias|running_mean|running_var [C] as in torch.nn.BatchNorm (eps 1e-5, momentum 0.1)';
 
 /** What a clip must look like before it reaches the network. */
 export interface ModelInputSpec {
@@ -174,8 +179,10 @@ const oneOf = <T extends string>(file: string, field: string, v: unknown, option
  * A saved config must be complete: filling gaps from today's defaults could
  * silently build a different network from the one that was trained.
  */
-function validateConfig(file: string, raw: unknown): Readonly<AlexNet2Plus1DConfig> {
-  if (!isObject(raw)) throw fieldError(file, 'config', 'expected an object with the model config');
+function validateConfig(file: string, given: unknown, formatVersion: number): Readonly<AlexNet2Plus1DConfig> {
+  if (!isObject(given)) throw fieldError(file, 'config', 'expected an object with the model config');
+  // Format 1 predates normalisation layers: its networks had none (a fact of that format, not a default).
+  const raw = formatVersion < 2 && !('norm' in given) ? { ...given, norm: 'none' } : given;
   const known = Object.keys(DEFAULT_ALEXNET_2PLUS1D_CONFIG);
   for (const key of known) if (!(key in raw)) throw fieldError(file, `config.${key}`, 'missing');
   inFile(file, () => checkKnownKeys('config', raw, known));
@@ -229,7 +236,7 @@ export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE):
     throw fieldError(file, 'formatVersion', `${raw.formatVersion} was written by a newer vidpad; this one reads up to ${MODEL_FORMAT_VERSION}`);
   }
   const architecture = oneOf(file, 'architecture', raw.architecture, [MODEL_ARCHITECTURE] as const);
-  const config = validateConfig(file, raw.config);
+  const config = validateConfig(file, raw.config, raw.formatVersion);
   const input = inputSpecFor(config);
   if (raw.input !== undefined) {
     if (!isObject(raw.input)) throw fieldError(file, 'input', 'expected an object');
@@ -279,10 +286,10 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The model's variables as named float32 arrays, in the model's own (stable) order. */
+/** The model's state (weights, then BatchNorm's running statistics) as named float32 arrays, in the model's own (stable) order. */
 export function modelWeights(model: AlexNet2Plus1D): Map<string, NamedTensorData> {
   const out = new Map<string, NamedTensorData>();
-  for (const [name, v] of model.variables) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+  for (const [name, v] of model.state) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
   return out;
 }
 
@@ -359,8 +366,9 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
 
 /**
  * Loads a model folder: the network rebuilt from model.json's config with
- * every variable set to the saved float32 values, bit for bit. Every saved
- * tensor must match a variable by name and shape, with none missing or extra.
+ * every variable and buffer (BatchNorm's running statistics) set to the saved
+ * float32 values, bit for bit. Every saved tensor must match one by name and
+ * shape, with none missing or extra.
  */
 export async function loadModelFolder(dir: string): Promise<LoadedModel> {
   const meta = await readModelMeta(dir);
@@ -375,18 +383,18 @@ export async function loadModelFolder(dir: string): Promise<LoadedModel> {
   const { tensors } = decodeSafetensors(bytes, file);
   const model = createAlexNet2Plus1D(meta.config);
   try {
-    const missing = [...model.variables.keys()].filter((name) => !tensors.has(name));
+    const missing = [...model.state.keys()].filter((name) => !tensors.has(name));
     if (missing.length > 0) throw new InputError(`${file}: missing tensor${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`);
-    const extra = [...tensors.keys()].filter((name) => !model.variables.has(name));
-    if (extra.length > 0) throw new InputError(`${file}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((n) => `'${n}'`).join(', ')} (not a variable of this ${MODEL_ARCHITECTURE} config)`);
-    for (const [name, variable] of model.variables) {
+    const extra = [...tensors.keys()].filter((name) => !model.state.has(name));
+    if (extra.length > 0) throw new InputError(`${file}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((n) => `'${n}'`).join(', ')} (not a variable or buffer of this ${MODEL_ARCHITECTURE} config)`);
+    for (const [name, variable] of model.state) {
       const t = tensors.get(name)!;
       const want = variable.shape;
       if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
         throw new InputError(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}] but the config in ${MODEL_JSON_FILE} needs [${want.join(', ')}]`);
       }
     }
-    for (const [name, variable] of model.variables) {
+    for (const [name, variable] of model.state) {
       const t = tensors.get(name)!;
       tf.tidy(() => variable.assign(tf.tensor(t.data, [...t.shape], 'float32')));
     }

@@ -129,7 +129,7 @@ export interface LoopState {
   configJson: string;
 }
 
-/** Named weights of the network (`model.<name>`) and the loss (its own `loss.*` names). */
+/** Named weights of the network (`model.<name>`: its whole state, BatchNorm's running statistics included) and the loss (its own `loss.*` names). */
 export function collectWeights(modelVars: ReadonlyMap<string, Variable>, lossVars: ReadonlyMap<string, Variable>): Map<string, NamedTensorData> {
   return putVariables(putVariables(new Map(), modelVars, 'model.'), lossVars);
 }

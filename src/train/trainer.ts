@@ -216,7 +216,7 @@ async function resumeOrStart(run: TrainingRun, trainingDir: string, configJson: 
   const ckpt = await readCheckpoint(trainingDir);
   const file = path.join(trainingDir, CHECKPOINT_FILE);
   checkResumeSettings(file, 'train', JSON.parse(ckpt.state.configJson), JSON.parse(configJson));
-  restoreWeights(ckpt.weights, run.model.variables, run.loss.variables, file);
+  restoreWeights(ckpt.weights, run.model.state, run.loss.variables, file);
   run.optimizer.restoreSlots(ckpt.optimizerSlots, file);
   return ckpt.state;
 }
@@ -288,7 +288,7 @@ async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readon
     clipsPerSec: trained.clips / trained.seconds,
     improved,
   };
-  const weights = collectWeights(run.model.variables, run.loss.variables);
+  const weights = collectWeights(run.model.state, run.loss.variables);
   if (improved) await writeBestWeights(trainingDir, weights, epoch + 1);
   const next: LoopState = {
     ...state,
@@ -315,7 +315,7 @@ async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readon
 async function finishModel(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>, configJson: string, trainingDir: string, state: LoopState, options: TrainRunOptions): Promise<EerResult> {
   const { model, loss } = run;
   const d = config.model.embeddingSize;
-  restoreWeights(await readBestWeights(trainingDir), model.variables, loss.variables, path.join(trainingDir, BEST_FILE));
+  restoreWeights(await readBestWeights(trainingDir), model.state, loss.variables, path.join(trainingDir, BEST_FILE));
   const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, data.reader, data.prototypeClips, config.batchSize);
   const prototype = livePrototype(loss, protoPass, d);
   const valRows = scoreRows(await embedClips(model, null, data.reader, data.valClips, config.batchSize), data.valClips, prototype, d);

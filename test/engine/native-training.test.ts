@@ -1,6 +1,7 @@
 // Training on the native (oneDNN) backend: a whole AlexNet-(2+1)D step gives
 // the loss and gradients the cpu backend gives, Nesterov-momentum updates keep
-// the weights in step with cpu's, 1,000 steps leak no tensors and grow no
+// the weights (and BatchNorm's running statistics) in step with cpu's, with
+// and without normalisation; 1,000 steps leak no tensors and grow no
 // memory, and asking for native where its addon is missing says what to
 // install. The parity tests skip, saying why, when the addon is not built;
 // the unavailability tests always run.
@@ -17,8 +18,8 @@ import { maxRelativeError } from '../../src/engine/check.js';
 import { loadNativeAddon } from '../../src/engine/native/addon.js';
 import { activateNativeBackend, NativeBackend, probeNativeBackend } from '../../src/engine/native/backend.js';
 import { conv2plus1d } from '../../src/engine/conv2plus1d.js';
-import { createAlexNet2Plus1D, maxPoolFrames } from '../../src/models/alexnet-2plus1d.js';
-import type { AlexNet2Plus1DConfig } from '../../src/models/alexnet-2plus1d.js';
+import { createAlexNet2Plus1D, maxPoolFrames, MODEL_NORMS } from '../../src/models/alexnet-2plus1d.js';
+import type { AlexNet2Plus1DConfig, ModelNorm } from '../../src/models/alexnet-2plus1d.js';
 import { BackendError } from '../../src/errors.js';
 
 const load = loadNativeAddon();
@@ -34,8 +35,8 @@ interface StepResult {
 }
 
 /** Builds the model on the current backend, takes the gradients of one step, then `updates` momentum steps. */
-function trainOnCurrentBackend(updates: number): StepResult {
-  const model = createAlexNet2Plus1D(SMALL);
+function trainOnCurrentBackend(updates: number, norm: ModelNorm): StepResult {
+  const model = createAlexNet2Plus1D({ ...SMALL, norm });
   try {
     const x = tf.randomNormal([2, SMALL.frames!, SMALL.inputSize!, SMALL.inputSize!, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
     const target = tf.randomNormal([2, SMALL.embeddingSize!], 0, 1, 'float32', 8);
@@ -47,8 +48,9 @@ function trainOnCurrentBackend(updates: number): StepResult {
     tf.dispose([value, ...Object.values(grads)]);
     const optimizer = tf.train.momentum(0.005, 0.9, true);
     for (let i = 0; i < updates; i++) tf.dispose(optimizer.minimize(lossFn, true) ?? []);
+    // With BatchNorm, the running statistics the training forwards updated too.
     const weightsAfter = new Map<string, Float32Array>();
-    for (const [name, v] of model.variables) weightsAfter.set(name, Float32Array.from(v.dataSync()));
+    for (const [name, v] of model.state) weightsAfter.set(name, Float32Array.from(v.dataSync()));
     optimizer.dispose();
     tf.dispose([x, target]);
     return { loss, grads: byName, weightsAfter };
@@ -57,19 +59,21 @@ function trainOnCurrentBackend(updates: number): StepResult {
   }
 }
 
-test('an AlexNet-(2+1)D training step on native gives cpu loss, gradients and momentum updates', { skip }, async () => {
+for (const norm of MODEL_NORMS) test(`an AlexNet-(2+1)D training step on native gives cpu loss, gradients and momentum updates (norm: ${norm})`, { skip }, async () => {
   await initBackend('cpu');
   const before = tf.memory().numTensors;
-  const want = trainOnCurrentBackend(2);
+  const want = trainOnCurrentBackend(2, norm);
   // The model's bias initialisers and tfjs's momentum optimizer leave a few
   // tensors behind on any backend; native must leave no more than cpu does.
   const leftByCpu = tf.memory().numTensors - before;
   await initBackend('native');
-  const got = trainOnCurrentBackend(2);
+  const got = trainOnCurrentBackend(2, norm);
   assert.equal(tf.memory().numTensors - before - leftByCpu, leftByCpu, 'native leaves more tensors behind than cpu');
 
   assert.ok(Math.abs(got.loss - want.loss) <= 1e-4 * Math.abs(want.loss), `loss ${got.loss} vs cpu ${want.loss}`);
-  assert.equal(got.grads.size, 4 * 5 + 2 * 3, 'every variable has a gradient');
+  // Per conv block: two filters and two biases, or two filters and two BatchNorms' gamma and beta; the head: 3 × (weight, bias).
+  assert.equal(got.grads.size, (norm === 'batch' ? 6 : 4) * 5 + 2 * 3, 'every variable has a gradient');
+  assert.equal(got.weightsAfter.size, got.grads.size + (norm === 'batch' ? 4 * 5 : 0), 'running statistics are compared too');
   for (const [name, g] of want.grads) {
     const err = maxRelativeError(got.grads.get(name)!, g);
     assert.ok(err <= 1e-4, `gradient of ${name}: relative error ${err}`);
@@ -77,7 +81,7 @@ test('an AlexNet-(2+1)D training step on native gives cpu loss, gradients and mo
   }
   for (const [name, w] of want.weightsAfter) {
     const err = maxRelativeError(got.weightsAfter.get(name)!, w);
-    assert.ok(err <= 1e-4, `weights of ${name} after 2 momentum steps: relative error ${err}`);
+    assert.ok(err <= 1e-4, `${name} after 2 momentum steps: relative error ${err}`);
   }
 });
 

@@ -86,20 +86,29 @@ async function expectLoadError(dir: string, kind: typeof InputError | typeof Con
   assert.equal(tf.memory().numTensors - before, builtNetwork ? createResidue : 0, 'a failed load disposes the network it built');
 }
 
-test('save then load is bit-exact for every variable, keeps the metadata and computes the same embedding', async () => {
+test('save then load is bit-exact for every variable and BatchNorm statistic, keeps the metadata and computes the same embedding', async () => {
   const dir = path.join(root, 'roundtrip');
   const model = createAlexNet2Plus1D(CONFIG);
-  // Non-zero biases, so the round trip of every tensor is meaningful.
-  for (const [name, v] of model.variables) if (name.endsWith('.bias')) v.assign(tf.randomUniform(v.shape, -0.1, 0.1, 'float32', name.length));
+  // Biases, BatchNorm scales and running statistics away from their initial
+  // values (variances stay positive), so the round trip of every tensor is meaningful.
+  for (const [name, v] of model.state) {
+    if (name.endsWith('.bias') || name.endsWith('.running_mean')) v.assign(tf.randomUniform(v.shape, -0.1, 0.1, 'float32', name.length));
+    if (name.endsWith('.bn.weight') || name.endsWith('.running_var')) v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', name.length));
+  }
+  // The stable names of docs/model-folder.md.
+  for (const part of ['weight', 'bias', 'running_mean', 'running_var']) assert.ok(model.state.has(`conv1.spatial.bn.${part}`) && model.state.has(`conv5.temporal.bn.${part}`), `bn.${part}`);
+  assert.ok(!model.state.has('conv1.spatial.bias'), 'a conv followed by BatchNorm has no bias');
   const start = tf.memory().numTensors;
   const saved = await saveModelFolder(dir, { model, meta: META });
   assert.deepEqual((await readdir(dir)).sort(), ['model.json', 'weights.safetensors'], 'no temp files left');
   const { model: loaded, meta } = await loadModelFolder(dir);
   try {
-    assert.deepEqual([...loaded.variables.keys()], [...model.variables.keys()]);
-    for (const [name, v] of model.variables) {
+    assert.deepEqual([...loaded.state.keys()], [...model.state.keys()]);
+    assert.deepEqual([...loaded.buffers.keys()], [...model.buffers.keys()]);
+    assert.equal(loaded.buffers.size, 4 * 5, 'two running statistics per BatchNorm, two BatchNorms per block');
+    for (const [name, v] of model.state) {
       const a = new Uint8Array((v.dataSync() as Float32Array).buffer);
-      const b = new Uint8Array((loaded.variables.get(name)!.dataSync() as Float32Array).buffer);
+      const b = new Uint8Array((loaded.state.get(name)!.dataSync() as Float32Array).buffer);
       assert.deepEqual(Buffer.from(b), Buffer.from(a), `${name} bytes`);
     }
     assert.deepEqual(meta, saved);
@@ -191,7 +200,7 @@ test('missing or truncated weights file, and weights from another save, are name
     delete j.weights.sha256;
     delete j.weights.bytes;
   });
-  await expectLoadError(dir, InputError, [weights, 'truncated', "tensor 'embed.", 'beyond']);
+  await expectLoadError(dir, InputError, [weights, 'truncated', "tensor '", 'beyond']);
   const other = await savedFolder('weights-other', { ...CONFIG, seed: 9 });
   await writeFile(weights, await readFile(path.join(other, 'weights.safetensors')));
   await editJson(dir, (j) => {
@@ -210,9 +219,9 @@ test('missing, unexpected and mis-shaped tensors name the tensor (and both shape
   model.dispose();
 
   const missing = new Map(weights);
-  missing.delete('conv3.temporal.bias');
+  missing.delete('conv3.temporal.bn.running_var');
   await replaceWeights(dir, missing);
-  await expectLoadError(dir, InputError, ["missing tensor 'conv3.temporal.bias'"], true);
+  await expectLoadError(dir, InputError, ["missing tensor 'conv3.temporal.bn.running_var'"], true);
 
   const extra = new Map(weights).set('fc8.weight', { shape: [2], data: Float32Array.of(1, 2) });
   await replaceWeights(dir, extra);
@@ -224,12 +233,34 @@ test('missing, unexpected and mis-shaped tensors name the tensor (and both shape
   await expectLoadError(dir, InputError, ["tensor 'fc7.bias' has shape [2, 2]", 'needs [4]'], true);
 });
 
+test('a format-1 folder (written before normalisation layers) loads as the plain network; format 2 needs config.norm', async () => {
+  const dir = await savedFolder('format-1', { ...CONFIG, norm: 'none' });
+  const model = createAlexNet2Plus1D({ ...CONFIG, norm: 'none' });
+  try {
+    await editJson(dir, (j) => {
+      j.formatVersion = 1;
+      delete j.config.norm;
+    });
+    const { model: loaded, meta } = await loadModelFolder(dir);
+    assert.equal(meta.config.norm, 'none');
+    assert.equal(meta.formatVersion, 1);
+    assert.equal(loaded.buffers.size, 0);
+    assert.deepEqual(loaded.variables.get('conv2.spatial.bias')!.dataSync(), model.variables.get('conv2.spatial.bias')!.dataSync());
+    loaded.dispose();
+    await editJson(dir, (j) => (j.formatVersion = 2));
+    await expectLoadError(dir, ConfigError, ['config.norm', 'missing']);
+  } finally {
+    model.dispose();
+  }
+});
+
 test('a config that does not validate, a newer format, a mismatched input spec and bad fields are ConfigErrors naming the field', async () => {
   const dir = await savedFolder('config-errors');
   const cases: Array<[(j: Record<string, any>) => void, string[]]> = [
     [(j) => (j.config.frames = 4), ['config.frames', 'expected 2, 3 or 5', 'model.json']],
     [(j) => delete j.config.temporalKernel, ['config.temporalKernel', 'missing']],
     [(j) => (j.config.depth = 3), ['config.depth', 'unknown field']],
+    [(j) => (j.config.norm = 'layer'), ['config.norm', "'batch', 'none'"]],
     [(j) => (j.formatVersion = MODEL_FORMAT_VERSION + 1), ['formatVersion', 'newer vidpad']],
     [(j) => (j.input.size = 224), ['input.size', 'expected 112']],
     [(j) => (j.liveScore.prototype = j.liveScore.prototype.slice(1)), ['liveScore.prototype', 'expected 16 numbers', 'got 15']],

@@ -1,8 +1,10 @@
 // tfjs (cpu and wasm) against ONNX Runtime on the exported AlexNet-(2+1)D:
 // the same weights must give the same embedding and liveScore to 1e-4
 // (relative to the largest |value|), for every clip length and both input
-// sizes, batch 1 and 3, in both graph forms; plus the exported file's
-// structure and the errors of the export and the session.
+// sizes, batch 1 and 3, in both graph forms, for the paper's network and for
+// the BatchNorm one (BN folded into the convolutions, running statistics),
+// with and without the flow branch; plus the exported file's structure and
+// the errors of the export and the session.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
@@ -11,7 +13,7 @@ import { initBackend } from '../../src/engine/backends.js';
 import { maxRelativeError } from '../../src/engine/check.js';
 import { decodeOnnxModel } from '../../src/engine/onnx/index.js';
 import { createAlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
-import type { AlexNet2Plus1D } from '../../src/models/alexnet-2plus1d.js';
+import type { AlexNet2Plus1D, ModelNorm } from '../../src/models/alexnet-2plus1d.js';
 import { exportModelOnnx, openClipSession } from '../../src/models/alexnet-2plus1d-onnx.js';
 import type { OnnxGraphForm, OnnxScores } from '../../src/models/alexnet-2plus1d-onnx.js';
 import { InputError, ShapeError } from '../../src/errors.js';
@@ -25,28 +27,47 @@ interface Case {
   form: OnnxGraphForm;
   /** With the FlowNetS branch (frames 1 and T through its encoder, joined at fc6). */
   flow?: boolean;
+  norm: ModelNorm;
 }
 
 const CASES: Case[] = [
-  { frames: 2, size: 112, form: '2d' },
-  { frames: 3, size: 112, form: '2d' },
-  { frames: 5, size: 112, form: '2d' },
-  { frames: 2, size: 224, form: '2d' },
-  { frames: 5, size: 112, form: '3d' },
-  { frames: 3, size: 112, form: '2d', flow: true },
-  { frames: 5, size: 112, form: '3d', flow: true },
+  { frames: 2, size: 112, form: '2d', norm: 'none' },
+  { frames: 3, size: 112, form: '2d', norm: 'none' },
+  { frames: 5, size: 112, form: '2d', norm: 'none' },
+  { frames: 2, size: 224, form: '2d', norm: 'none' },
+  { frames: 5, size: 112, form: '3d', norm: 'none' },
+  { frames: 3, size: 112, form: '2d', flow: true, norm: 'none' },
+  { frames: 5, size: 112, form: '3d', flow: true, norm: 'none' },
+  { frames: 5, size: 112, form: '2d', norm: 'batch' },
+  { frames: 3, size: 112, form: '3d', norm: 'batch' },
+  { frames: 3, size: 112, form: '2d', flow: true, norm: 'batch' },
 ];
 const BATCHES = [1, 3];
 
-/** Non-zero biases and He-scaled weights, so every layer's output depends on the clip. */
+/**
+ * Non-zero biases and He-scaled weights, so every layer's output depends on
+ * the clip; BatchNorm scales and shifts away from 1 and 0, and running
+ * statistics those of a calibration batch (as a trained network's would be),
+ * so the folding is exercised on realistic values.
+ */
 function randomise(model: AlexNet2Plus1D, seed: number): void {
   let s = seed;
   for (const [name, v] of model.variables) {
     const fanIn = v.shape.slice(0, -1).reduce((n, d) => n * d, 1);
-    tf.tidy(() =>
-      v.assign(name.endsWith('.bias') ? tf.randomUniform(v.shape, -0.2, 0.2, 'float32', s++) : tf.randomNormal(v.shape, 0, Math.sqrt(2 / Math.max(1, fanIn)), 'float32', s++)),
-    );
+    tf.tidy(() => {
+      if (name.endsWith('.bn.weight')) v.assign(tf.randomUniform(v.shape, 0.5, 2, 'float32', s++));
+      else if (name.endsWith('.bias')) v.assign(tf.randomUniform(v.shape, -0.2, 0.2, 'float32', s++));
+      else v.assign(tf.randomNormal(v.shape, 0, Math.sqrt(2 / Math.max(1, fanIn)), 'float32', s++));
+    });
   }
+  if (model.buffers.size === 0) return;
+  // A training forward from zeroed estimates leaves momentum (0.1) × the batch statistics in them.
+  model.buffers.forEach((b) => b.assign(tf.zerosLike(b)));
+  const { frames, inputSize } = model.plan.config;
+  tf.tidy(() => {
+    model.forward(tf.randomNormal([4, frames, inputSize, inputSize, 3], 0, 1, 'float32', s++) as Tensor5D, { training: true });
+    model.buffers.forEach((b) => b.assign(tf.mul(b, 10)));
+  });
 }
 
 function prototypeFor(size: number): number[] {
@@ -84,10 +105,10 @@ before(async () => {
 });
 
 for (const c of CASES) {
-  test(`tfjs cpu and wasm match ONNX Runtime: T=${c.frames}, ${c.size}², ${c.form} form${c.flow ? ', flow branch' : ''}, batch ${BATCHES.join(' and ')}`, async (t) => {
+  test(`tfjs cpu and wasm match ONNX Runtime: T=${c.frames}, ${c.size}², ${c.form} form${c.flow ? ', flow branch' : ''}, norm ${c.norm}, batch ${BATCHES.join(' and ')}`, async (t) => {
     await initBackend('cpu');
     let worst = 0;
-    const model = createAlexNet2Plus1D({ ...TINY, frames: c.frames, inputSize: c.size, seed: c.frames, flowBranch: c.flow ?? false });
+    const model = createAlexNet2Plus1D({ ...TINY, frames: c.frames, inputSize: c.size, seed: c.frames, flowBranch: c.flow ?? false, norm: c.norm });
     const prototype = prototypeFor(TINY.embeddingSize);
     try {
       randomise(model, 100 * c.frames + c.size);
@@ -155,6 +176,9 @@ test('the exported file is standard ONNX: IR 8, opset 17, dynamic batch, plain o
       assert.deepEqual(temporal.attributes.pads, form === '2d' ? [1, 0, 1, 0] : [1, 0, 0, 1, 0, 0]);
       assert.equal(decoded.metadata['vidpad.weightsSha256'], 'abc');
       assert.equal(decoded.metadata['vidpad.graphForm'], form);
+      // The default network's BatchNorms are folded into the convolutions: no BatchNormalization node above.
+      assert.equal(model.plan.config.norm, 'batch');
+      assert.match(decoded.metadata['vidpad.norm'] ?? '', /^batch \(folded/);
     }
   } finally {
     model.dispose();

@@ -11,6 +11,15 @@
  * share of the machine's peak, measured here with the fastest large sgemm the
  * project has (native `MatMul` when available, else wasm's).
  *
+ * On each engine backend the network runs twice more: without normalisation
+ * (`norm: 'none'`, the paper's, which rows (a)-(c) are) and with BatchNorm
+ * after every conv half (`norm: 'batch'`). Their steps are timed interleaved,
+ * step for step, so that load from other processes falls on both alike, and
+ * a second table gives the BN step's cost relative to the plain one (issue
+ * 11 asks for at most 1.15× on native), in wall-clock time and in the
+ * process's CPU time (all threads), which load from other processes barely
+ * moves: on a shared machine the CPU-time ratio is the steadier figure.
+ *
  * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 3
  *          --baseline-reps 1  --no-baseline  --backends wasm,native  --json FILE
  */
@@ -19,7 +28,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, planAlexNet2Plus1D } from '../src/index.js';
-import type { AlexNet2Plus1D, BackendName, PoolPlan, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
+import type { AlexNet2Plus1D, BackendName, ModelNorm, PoolPlan, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
 
 const args = parseArgs({
   options: {
@@ -46,9 +55,12 @@ type Mode = 'baseline conv3d' | 'engine';
 interface Row {
   size: number;
   mode: Mode;
+  norm: ModelNorm;
   backend: BackendName;
   task: 'train step' | 'inference';
   msPerStep: number;
+  /** CPU time of the process (user + system, all threads) for the step. */
+  cpuMsPerStep: number;
   msPerClip: number;
   gflops: number;
   vsBaseline?: number;
@@ -56,9 +68,9 @@ interface Row {
   loss?: number;
 }
 
-function modelConfig(inputSize: number) {
+function modelConfig(inputSize: number, norm: ModelNorm = 'none') {
   // fcWidth is the width at multiplier 1: the plan scales it like every layer.
-  return { inputSize, frames, widthMultiplier, fcWidth: 4096, embeddingSize: 128, seed: 1 };
+  return { inputSize, frames, widthMultiplier, fcWidth: 4096, embeddingSize: 128, seed: 1, norm };
 }
 
 /** The same network written with tfjs's 3D ops, reading the model's variables. */
@@ -94,6 +106,14 @@ function timeMs(fn: () => void): number {
   return performance.now() - t0;
 }
 
+/** Wall-clock and CPU time (user + system, every thread of the process) of `fn`, in ms. */
+function timeBoth(fn: () => void): { wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const wall = timeMs(fn);
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1e3 };
+}
+
 async function measurePeak(available: Set<BackendName>): Promise<{ backend: BackendName; gflops: number }> {
   const backend: BackendName = available.has('native') ? 'native' : 'wasm';
   await initBackend(backend);
@@ -111,51 +131,97 @@ async function measurePeak(available: Set<BackendName>): Promise<{ backend: Back
   return { backend, gflops: (2 * n ** 3) / (best / 1e3) / 1e9 };
 }
 
-async function benchOne(size: number, mode: Mode, backend: BackendName, repsHere: number, peak: number): Promise<Row[]> {
-  await initBackend(backend);
-  const model = createAlexNet2Plus1D(modelConfig(size));
-  const cost = estimateCost(model.plan);
+interface Variant {
+  mode: Mode;
+  norm: ModelNorm;
+}
+
+/** One network on the current backend, ready to time: a training step and an inference pass. */
+function setUp(size: number, v: Variant) {
+  const model = createAlexNet2Plus1D(modelConfig(size, v.norm));
   const clip = tf.randomNormal([batch, frames, size, size, 3], 0, 1, 'float32', 5) as Tensor5D;
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32'), 2);
   const classifier = tf.variable(tf.randomNormal([128, 2], 0, 0.05, 'float32', 9)) as Variable;
   // No dropout: both forms must compute the same loss, which the bench checks.
-  const forward = (x: Tensor5D) => (mode === 'engine' ? model.forward(x) : forwardConv3d(model, x));
-  const lossFn = () => tf.losses.softmaxCrossEntropy(labels, tf.matMul(forward(clip), classifier)) as tf.Scalar;
+  const forward = (x: Tensor5D, training: boolean) => (v.mode === 'engine' ? model.forward(x, { training }) : forwardConv3d(model, x));
+  const lossFn = () => tf.losses.softmaxCrossEntropy(labels, tf.matMul(forward(clip, true), classifier)) as tf.Scalar;
   const optimizer = tf.train.momentum(0.005, 0.9, true);
+  // Trainable weights only: BatchNorm's running statistics are state the forward updates.
   const varList = [...model.variables.values(), classifier];
-  let loss = NaN;
-  const trainStep = () => {
-    const cost = optimizer.minimize(lossFn, true, varList)!;
-    loss = cost.dataSync()[0]!;
-    cost.dispose();
+  const run = {
+    cost: estimateCost(model.plan),
+    loss: NaN,
+    trainStep: () => {
+      const c = optimizer.minimize(lossFn, true, varList)!;
+      run.loss = c.dataSync()[0]!;
+      c.dispose();
+    },
+    infer: () =>
+      tf.tidy(() => {
+        forward(clip, false).dataSync();
+      }),
+    firstLoss: () => tf.tidy(() => lossFn().dataSync()[0]!),
+    dispose: () => {
+      optimizer.dispose();
+      tf.dispose([clip, labels, classifier]);
+      model.dispose();
+    },
   };
-  const infer = () =>
-    tf.tidy(() => {
-      forward(clip).dataSync();
+  return run;
+}
+
+/**
+ * Times `variants` of the network on `backend`, interleaved: every repetition
+ * runs each variant once, and each keeps its best time, so a burst of load
+ * from another process cannot favour one of them.
+ */
+async function benchGroup(size: number, backend: BackendName, variants: Variant[], repsHere: number, peak: number): Promise<Row[]> {
+  await initBackend(backend);
+  const runs = variants.map((v) => setUp(size, v));
+  try {
+    // The first call of each pays for kernel set-up (and, for training, the optimizer's slots).
+    const firstLoss = runs.map((r) => r.firstLoss());
+    runs.forEach((r) => r.infer());
+    // Best wall-clock and best CPU time of each variant, each over the repetitions.
+    const best = (fn: (r: (typeof runs)[number]) => () => void) => {
+      const out = runs.map(() => ({ wall: Infinity, cpu: Infinity }));
+      for (let i = 0; i < repsHere; i++) {
+        runs.forEach((r, k) => {
+          const t = timeBoth(fn(r));
+          out[k] = { wall: Math.min(out[k]!.wall, t.wall), cpu: Math.min(out[k]!.cpu, t.cpu) };
+        });
+      }
+      return out;
+    };
+    const bestInfer = best((r) => r.infer);
+    runs.forEach((r) => r.trainStep());
+    const bestTrain = best((r) => r.trainStep);
+    return variants.flatMap((v, k) => {
+      const run = runs[k]!;
+      const row = (task: Row['task'], t: { wall: number; cpu: number }, flopsPerClip: number): Row => {
+        const gflops = (flopsPerClip * batch) / (t.wall / 1e3) / 1e9;
+        return { size, mode: v.mode, norm: v.norm, backend, task, msPerStep: t.wall, cpuMsPerStep: t.cpu, msPerClip: t.wall / batch, gflops, ofPeak: gflops / peak };
+      };
+      return [{ ...row('train step', bestTrain[k]!, run.cost.trainFlops), loss: firstLoss[k]! }, row('inference', bestInfer[k]!, run.cost.forwardFlops)];
     });
-  const rows: Row[] = [];
-  const record = (task: Row['task'], ms: number, flopsPerClip: number) =>
-    rows.push({ size, mode, backend, task, msPerStep: ms, msPerClip: ms / batch, gflops: (flopsPerClip * batch) / (ms / 1e3) / 1e9, ofPeak: 0, ...(task === 'train step' ? { loss } : {}) });
-  // The first call of each pays for kernel set-up (and, for training, the optimizer's slots).
-  const firstLoss = tf.tidy(() => lossFn().dataSync()[0]!);
-  infer();
-  let bestInfer = Infinity;
-  for (let i = 0; i < repsHere; i++) bestInfer = Math.min(bestInfer, timeMs(infer));
-  trainStep();
-  let bestTrain = Infinity;
-  for (let i = 0; i < repsHere; i++) bestTrain = Math.min(bestTrain, timeMs(trainStep));
-  record('train step', bestTrain, cost.trainFlops);
-  record('inference', bestInfer, cost.forwardFlops);
-  for (const r of rows) r.ofPeak = r.gflops / peak;
-  rows[0]!.loss = firstLoss;
-  optimizer.dispose();
-  tf.dispose([clip, labels, classifier]);
-  model.dispose();
-  return rows;
+  } finally {
+    runs.forEach((r) => r.dispose());
+  }
 }
 
 function fmt(n: number, digits = 1): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
+}
+
+/** What issue 11 allows a BatchNorm training step on native, relative to the plain one. */
+const NORM_RATIO_LIMIT = 1.15;
+
+function printTable(header: string[], lines: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  console.log(row(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const l of lines) console.log(row(l));
 }
 
 async function main(): Promise<void> {
@@ -176,42 +242,75 @@ async function main(): Promise<void> {
     console.log(`# ${frames}×${size}²: ${(cost.parameters / 1e6).toFixed(2)} M parameters, ${(cost.forwardFlops / 1e9).toFixed(2)} GFLOP/clip forward, ${(cost.trainFlops / 1e9).toFixed(2)} train`);
     let baseline: Row[] = [];
     if (!args['no-baseline']) {
-      baseline = await benchOne(size, 'baseline conv3d', 'wasm', baselineReps, peak.gflops);
+      baseline = await benchGroup(size, 'wasm', [{ mode: 'baseline conv3d', norm: 'none' }], baselineReps, peak.gflops);
       all.push(...baseline);
     }
     for (const backend of engineBackends) {
-      const rows = await benchOne(size, 'engine', backend, reps, peak.gflops);
+      const rows = await benchGroup(size, backend, [{ mode: 'engine', norm: 'none' }, { mode: 'engine', norm: 'batch' }], reps, peak.gflops);
       for (const r of rows) {
         const base = baseline.find((b) => b.task === r.task);
         if (base) r.vsBaseline = base.msPerStep / r.msPerStep;
         const baseLoss = baseline[0]?.loss;
-        if (r.task === 'train step' && baseLoss !== undefined && Math.abs((r.loss ?? NaN) - baseLoss) > 1e-3 * Math.max(1, Math.abs(baseLoss))) {
+        if (r.norm === 'none' && r.task === 'train step' && baseLoss !== undefined && Math.abs((r.loss ?? NaN) - baseLoss) > 1e-3 * Math.max(1, Math.abs(baseLoss))) {
           console.log(`# WARNING: ${backend} engine loss ${r.loss} differs from the conv3d baseline's ${baseLoss}`);
         }
       }
       all.push(...rows);
     }
   }
-  const header = ['size', 'mode', 'backend', 'task', 'ms/step', 'ms/clip', 'GFLOP/s', '× baseline', '% of peak'];
+  const header = ['size', 'mode', 'norm', 'backend', 'task', 'ms/step', 'CPU ms/step', 'ms/clip', 'GFLOP/s', '× baseline', '% of peak'];
   const lines = all.map((r) => [
     `${frames}×${r.size}²`,
     r.mode,
+    r.norm,
     r.backend,
     r.task,
     fmt(r.msPerStep),
+    fmt(r.cpuMsPerStep),
     fmt(r.msPerClip),
     fmt(r.gflops, 2),
     r.vsBaseline !== undefined ? `${fmt(r.vsBaseline)}×` : '1×',
     `${(100 * r.ofPeak).toFixed(1)}%`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const row = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
-  console.log(row(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const l of lines) console.log(row(l));
+  printTable(header, lines);
+  // BatchNorm's cost: the BN network's step against the plain one's, measured interleaved in this run.
+  const normRatios = all
+    .filter((r) => r.mode === 'engine' && r.norm === 'batch')
+    .map((bn) => {
+      const plain = all.find((r) => r.mode === 'engine' && r.norm === 'none' && r.backend === bn.backend && r.size === bn.size && r.task === bn.task)!;
+      return {
+        size: bn.size,
+        backend: bn.backend,
+        task: bn.task,
+        plainMs: plain.msPerStep,
+        batchNormMs: bn.msPerStep,
+        ratio: bn.msPerStep / plain.msPerStep,
+        plainCpuMs: plain.cpuMsPerStep,
+        batchNormCpuMs: bn.cpuMsPerStep,
+        cpuRatio: bn.cpuMsPerStep / plain.cpuMsPerStep,
+      };
+    });
+  if (normRatios.length > 0) {
+    console.log('');
+    console.log(`# BatchNorm after every conv half vs none, same run, steps interleaved (issue 11: native train step <= ${NORM_RATIO_LIMIT}×)`);
+    printTable(
+      ['size', 'backend', 'task', 'plain ms', 'BN ms', 'BN / plain', 'plain CPU ms', 'BN CPU ms', 'BN / plain (CPU)'],
+      normRatios.map((r) => [
+        `${frames}×${r.size}²`,
+        r.backend,
+        r.task,
+        fmt(r.plainMs),
+        fmt(r.batchNormMs),
+        `${r.ratio.toFixed(3)}×`,
+        fmt(r.plainCpuMs),
+        fmt(r.batchNormCpuMs),
+        `${r.cpuRatio.toFixed(3)}×`,
+      ]),
+    );
+  }
   if (args.json) {
     mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
-    writeFileSync(args.json, JSON.stringify({ peak, widthMultiplier, batch, frames, rows: all }, null, 2));
+    writeFileSync(args.json, JSON.stringify({ peak, widthMultiplier, batch, frames, rows: all, normRatios }, null, 2));
   }
 }
 

@@ -1,11 +1,28 @@
 /** The training options shared by `vidpad train`, `vidpad experiment` and `vidpad demo`. */
 import type { OptionSpec, ParsedArgs } from './command.js';
 import { numberOption } from './dataset-args.js';
-import { LOSS_NAMES, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
-import type { LossName, TrainConfigInput } from '../index.js';
+import { LOSS_NAMES, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, MODEL_NORMS, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
+import type { LossName, ModelNorm, TrainConfigInput } from '../index.js';
 
 const d = DEFAULT_TRAIN_CONFIG;
 const m = DEFAULT_ALEXNET_2PLUS1D_CONFIG;
+
+/** `--norm`, declared once for every command that trains (train, experiment, demo). */
+export function normOption(defaultNorm: ModelNorm = m.norm): OptionSpec {
+  return {
+    name: 'norm',
+    type: 'string',
+    valueName: 'NAME',
+    description: "normalisation after every conv half: 'batch' (conv → BatchNorm → ReLU; running statistics at inference) or 'none' (the paper's exact architecture)",
+    default: defaultNorm,
+  };
+}
+
+export function normFromArgs(args: ParsedArgs): ModelNorm {
+  const norm = String(args.options.norm);
+  if (!MODEL_NORMS.includes(norm as ModelNorm)) throw new UsageError(`--norm must be one of ${MODEL_NORMS.join(', ')}, got '${norm}'`);
+  return norm as ModelNorm;
+}
 
 /** Every default is the library's own (DEFAULT_TRAIN_CONFIG, the model's, the clip's), so `vidpad train` and `trainModel({})` build the same network. */
 export function trainOptions(): OptionSpec[] {
@@ -15,6 +32,7 @@ export function trainOptions(): OptionSpec[] {
     { name: 'size', type: 'string', valueName: 'PX', description: 'input size (must match the cached crops)', default: String(m.inputSize) },
     { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: String(m.widthMultiplier) },
     { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: String(m.embeddingSize) },
+    normOption(),
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: String(d.maxEpochs) },
     { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without a lower validation loss', default: String(d.patienceEpochs) },
     { name: 'batch', type: 'string', valueName: 'B', description: 'clips per batch', default: String(d.batchSize) },
@@ -43,6 +61,7 @@ const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/^train\.lrDecayPerEpoch$/, 'lr-decay'],
   [/^train\.momentum$/, 'momentum'],
   [/^train\.seed$/, 'seed'],
+  [/^(train\.)?model\.norm$/, 'norm'],
   [/^train\.flowWeights$/, 'flow-weights'],
   [/^(train\.)?loss(\.|$)/, 'loss'],
 ];
@@ -79,6 +98,7 @@ function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
       widthMultiplier: numberOption(args, 'width')!,
       embeddingSize: numberOption(args, 'embedding', { integer: true, min: 1 })!,
       flowBranch: Boolean(args.options.flow),
+      norm: normFromArgs(args),
     },
     ...(typeof args.options['flow-weights'] === 'string' ? { flowWeights: args.options['flow-weights'] } : {}),
     clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },

@@ -89,3 +89,21 @@ test('--version prints the version in package.json, found from the module (no ha
   assert.equal(await main(['--version'], io), 0);
   assert.equal(out.stdout, `vidpad ${pkg.version}\n`);
 });
+
+test('train, experiment and demo take --norm batch|none, declared once; a bad value is a usage error listing the valid ones', async () => {
+  const { trainOptions, trainConfigFromArgs } = await import('../../src/cli/train-args.js');
+  const { resolveTrainConfig, DEFAULT_ALEXNET_2PLUS1D_CONFIG, UsageError } = await import('../../src/index.js');
+  const specs = ['train', 'experiment', 'demo'].map((name) => COMMANDS.find((c) => c.name === name)!.options.find((o) => o.name === 'norm'));
+  for (const spec of specs) {
+    assert.ok(spec, 'each command has --norm');
+    assert.equal(spec.description, specs[0]!.description);
+  }
+  assert.equal(specs[0]!.default, DEFAULT_ALEXNET_2PLUS1D_CONFIG.norm);
+  const defaults = Object.fromEntries(trainOptions().filter((o) => o.default !== undefined).map((o) => [o.name, o.default]));
+  assert.equal(resolveTrainConfig(trainConfigFromArgs({ options: { ...defaults, norm: 'none' }, positionals: [] })).model.norm, 'none');
+  assert.equal(resolveTrainConfig(trainConfigFromArgs({ options: { ...defaults, norm: 'batch' }, positionals: [] })).model.norm, 'batch');
+  assert.throws(() => trainConfigFromArgs({ options: { ...defaults, norm: 'layer' }, positionals: [] }), (e: unknown) => e instanceof UsageError && /--norm must be one of batch, none, got 'layer'/.test(e.message));
+  const { out, io } = capture();
+  assert.equal(await main(['demo', '--norm', 'group', '--out', '/nonexistent/vidpad-demo-norm'], io), 2);
+  assert.match(out.stderr, /--norm must be one of batch, none, got 'group'/);
+});

@@ -27,6 +27,7 @@ import {
 } from '../../index.js';
 import type { ProtocolFold, TrainConfigInput } from '../../index.js';
 import { backendOption } from '../backend-option.js';
+import { normFromArgs, normOption } from '../train-args.js';
 
 /** The demo's training recipe: the paper's, at a size a CPU trains in a minute or two per protocol. */
 export const DEMO_TRAIN_CONFIG: Readonly<TrainConfigInput> = Object.freeze<TrainConfigInput>({
@@ -50,7 +51,7 @@ export const DEMO_TRAIN_CONFIG: Readonly<TrainConfigInput> = Object.freeze<Train
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'generate a small synthetic SiW, train and evaluate on protocols 1 and 3, write the report',
-  usage: '[--out DIR] [--subjects N] [--epochs N] [--backend NAME]',
+  usage: '[--out DIR] [--subjects N] [--epochs N] [--norm batch|none] [--backend NAME]',
   description:
     'Runs the method end to end on the built-in synthetic SiW: vidpad synth (OUT/siw), vidpad preprocess with the\n' +
     "generator's exact face boxes (OUT/cache), then AlexNet-(2+1)D (width ×0.25, 112×112, T = 5) trained with ArcFace\n" +
@@ -63,6 +64,7 @@ export const demoCommand: CliCommand = {
     { name: 'subjects', type: 'string', valueName: 'N', description: 'synthetic subjects (split between train and test as in SiW)', default: '24' },
     { name: 'frames', type: 'string', valueName: 'N', description: 'frames per synthetic video', default: '16' },
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N training epochs per protocol', default: String(DEMO_TRAIN_CONFIG.maxEpochs) },
+    normOption(DEMO_TRAIN_CONFIG.model?.norm),
     { name: 'seed', type: 'string', valueName: 'S', description: 'seed of the dataset and the training', default: '7' },
     backendOption('compute backend for training'),
     { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it', default: false },
@@ -73,7 +75,8 @@ export const demoCommand: CliCommand = {
     const subjects = numberOption(args, 'subjects', { integer: true, min: 3 })!;
     const seed = numberOption(args, 'seed', { integer: true, min: 0 })!;
     const frames = numberOption(args, 'frames', { integer: true, min: 8 })!;
-    const train = { ...DEMO_TRAIN_CONFIG, maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!, seed };
+    const norm = normFromArgs(args);
+    const train = { ...DEMO_TRAIN_CONFIG, model: { ...DEMO_TRAIN_CONFIG.model, norm }, maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!, seed };
     resolveTrainConfig(train);
     // The demo's folder is an experiment folder holding its dataset and cache: claimed before anything is written.
     await claimOutputFolder(out, experimentFolderOptions({ overwrite: Boolean(args.options.overwrite), option: '--out' }));

@@ -30,7 +30,7 @@ test('a few epochs on a tiny cache: loss falls, the model folder holds a validat
   }
 });
 
-test('resume after a stop gives the same weights, optimizer state and history as an uninterrupted run', async () => {
+test('resume after a stop gives the same weights, BatchNorm statistics, optimizer state and history as an uninterrupted run', async () => {
   await initBackend('wasm');
   const data = await makeTinyDataset();
   const straight = path.join(data.cacheDir, 'straight');
@@ -49,6 +49,9 @@ test('resume after a stop gives the same weights, optimizer state and history as
     const a = await readCheckpoint(path.join(straight, TRAINING_SUBDIR));
     const b = await readCheckpoint(path.join(resumed, TRAINING_SUBDIR));
     assert.deepEqual([...a.weights.keys()], [...b.weights.keys()]);
+    // The default network has BatchNorm: its running statistics are state the checkpoint must carry, and they moved.
+    const runningVar = a.weights.get('model.conv3.temporal.bn.running_var');
+    assert.ok(runningVar && Array.from(runningVar.data).some((v) => v !== 1), 'checkpoints hold the trained running statistics');
     for (const [name, t] of a.weights) assert.deepEqual(Buffer.from(b.weights.get(name)!.data.buffer), Buffer.from(t.data.buffer), `weight ${name} bit-identical`);
     assert.equal(a.optimizerSlots.length, b.optimizerSlots.length);
     a.optimizerSlots.forEach((t, i) => assert.deepEqual(b.optimizerSlots[i]!.data, t.data));

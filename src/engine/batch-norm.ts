@@ -9,12 +9,13 @@
  *   accounts for the statistics' dependence on x.
  * - `batchNormInference`: given (running) statistics, an affine map per channel.
  *
- * A backend that registers vidpad's batch-norm kernels (the native backend:
- * one pass for the moments, one for the output, two for the gradient, the
- * ReLU and its mask folded in) runs them; every other backend composes tfjs
- * ops (`moments`, `batchNorm`, `relu`) and lets tfjs differentiate them.
- * Both forms compute the same function; tests hold them to each other and to
- * plain loops.
+ * A backend that registers vidpad's batch-norm kernels runs them: one pass
+ * for the moments, one for the output, two for the gradient, the ReLU and
+ * its mask folded in (native: C++ with AVX2 and OpenMP in the oneDNN addon;
+ * wasm: JavaScript loops over its heap, `batch-norm-loops.ts`). Every other
+ * backend, `cpu` (the reference) included, composes tfjs ops (`moments`,
+ * `batchNorm`, `relu`) and lets tfjs differentiate them. All compute the
+ * same function; tests hold each to float64 loops and to each other.
  *
  * Running statistics follow PyTorch's conventions (`updateRunningStats`):
  * momentum 0.1 weights the new batch, and the running variance takes the

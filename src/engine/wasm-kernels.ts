@@ -2,7 +2,8 @@
  * Kernels vidpad registers for the tfjs wasm backend, where wasm lacks them
  * (Conv2DBackpropFilter; UnsortedSegmentSum, the gradient of tf.gather that
  * metric-learning losses lean on) or has only a scalar loop
- * (Conv2DBackpropInput).
+ * (Conv2DBackpropInput), and vidpad's own batch-norm kernels (plain loops
+ * over the wasm heap, see `batch-norm-loops.ts`).
  *
  * Both convolution gradients are rewritten as forward convolutions, so they
  * run on the backend's XNNPACK Conv2D instead of loops. Inside a kernel no
@@ -13,6 +14,8 @@
 import { tf } from './tf.js';
 import { BackendError } from '../errors.js';
 import { filterGradAxis, inputGradAxis } from './wasm-conv-geometry.js';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_INFER_KERNEL, BATCH_NORM_TRAIN_KERNEL, registerBatchNormGradients } from './batch-norm.js';
+import { batchNormGradLoops, batchNormInferLoops, batchNormTrainLoops } from './batch-norm-loops.js';
 
 type TensorInfo = tf.TensorInfo;
 type KernelFunc = tf.KernelFunc;
@@ -25,7 +28,7 @@ const WASM = 'wasm';
 const VIDPAD_KERNEL = Symbol.for('vidpad.wasmKernel');
 
 /** The kernel names vidpad replaces or adds on wasm. */
-export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum'] as const;
+export const WASM_KERNEL_NAMES = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'UnsortedSegmentSum', BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_INFER_KERNEL] as const;
 
 function runKernel(name: string, backend: Backend, inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown> = {}): TensorInfo {
   const kernel = tf.getKernel(name, WASM);
@@ -231,6 +234,46 @@ function unsortedSegmentSum({ inputs, backend: anyBackend, attrs }: { inputs: tf
   });
 }
 
+interface BatchNormAttrs {
+  epsilon: number;
+  relu: boolean;
+}
+
+/**
+ * A batch-norm kernel over the wasm heap: allocates `outputs` (shapes), then
+ * hands `run` float32 views of the inputs and outputs. Views are taken only
+ * after the last allocation, since growing the heap detaches earlier ones.
+ */
+function heapBatchNormKernel(
+  inputNames: readonly string[],
+  outputShapes: (x: TensorInfo, channels: number) => number[][],
+  run: (views: Float32Array[], rows: number, channels: number, attrs: BatchNormAttrs) => void,
+): KernelFunc {
+  return ({ inputs, backend: anyBackend, attrs }) => {
+    const backend = anyBackend as Backend & WasmHeapBackend;
+    const given = inputNames.map((name) => inputs[name]);
+    const x = given[0];
+    if (!x || given.some((t) => !t || t.dtype !== 'float32')) throw new BackendError(`batch norm on wasm: expected float32 inputs ${inputNames.join(', ')}`);
+    const channels = x.shape[x.shape.length - 1]!;
+    const outputs = outputShapes(x, channels).map((shape) => backend.makeOutput(shape, 'float32'));
+    const views = [...(given as TensorInfo[]), ...outputs].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+    run(views, tf.util.sizeFromShape(x.shape) / channels, channels, attrs as unknown as BatchNormAttrs);
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  };
+}
+
+const batchNormKernels: Record<string, KernelFunc> = {
+  [BATCH_NORM_TRAIN_KERNEL]: heapBatchNormKernel(['x', 'gamma', 'beta'], (x, c) => [x.shape, [c], [c]], ([x, gamma, beta, y, mean, variance], rows, c, a) =>
+    batchNormTrainLoops(x!, gamma!, beta!, y!, mean!, variance!, rows, c, a.epsilon, a.relu),
+  ),
+  [BATCH_NORM_GRAD_KERNEL]: heapBatchNormKernel(['x', 'dy', 'gamma', 'beta', 'mean', 'variance'], (x, c) => [x.shape, [c], [c]], ([x, dy, gamma, beta, mean, variance, dx, dgamma, dbeta], rows, c, a) =>
+    batchNormGradLoops(x!, dy!, gamma!, beta!, mean!, variance!, dx!, dgamma!, dbeta!, rows, c, a.epsilon, a.relu),
+  ),
+  [BATCH_NORM_INFER_KERNEL]: heapBatchNormKernel(['x', 'gamma', 'beta', 'mean', 'variance'], (x) => [x.shape], ([x, gamma, beta, mean, variance, y], rows, c, a) =>
+    batchNormInferLoops(x!, gamma!, beta!, mean!, variance!, y!, rows, c, a.epsilon, a.relu),
+  ),
+};
+
 function isVidpadKernel(name: string): boolean {
   const existing = tf.getKernel(name, WASM) as tf.KernelConfig | undefined;
   return existing !== undefined && (existing.kernelFunc as unknown as Record<symbol, unknown>)[VIDPAD_KERNEL] === true;
@@ -286,4 +329,8 @@ export function registerWasmKernels(options: WasmKernelOptions = {}): void {
       ...(original?.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
     });
   }
+  for (const [name, kernelFunc] of Object.entries(batchNormKernels)) {
+    if (!isVidpadKernel(name)) tf.registerKernel({ kernelName: name, backendName: WASM, kernelFunc: mark(kernelFunc) });
+  }
+  registerBatchNormGradients();
 }

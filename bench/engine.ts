@@ -69,8 +69,10 @@ interface Row {
 }
 
 function modelConfig(inputSize: number, norm: ModelNorm = 'none') {
-  // fcWidth is the width at multiplier 1: the plan scales it like every layer.
-  return { inputSize, frames, widthMultiplier, fcWidth: 4096, embeddingSize: 128, seed: 1, norm };
+  // fcWidth is the width at multiplier 1: the plan scales it like every layer. No dropout: the
+  // training step runs in training mode (BatchNorm's batch statistics), and the engine's plain
+  // network must compute the conv3d baseline's loss, which the bench checks.
+  return { inputSize, frames, widthMultiplier, fcWidth: 4096, embeddingSize: 128, seed: 1, norm, dropoutRate: 0 };
 }
 
 /** The same network written with tfjs's 3D ops, reading the model's variables. */
@@ -142,7 +144,6 @@ function setUp(size: number, v: Variant) {
   const clip = tf.randomNormal([batch, frames, size, size, 3], 0, 1, 'float32', 5) as Tensor5D;
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32'), 2);
   const classifier = tf.variable(tf.randomNormal([128, 2], 0, 0.05, 'float32', 9)) as Variable;
-  // No dropout: both forms must compute the same loss, which the bench checks.
   const forward = (x: Tensor5D, training: boolean) => (v.mode === 'engine' ? model.forward(x, { training }) : forwardConv3d(model, x));
   const lossFn = () => tf.losses.softmaxCrossEntropy(labels, tf.matMul(forward(clip, true), classifier)) as tf.Scalar;
   const optimizer = tf.train.momentum(0.005, 0.9, true);

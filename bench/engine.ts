@@ -16,9 +16,11 @@
  * after every conv half (`norm: 'batch'`). Their steps are timed interleaved,
  * step for step, so that load from other processes falls on both alike, and
  * a second table gives the BN step's cost relative to the plain one (issue
- * 11 asks for at most 1.15× on native), in wall-clock time and in the
- * process's CPU time (all threads), which load from other processes barely
- * moves: on a shared machine the CPU-time ratio is the steadier figure.
+ * 11 asks for at most 1.15× on native): the median, over the repetitions, of
+ * each BN step's time over the plain step's just before it, in wall-clock
+ * time and in the process's CPU time (all threads), which load from other
+ * processes barely moves: on a shared machine the CPU-time ratio is the
+ * steadier figure.
  *
  * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 5
  *          --baseline-reps 1  --no-baseline  --backends wasm,native  --json FILE
@@ -61,6 +63,8 @@ interface Row {
   msPerStep: number;
   /** CPU time of the process (user + system, all threads) for the step. */
   cpuMsPerStep: number;
+  /** Every repetition's wall-clock and CPU ms, in order (variants of a group ran interleaved). */
+  samples: { wall: number[]; cpu: number[] };
   msPerClip: number;
   gflops: number;
   vsBaseline?: number;
@@ -183,13 +187,14 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
     // The first call of each pays for kernel set-up (and, for training, the optimizer's slots).
     const firstLoss = runs.map((r) => r.firstLoss());
     runs.forEach((r) => r.infer());
-    // Best wall-clock and best CPU time of each variant, each over the repetitions.
+    // Every repetition of every variant, interleaved.
     const best = (fn: (r: (typeof runs)[number]) => () => void) => {
-      const out = runs.map(() => ({ wall: Infinity, cpu: Infinity }));
+      const out = runs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
       for (let i = 0; i < repsHere; i++) {
         runs.forEach((r, k) => {
           const t = timeBoth(fn(r));
-          out[k] = { wall: Math.min(out[k]!.wall, t.wall), cpu: Math.min(out[k]!.cpu, t.cpu) };
+          out[k]!.wall.push(t.wall);
+          out[k]!.cpu.push(t.cpu);
         });
       }
       return out;
@@ -199,9 +204,11 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
     const bestTrain = best((r) => r.trainStep);
     return variants.flatMap((v, k) => {
       const run = runs[k]!;
-      const row = (task: Row['task'], t: { wall: number; cpu: number }, flopsPerClip: number): Row => {
-        const gflops = (flopsPerClip * batch) / (t.wall / 1e3) / 1e9;
-        return { size, mode: v.mode, norm: v.norm, backend, task, msPerStep: t.wall, cpuMsPerStep: t.cpu, msPerClip: t.wall / batch, gflops, ofPeak: gflops / peak };
+      // Each figure is the best repetition.
+      const row = (task: Row['task'], samples: { wall: number[]; cpu: number[] }, flopsPerClip: number): Row => {
+        const wall = Math.min(...samples.wall);
+        const gflops = (flopsPerClip * batch) / (wall / 1e3) / 1e9;
+        return { size, mode: v.mode, norm: v.norm, backend, task, msPerStep: wall, cpuMsPerStep: Math.min(...samples.cpu), samples, msPerClip: wall / batch, gflops, ofPeak: gflops / peak };
       };
       return [{ ...row('train step', bestTrain[k]!, run.cost.trainFlops), loss: firstLoss[k]! }, row('inference', bestInfer[k]!, run.cost.forwardFlops)];
     });
@@ -212,6 +219,12 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
 
 function fmt(n: number, digits = 1): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** What issue 11 allows a BatchNorm training step on native, relative to the plain one. */
@@ -274,7 +287,10 @@ async function main(): Promise<void> {
     `${(100 * r.ofPeak).toFixed(1)}%`,
   ]);
   printTable(header, lines);
-  // BatchNorm's cost: the BN network's step against the plain one's, measured interleaved in this run.
+  // BatchNorm's cost: the BN network's step against the plain one's, measured interleaved in this
+  // run. The ratio is the median over repetitions of BN's step over the plain step just before it:
+  // a burst of load from another process then spoils one pair, not the figure.
+  const pairedMedian = (bn: number[], plain: number[]) => median(bn.map((b, i) => b / plain[i]!));
   const normRatios = all
     .filter((r) => r.mode === 'engine' && r.norm === 'batch')
     .map((bn) => {
@@ -285,15 +301,16 @@ async function main(): Promise<void> {
         task: bn.task,
         plainMs: plain.msPerStep,
         batchNormMs: bn.msPerStep,
-        ratio: bn.msPerStep / plain.msPerStep,
+        ratio: pairedMedian(bn.samples.wall, plain.samples.wall),
         plainCpuMs: plain.cpuMsPerStep,
         batchNormCpuMs: bn.cpuMsPerStep,
-        cpuRatio: bn.cpuMsPerStep / plain.cpuMsPerStep,
+        cpuRatio: pairedMedian(bn.samples.cpu, plain.samples.cpu),
       };
     });
   if (normRatios.length > 0) {
     console.log('');
-    console.log(`# BatchNorm after every conv half vs none, same run, steps interleaved (issue 11: native train step <= ${NORM_RATIO_LIMIT}×)`);
+    console.log(`# BatchNorm after every conv half vs none, same run, steps interleaved (issue 11: native train step <= ${NORM_RATIO_LIMIT}×);`);
+    console.log('# ms: the best repetition; BN / plain: the median of the paired repetitions\' ratios, wall-clock and CPU time');
     printTable(
       ['size', 'backend', 'task', 'plain ms', 'BN ms', 'BN / plain', 'plain CPU ms', 'BN CPU ms', 'BN / plain (CPU)'],
       normRatios.map((r) => [

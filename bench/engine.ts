@@ -22,7 +22,7 @@
  * processes barely moves: on a shared machine the CPU-time ratio is the
  * steadier figure.
  *
- * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 5
+ * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 7
  *          --baseline-reps 1  --no-baseline  --backends wasm,native  --json FILE
  */
 import { parseArgs } from 'node:util';
@@ -38,7 +38,7 @@ const args = parseArgs({
     width: { type: 'string', default: '0.25' },
     batch: { type: 'string', default: '8' },
     frames: { type: 'string', default: '5' },
-    reps: { type: 'string', default: '5' },
+    reps: { type: 'string', default: '7' },
     'baseline-reps': { type: 'string', default: '1' },
     'no-baseline': { type: 'boolean', default: false },
     backends: { type: 'string', default: 'wasm,native' },

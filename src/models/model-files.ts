@@ -236,7 +236,7 @@ export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE):
     throw fieldError(file, 'formatVersion', `${raw.formatVersion} was written by a newer vidpad; this one reads up to ${MODEL_FORMAT_VERSION}`);
   }
   const architecture = oneOf(file, 'architecture', raw.architecture, [MODEL_ARCHITECTURE] as const);
-  const config = validateConfig(file, raw.config, raw.formatVersion);
+  const config = validateConfig(file, raw.config, formatVersion);
   const input = inputSpecFor(config);
   if (raw.input !== undefined) {
     if (!isObject(raw.input)) throw fieldError(file, 'input', 'expected an object');

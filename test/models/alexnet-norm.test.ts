@@ -45,7 +45,7 @@ test("norm 'none' builds exactly the paper's variables; 'batch' replaces each co
     plain.dispose();
     normed.dispose();
   }
-  assert.throws(() => planAlexNet2Plus1D({ norm: 'layer' as 'batch' }), (e: unknown) => e instanceof ConfigError && e.path === 'model.norm' && /'batch', 'none'/.test(e.message));
+  assert.throws(() => planAlexNet2Plus1D({ norm: 'layer' as 'batch' }), (e: unknown) => e instanceof ConfigError && e.path === 'model.norm' && /expected one of batch, none/.test(e.message));
 });
 
 test('a training forward updates the running statistics with the conv output statistics over B·T·H·W (PyTorch: momentum 0.1, unbiased variance)', async () => {

@@ -260,7 +260,7 @@ test('a config that does not validate, a newer format, a mismatched input spec a
     [(j) => (j.config.frames = 4), ['config.frames', 'expected 2, 3 or 5', 'model.json']],
     [(j) => delete j.config.temporalKernel, ['config.temporalKernel', 'missing']],
     [(j) => (j.config.depth = 3), ['config.depth', 'unknown field']],
-    [(j) => (j.config.norm = 'layer'), ['config.norm', "'batch', 'none'"]],
+    [(j) => (j.config.norm = 'layer'), ['config.norm', 'expected one of batch, none']],
     [(j) => (j.formatVersion = MODEL_FORMAT_VERSION + 1), ['formatVersion', 'newer vidpad']],
     [(j) => (j.input.size = 224), ['input.size', 'expected 112']],
     [(j) => (j.liveScore.prototype = j.liveScore.prototype.slice(1)), ['liveScore.prototype', 'expected 16 numbers', 'got 15']],

@@ -16,11 +16,12 @@
  * after every conv half (`norm: 'batch'`). Their steps are timed interleaved,
  * step for step, so that load from other processes falls on both alike, and
  * a second table gives the BN step's cost relative to the plain one (issue
- * 11 asks for at most 1.15× on native): the median, over the repetitions, of
- * each BN step's time over the plain step's just before it, in wall-clock
+ * 11 asks for at most 1.15× on native): the ratio of their best
+ * repetitions, the ones least disturbed by other processes, in wall-clock
  * time and in the process's CPU time (all threads), which load from other
- * processes barely moves: on a shared machine the CPU-time ratio is the
- * steadier figure.
+ * processes moves less. (Measured on the shared 2-core machine, the ratio of
+ * the bests varied by ~±5% from run to run; the median of per-pair ratios,
+ * tried first, by ~±15%.)
  *
  * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 7
  *          --baseline-reps 1  --no-baseline  --backends wasm,native  --json FILE
@@ -63,7 +64,7 @@ interface Row {
   msPerStep: number;
   /** CPU time of the process (user + system, all threads) for the step. */
   cpuMsPerStep: number;
-  /** Every repetition's wall-clock and CPU ms, in order (variants of a group ran interleaved). */
+  /** Every repetition's wall-clock and CPU ms, in order (variants of a group ran interleaved); in the --json output. */
   samples: { wall: number[]; cpu: number[] };
   msPerClip: number;
   gflops: number;
@@ -221,12 +222,6 @@ function fmt(n: number, digits = 1): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** What issue 11 allows a BatchNorm training step on native, relative to the plain one. */
 const NORM_RATIO_LIMIT = 1.15;
 
@@ -287,10 +282,7 @@ async function main(): Promise<void> {
     `${(100 * r.ofPeak).toFixed(1)}%`,
   ]);
   printTable(header, lines);
-  // BatchNorm's cost: the BN network's step against the plain one's, measured interleaved in this
-  // run. The ratio is the median over repetitions of BN's step over the plain step just before it:
-  // a burst of load from another process then spoils one pair, not the figure.
-  const pairedMedian = (bn: number[], plain: number[]) => median(bn.map((b, i) => b / plain[i]!));
+  // BatchNorm's cost: the BN network's best step against the plain one's, measured interleaved in this run.
   const normRatios = all
     .filter((r) => r.mode === 'engine' && r.norm === 'batch')
     .map((bn) => {
@@ -301,16 +293,16 @@ async function main(): Promise<void> {
         task: bn.task,
         plainMs: plain.msPerStep,
         batchNormMs: bn.msPerStep,
-        ratio: pairedMedian(bn.samples.wall, plain.samples.wall),
+        ratio: bn.msPerStep / plain.msPerStep,
         plainCpuMs: plain.cpuMsPerStep,
         batchNormCpuMs: bn.cpuMsPerStep,
-        cpuRatio: pairedMedian(bn.samples.cpu, plain.samples.cpu),
+        cpuRatio: bn.cpuMsPerStep / plain.cpuMsPerStep,
       };
     });
   if (normRatios.length > 0) {
     console.log('');
     console.log(`# BatchNorm after every conv half vs none, same run, steps interleaved (issue 11: native train step <= ${NORM_RATIO_LIMIT}×);`);
-    console.log('# ms: the best repetition; BN / plain: the median of the paired repetitions\' ratios, wall-clock and CPU time');
+    console.log('# each figure the best of the repetitions, wall-clock and CPU time (user + system, all threads)');
     printTable(
       ['size', 'backend', 'task', 'plain ms', 'BN ms', 'BN / plain', 'plain CPU ms', 'BN CPU ms', 'BN / plain (CPU)'],
       normRatios.map((r) => [

@@ -23,10 +23,14 @@
  * shows them, upright; face boxes (`.face` files) refer to these frames.
  * `rotationDeg` reports the matrix's angle, counter-clockwise, in
  * {0, 90, 180, 270}; `codedWidth`/`codedHeight` are the stored size.
+ * A JPEG still records its rotation in EXIF instead, which ffmpeg leaves
+ * alone: `exifOrientation` reports it, `width`/`height` are upright, and
+ * `readFrames` applies it, so a phone photo is read the way it is shown.
  */
 import { open, stat } from 'node:fs/promises';
 import { ConfigError, VideoError } from '../errors.js';
 import { ffmpegInput, ffprobePath, runTool, stderrTail, type FfmpegTools } from './ffmpeg.js';
+import { orientationSwapsAxes, readJpegOrientation, type ExifOrientation } from './exif.js';
 
 export interface VideoInfo {
   /** The path as given. */
@@ -41,6 +45,8 @@ export interface VideoInfo {
   height: number;
   /** Counter-clockwise rotation applied to stored frames for display: 0, 90, 180 or 270. */
   rotationDeg: number;
+  /** A JPEG still's EXIF orientation (1 for everything else); `width`/`height` already follow it. */
+  exifOrientation: ExifOrientation;
   /** Stored (coded) width before rotation. */
   codedWidth: number;
   /** Stored (coded) height before rotation. */
@@ -106,6 +112,20 @@ const MOV_TOP_LEVEL_ATOMS = new Set(['ftyp', 'wide', 'mdat', 'free', 'skip', 'mo
  * also yields "moov atom not found"; only a file that starts like a MOV/MP4
  * (a top-level atom at byte 4) is a recording that was cut short.
  */
+/** Enough of a file's start to hold a JPEG's EXIF segment (at most 64 KiB). */
+const EXIF_HEAD_BYTES = 128 * 1024;
+
+async function readHead(path: string, bytes: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(head, 0, bytes, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 async function startsWithMovAtom(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
@@ -201,7 +221,9 @@ export async function probeVideo(path: string, options: ProbeOptions = {}): Prom
   const codedHeight = stream.height ?? 0;
   if (codedWidth <= 0 || codedHeight <= 0) throw new VideoError(path, 'not-video', 'its video stream has no frame size');
   const rotationDeg = normalizeRotation(stream.side_data_list?.find((s) => typeof s.rotation === 'number')?.rotation ?? 0);
-  const swap = rotationDeg === 90 || rotationDeg === 270;
+  // Only JPEG stills carry EXIF orientation; a video's display matrix is handled by ffmpeg itself.
+  const exifOrientation: ExifOrientation = stream.codec_name === 'mjpeg' && frameCount === 1 ? readJpegOrientation(await readHead(path, EXIF_HEAD_BYTES)) : 1;
+  const swap = rotationDeg === 90 || rotationDeg === 270 || orientationSwapsAxes(exifOrientation);
   return {
     path,
     frameCount,
@@ -209,6 +231,7 @@ export async function probeVideo(path: string, options: ProbeOptions = {}): Prom
     width: swap ? codedHeight : codedWidth,
     height: swap ? codedWidth : codedHeight,
     rotationDeg,
+    exifOrientation,
     codedWidth,
     codedHeight,
     durationSec,

@@ -25,6 +25,7 @@ import { spawn } from 'node:child_process';
 import { ConfigError, VideoError } from '../errors.js';
 import { ffmpegInput, ffmpegPath, missingToolError, stderrTail, type FfmpegTools } from './ffmpeg.js';
 import { probeVideo, type VideoInfo } from './probe.js';
+import { applyOrientation, orientationSwapsAxes } from './exif.js';
 
 /** One decoded frame: `data` is `height × width × 3` bytes, RGB, row-major (HWC). */
 export interface VideoFrame {
@@ -77,6 +78,8 @@ interface ResolvedRead {
   end: number;
   width: number;
   height: number;
+  /** EXIF orientation to apply to each decoded still (1: none). */
+  exif: VideoInfo['exifOrientation'];
   args: string[];
 }
 
@@ -96,13 +99,19 @@ function resolveRead(path: string, info: VideoInfo, options: ReadFramesOptions):
   const threads = options.threads ?? 0;
   if (!Number.isInteger(threads) || threads < 0) throw new ConfigError('threads', `expected a non-negative integer, got ${String(threads)}`);
   const size = outputSize(info.width, info.height, options.width, options.height);
+  // A JPEG still with EXIF orientation: ffmpeg scales the stored pixels (sides swapped back), vidpad turns them upright.
+  const exif = info.exifOrientation ?? 1;
+  const swap = orientationSwapsAxes(exif);
+  const stored = swap ? { width: size.height, height: size.width } : size;
+  const storedSource = swap ? { width: info.height, height: info.width } : { width: info.width, height: info.height };
   const filters: string[] = [];
   if (start > 0) filters.push(`select=gte(n\\,${start})`);
-  if (size.width !== info.width || size.height !== info.height) filters.push(`scale=${size.width}:${size.height}:flags=${interpolation}`);
+  if (stored.width !== storedSource.width || stored.height !== storedSource.height) filters.push(`scale=${stored.width}:${stored.height}:flags=${interpolation}`);
   filters.push('format=rgb24');
   const args = [
     '-nostdin', '-hide_banner', '-v', 'error',
     '-threads', String(threads),
+    ...(exif !== 1 ? ['-noautorotate'] : []),
     '-i', ffmpegInput(path),
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filters.join(','),
@@ -110,7 +119,7 @@ function resolveRead(path: string, info: VideoInfo, options: ReadFramesOptions):
     '-frames:v', String(end - start),
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   ];
-  return { start, end, width: size.width, height: size.height, args };
+  return { start, end, width: size.width, height: size.height, exif, args };
 }
 
 /**
@@ -135,6 +144,7 @@ export async function* streamFrames(path: string, options: ReadFramesOptions = {
     child.on('close', (code) => resolve({ code }));
   });
   const frameBytes = r.width * r.height * 3;
+  const swapped = orientationSwapsAxes(r.exif);
   const wanted = r.end - r.start;
   let produced = 0;
   let frame = new Uint8Array(frameBytes);
@@ -148,7 +158,8 @@ export async function* streamFrames(path: string, options: ReadFramesOptions = {
         filled += n;
         offset += n;
         if (filled === frameBytes) {
-          const out: VideoFrame = { index: r.start + produced, width: r.width, height: r.height, data: frame };
+          const upright = r.exif === 1 ? frame : applyOrientation({ width: swapped ? r.height : r.width, height: swapped ? r.width : r.height, data: frame }, r.exif).data;
+          const out: VideoFrame = { index: r.start + produced, width: r.width, height: r.height, data: upright };
           produced += 1;
           frame = new Uint8Array(frameBytes);
           filled = 0;

@@ -16,7 +16,7 @@ export type {
   RgbFrame,
 } from './types.js';
 export { BLAZEFACE_INPUT_PX, BLAZEFACE_TO_DLIB, blazefaceAnchors, calibrateBlazefaceBox, createBlazefaceDetectorFromModel } from './blazeface.js';
-export { defaultBlazefaceModelPath } from './blazeface-model.node.js';
+export { BLAZEFACE_BACKENDS, defaultBlazefaceModelPath, initBlazefaceBackend } from './blazeface-model.node.js';
 export { DLIB_INSTALL_HINT } from './dlib.js';
 export {
   boxArea,
@@ -52,11 +52,12 @@ export {
   FACE_CHOICES,
   chooseBoxByPolicy,
   clipHasFace,
+  createFaceTracker,
   isUsableDatasetBox,
   resolveFaceTrackConfig,
   trackFaces,
 } from './tracking.js';
-export type { BoxPolicy, BoxPolicyConfig, FaceCandidate, FaceChoice, FaceTrackConfig, PolicyChoice, TrackedBox, TrackedBoxSource } from './tracking.js';
+export type { BoxPolicy, BoxPolicyConfig, FaceCandidate, FaceChoice, FaceTrackConfig, FaceTracker, IndexedTrackedBox, PolicyChoice, TrackedBox, TrackedBoxSource } from './tracking.js';
 export { applyOrientation, orientationSwapsAxes, readJpegOrientation } from './exif.js';
 export type { ExifOrientation } from './exif.js';
 export { IMAGE_EXTENSIONS, isImagePath, parsePpm, readImage } from './image-io.js';

@@ -86,27 +86,24 @@ function choose(cands: readonly FaceCandidate[], previous: BoxPx | null, how: Fa
   return best;
 }
 
+/** The causal first step of tracking: the candidate each frame follows (null: none), given the previous frame's choice. */
+function chooseNext(cands: readonly FaceCandidate[], previous: BoxPx | null, how: FaceChoice): BoxPx | null {
+  const k = choose(cands, previous, how);
+  if (k < 0) return null;
+  const b = cands[k]!.box;
+  return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
+}
+
 /**
- * One face box per frame from per-frame candidates (e.g. detector output):
- * choose, fill gaps up to maxGapFrames, smooth. `perFrame[i]` lists frame i's
- * candidates (empty: nothing found).
+ * Gap filling then smoothing of the chosen boxes of consecutive frames
+ * `chosen` (null: nothing chosen). `atStart`/`atEnd` say whether the slice
+ * begins at the video's first frame and ends at its last: a run of missing
+ * frames touching a slice edge that is not the video's edge is left unfilled.
  */
-export function trackFaces(perFrame: readonly (readonly FaceCandidate[])[], config: Partial<FaceTrackConfig> = {}): TrackedBox[] {
-  const c = resolveFaceTrackConfig(config);
-  const n = perFrame.length;
-  const boxes: (BoxPx | null)[] = new Array<BoxPx | null>(n).fill(null);
-  const source: TrackedBoxSource[] = new Array<TrackedBoxSource>(n).fill('none');
-  let previous: BoxPx | null = null;
-  for (let i = 0; i < n; i++) {
-    const k = choose(perFrame[i] ?? [], previous, c.choose);
-    if (k >= 0) {
-      const b = perFrame[i]![k]!.box;
-      const copy = { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
-      boxes[i] = copy;
-      source[i] = 'detected';
-      previous = copy;
-    }
-  }
+function fillAndSmooth(chosen: readonly (BoxPx | null)[], c: Readonly<FaceTrackConfig>, atStart = true, atEnd = true): TrackedBox[] {
+  const n = chosen.length;
+  const boxes: (BoxPx | null)[] = chosen.map((b) => (b ? { ...b } : null));
+  const source: TrackedBoxSource[] = chosen.map((b) => (b ? 'detected' : 'none'));
   // Gaps: a run of missing frames i..j-1 between detections at i-1 and j.
   let i = 0;
   while (i < n) {
@@ -119,7 +116,8 @@ export function trackFaces(perFrame: readonly (readonly FaceCandidate[])[], conf
     const len = j - i;
     const before = i > 0 ? boxes[i - 1]! : null;
     const after = j < n ? boxes[j]! : null;
-    if (len <= c.maxGapFrames && (before || after)) {
+    const known = (i > 0 || atStart) && (j < n || atEnd);
+    if (known && len <= c.maxGapFrames && (before || after)) {
       for (let f = i; f < j; f++) {
         boxes[f] = before && after ? lerpBox(before, after, (f - i + 1) / (len + 1)) : { ...(before ?? after)! };
         source[f] = 'filled';
@@ -128,6 +126,95 @@ export function trackFaces(perFrame: readonly (readonly FaceCandidate[])[], conf
     i = j;
   }
   return smooth(boxes, c.smoothWindowFrames).map((box, f) => ({ box, source: source[f]! }));
+}
+
+/**
+ * One face box per frame from per-frame candidates (e.g. detector output):
+ * choose, fill gaps up to maxGapFrames, smooth. `perFrame[i]` lists frame i's
+ * candidates (empty: nothing found).
+ */
+export function trackFaces(perFrame: readonly (readonly FaceCandidate[])[], config: Partial<FaceTrackConfig> = {}): TrackedBox[] {
+  const c = resolveFaceTrackConfig(config);
+  const chosen: (BoxPx | null)[] = [];
+  let previous: BoxPx | null = null;
+  for (const cands of perFrame) {
+    const b = chooseNext(cands ?? [], previous, c.choose);
+    chosen.push(b);
+    if (b) previous = b;
+  }
+  return fillAndSmooth(chosen, c);
+}
+
+/** A frame's tracked box, as the streaming tracker hands it out. */
+export interface IndexedTrackedBox extends TrackedBox {
+  /** The frame's index, counting from 0 in push order. */
+  index: number;
+}
+
+/** `trackFaces` one frame at a time, for videos too long to hold: see `createFaceTracker`. */
+export interface FaceTracker {
+  /** How many frames after frame f must be pushed before f's box is final. */
+  readonly lookaheadFrames: number;
+  /** Adds the next frame's candidates; returns the frames whose box became final (in order, maybe none). */
+  push(candidates: readonly FaceCandidate[]): IndexedTrackedBox[];
+  /** The video ended: returns the boxes of the frames still pending. */
+  finish(): IndexedTrackedBox[];
+}
+
+/**
+ * The streaming form of `trackFaces`, with exactly its output. Choosing is
+ * causal; a frame's filled box depends on its gap's ends, at most
+ * maxGapFrames + 1 frames away (a longer gap stays empty, so nothing farther
+ * matters), and its smoothed box on the filled boxes within half a window.
+ * So frame f is final once frame f + half + maxGapFrames + 1 has been seen,
+ * and is computed from the chosen boxes within that radius: memory stays
+ * constant however long the video.
+ */
+export function createFaceTracker(config: Partial<FaceTrackConfig> = {}): FaceTracker {
+  const c = resolveFaceTrackConfig(config);
+  const radius = (c.smoothWindowFrames - 1) / 2 + c.maxGapFrames + 1;
+  // chosen[k] is frame `offset + k`; frames before next - radius are dropped.
+  let chosen: (BoxPx | null)[] = [];
+  let offset = 0;
+  let pushed = 0;
+  let next = 0;
+  let previous: BoxPx | null = null;
+  let finished = false;
+  const finalize = (f: number, atEnd: boolean): IndexedTrackedBox => {
+    const lo = Math.max(0, f - radius);
+    const hi = atEnd ? pushed : Math.min(pushed, f + radius + 1);
+    const slice = chosen.slice(lo - offset, hi - offset);
+    const out = fillAndSmooth(slice, c, lo === 0, atEnd && hi === pushed)[f - lo]!;
+    return { index: f, ...out };
+  };
+  const trim = () => {
+    const keepFrom = Math.max(0, next - radius);
+    if (keepFrom > offset) {
+      chosen = chosen.slice(keepFrom - offset);
+      offset = keepFrom;
+    }
+  };
+  return {
+    lookaheadFrames: radius,
+    push(candidates) {
+      if (finished) throw new ConfigError('tracker', 'push after finish: this tracker has ended');
+      const b = chooseNext(candidates ?? [], previous, c.choose);
+      chosen.push(b);
+      if (b) previous = b;
+      pushed += 1;
+      const out: IndexedTrackedBox[] = [];
+      while (next + radius < pushed) out.push(finalize(next++, false));
+      trim();
+      return out;
+    },
+    finish() {
+      if (finished) return [];
+      finished = true;
+      const out: IndexedTrackedBox[] = [];
+      while (next < pushed) out.push(finalize(next++, true));
+      return out;
+    },
+  };
 }
 
 /** Centred moving average of box coordinates within each run of frames that have a box; never across a "no face" frame. */

@@ -203,3 +203,17 @@ export async function initBackend(request: BackendRequest | string = DEFAULT_BAC
   const probes = await probeBackends();
   throw new BackendError(`backend '${request}' is not available on this machine (${failures.join('; ')}); available: ${availableNames(probes)}\n${describeProbes(probes)}`);
 }
+
+/**
+ * The tfjs backend work should run on: the current one when something chose
+ * it already (`initBackend`, or the caller's own `tf.setBackend`), else
+ * `initBackend(request)`. Returns tfjs's name of the backend now current.
+ * Without this, the first tensor op makes tfjs pick its plain-JavaScript
+ * `cpu` backend on its own (the slowest; its console banner urges installing
+ * tfjs-node), which is how a face detector used to end up at ~1.3 s a frame.
+ */
+export async function ensureBackend(request: BackendRequest | string = 'auto', options: BackendOptions = {}): Promise<string> {
+  const current = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+  if (current) return current;
+  return (await initBackend(request, options)).tfName;
+}

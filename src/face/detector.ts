@@ -45,6 +45,7 @@ export function resolveFaceDetectorConfig(config: Partial<FaceDetectorConfig> = 
   }
   if (typeof c.calibrate !== 'boolean') throw new ConfigError('faces.calibrate', `expected true or false, got ${String(c.calibrate)}`);
   if (c.modelPath !== null && typeof c.modelPath !== 'string') throw new ConfigError('faces.modelPath', `expected a file path or null, got ${String(c.modelPath)}`);
+  if (c.backend !== null && typeof c.backend !== 'string') throw new ConfigError('faces.backend', `expected a backend name (auto, tensorflow, native, wasm, cpu) or null, got ${String(c.backend)}`);
   return Object.freeze(c);
 }
 
@@ -52,8 +53,9 @@ export function resolveFaceDetectorConfig(config: Partial<FaceDetectorConfig> = 
  * Builds the detector named by `config.detector` (`auto`: dlib-hog where its
  * addon is built, else blazeface). Throws ConfigError for an unknown name and
  * BackendError for one that cannot run here, both listing what is available.
- * blazeface runs on the current tfjs backend: call `initBackend` first for
- * anything but tfjs's default.
+ * blazeface runs on `config.backend`, or on the tfjs backend already chosen,
+ * or, when none is, on the fastest for it (BLAZEFACE_BACKENDS), never on
+ * tfjs's slow default by accident.
  */
 export async function createFaceDetector(config: Partial<FaceDetectorConfig> = {}): Promise<FaceDetector> {
   const c = resolveFaceDetectorConfig(config);

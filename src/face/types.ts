@@ -60,6 +60,14 @@ export interface FaceDetectorConfig {
   calibrate: boolean;
   /** blazeface: the graph model's model.json; default: the one shipped in @vladmandic/human. */
   modelPath: string | null;
+  /**
+   * blazeface: the tfjs backend it runs on (a name `initBackend` takes, e.g.
+   * `wasm`, `native`, `auto`); it becomes tfjs's current backend. null keeps
+   * the backend already chosen, and when none is yet, takes the fastest for
+   * BlazeFace (BLAZEFACE_BACKENDS: tfjs-node where installed, else wasm), so
+   * the detector never falls to tfjs's plain-JavaScript default on its own.
+   */
+  backend: string | null;
 }
 
 export const DEFAULT_FACE_DETECTOR_CONFIG: Readonly<FaceDetectorConfig> = Object.freeze({
@@ -71,6 +79,7 @@ export const DEFAULT_FACE_DETECTOR_CONFIG: Readonly<FaceDetectorConfig> = Object
   maxFaces: 10,
   calibrate: true,
   modelPath: null,
+  backend: null,
 });
 
 /** Per-call overrides. */

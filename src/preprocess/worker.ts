@@ -6,7 +6,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import path from 'node:path';
 import { createFaceDetector } from '../face/index.js';
 import type { FaceDetector, FaceDetectorName } from '../face/index.js';
-import { initBackend } from '../engine/index.js';
 import { writeVideoCrops } from './crop-cache.js';
 import { preprocessVideo } from './process-video.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './worker-protocol.js';
@@ -18,7 +17,6 @@ const layout = { root: setup.cacheRoot, key: setup.key };
 
 let detector: FaceDetector | null = null;
 try {
-  if (setup.detectorName === 'blazeface') await initBackend('auto');
   if (setup.detectorName !== 'none') detector = await createFaceDetector({ detector: setup.detectorName as FaceDetectorName });
   send({ type: 'ready' });
 } catch (err) {

@@ -17,8 +17,10 @@ import {
   PNG_SOFTWARE,
   checkOutputFile,
   writeFileAtomic,
-  initBackend,
   isImagePath,
+  readFrames,
+  resizeRgb,
+  DEFAULT_PREPROCESS_CONFIG,
   readImage,
   FACE_DETECTOR_NAMES,
   DEFAULT_FACE_DETECTOR_CONFIG,
@@ -49,20 +51,23 @@ function faceLine(f: FaceDetection): string {
 export const facesCommand: CliCommand = {
   name: 'faces',
   summary: 'detect faces in an image or a video and print (or draw) the boxes',
-  usage: 'INPUT [--detector NAME] [--upsample N] [--max-frames N] [--backend NAME] [--json] [--draw OUT.png [--overwrite]]',
+  usage: 'INPUT [--detector NAME] [--upsample N] [--max-frames N] [--work-width PX] [--backend NAME] [--json] [--draw OUT.png [--overwrite]]',
   description:
     'Runs a face detector on INPUT, an image (jpg, png, ...; EXIF orientation applied) or a video (every frame,\n' +
     'or the first --max-frames), and prints each face box as [left, top, right, bottom] in pixels of the upright\n' +
     'frame (right and bottom exclusive) with the detector\'s score. --draw writes the image, or the video\'s\n' +
     'first frame, as PNG with the boxes drawn in green, into an existing folder; an existing file is replaced only\n' +
-    'when vidpad drew it, or with --overwrite. Detectors: dlib-hog (dlib\'s HOG detector, the paper\'s;\n' +
+    'when vidpad drew it, or with --overwrite. Frames are detected at most --work-width pixels wide (videos scaled by\n' +
+    'ffmpeg, images by vidpad\'s area filter), the resolution preprocessing and predict detect at, so the boxes\n' +
+    'printed are the ones they would use (in pixels of the full-size frame). Detectors: dlib-hog (dlib\'s HOG detector, the paper\'s;\n' +
     'needs libdlib-dev and the built addon), blazeface (MediaPipe\'s CNN on the tfjs engine), auto (dlib-hog where\n' +
     'available, else blazeface).',
   options: [
     { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')}`, default: DEFAULT_FACE_DETECTOR_CONFIG.detector },
     { name: 'upsample', type: 'string', valueName: 'N', description: 'dlib-hog: times the frame is doubled before detection (finds smaller faces, slower)', default: String(DEFAULT_FACE_DETECTOR_CONFIG.upsample) },
     { name: 'max-frames', type: 'string', valueName: 'N', description: 'video: detect in the first N frames only (0: all)', default: '0' },
-    backendOption('tfjs backend for blazeface'),
+    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface (tensorflow, native, wasm, cpu, auto; default: the fastest for it, wasm here unless tfjs-node is installed)' },
+    { name: 'work-width', type: 'string', valueName: 'PX', description: 'detect on frames scaled to at most PX wide, as preprocessing and predict do (0: full size)', default: String(DEFAULT_PREPROCESS_CONFIG.workWidthPx) },
     { name: 'json', type: 'boolean', description: 'print JSON instead of text', default: false },
     { name: 'draw', type: 'string', valueName: 'OUT.png', description: 'write the image (a video: its first frame) with the boxes drawn' },
     { name: 'overwrite', type: 'boolean', description: 'replace an existing --draw file that vidpad did not write', default: false },
@@ -83,13 +88,27 @@ export const facesCommand: CliCommand = {
       await checkOutputFile(draw, { option: '--draw', overwrite: Boolean(o.overwrite), isOurs });
     }
 
-    const config: Partial<FaceDetectorConfig> = { detector: o.detector as FaceDetectorConfig['detector'], upsample };
+    const workWidth = parseWholeNumber('work-width', o['work-width'] as string, 0, 8192);
+    if (workWidth > 0 && workWidth < 64) throw new UsageError(`--work-width: expected 0 (full size) or 64..8192, got ${workWidth}`);
+    const config: Partial<FaceDetectorConfig> = { detector: o.detector as FaceDetectorConfig['detector'], upsample, backend: typeof o.backend === 'string' ? o.backend : null };
     // A bad detector name fails here, before the input or a backend is touched.
     const resolved = resolveFaceDetectorConfig(config);
     const name = resolveFaceDetectorName(resolved.detector, resolved.modelPath);
-    // blazeface's weights live on the current tfjs backend: choose it first.
-    if (name === 'blazeface') await initBackend(o.backend as string);
+    // blazeface picks its own backend (the fastest for it) unless --backend names one.
     const detector = await createFaceDetector({ ...resolved, detector: name });
+    /** Detects on the frame scaled to the work width; boxes come back in the full frame's pixels. */
+    const detectAt = async (frame: RgbFrame, full: { width: number; height: number }): Promise<FaceDetection[]> => {
+      const sx = full.width / frame.width;
+      const sy = full.height / frame.height;
+      const found = await detector.detect(frame);
+      if (sx === 1 && sy === 1) return found;
+      return found.map((d) => {
+        const box = { left: d.box.left * sx, top: d.box.top * sy, right: d.box.right * sx, bottom: d.box.bottom * sy };
+        return { ...d, box, boxNorm: { left: box.left / full.width, top: box.top / full.height, right: box.right / full.width, bottom: box.bottom / full.height } };
+      });
+    };
+    const shrink = (frame: RgbFrame): RgbFrame =>
+      workWidth > 0 && frame.width > workWidth ? resizeRgb(frame, workWidth, Math.max(1, Math.round((frame.height * workWidth) / frame.width))) : frame;
     try {
       const frames: FrameResult[] = [];
       let first: RgbFrame | null = null;
@@ -100,15 +119,18 @@ export const facesCommand: CliCommand = {
         first = img.frame;
         size = { width: img.frame.width, height: img.frame.height };
         orientation = img.orientation;
-        frames.push({ index: 0, faces: await detector.detect(img.frame) });
+        frames.push({ index: 0, faces: await detectAt(shrink(img.frame), size) });
       } else {
         const info = await probeVideo(input);
         size = { width: info.width, height: info.height };
         const end = maxFrames > 0 ? Math.min(maxFrames, info.frameCount) : info.frameCount;
         if (end < 1) throw new InputError(`${input}: the video has no frames`);
-        for await (const f of streamFrames(input, { end, info })) {
-          if (!first) first = { width: f.width, height: f.height, data: f.data };
-          frames.push({ index: f.index, faces: await detector.detect(f) });
+        let full: RgbFrame | null = null;
+        if (draw !== undefined) full = (await readFrames(input, { end: 1, info }))[0]!;
+        const width = workWidth > 0 ? Math.min(workWidth, info.width) : info.width;
+        for await (const f of streamFrames(input, { end, info, width })) {
+          if (!first) first = full ?? { width: f.width, height: f.height, data: f.data };
+          frames.push({ index: f.index, faces: await detectAt(f, size) });
           if (!o.json) {
             const last = frames[frames.length - 1]!;
             io.stdout.write(`frame ${last.index}: ${last.faces.length === 0 ? 'no face' : last.faces.map(faceLine).join('; ')}\n`);

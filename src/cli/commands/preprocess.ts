@@ -5,7 +5,7 @@
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
 import { datasetListOption, indexDataset, indexDatasets, numberOption, shardOption, stringOption } from '../dataset-args.js';
-import { initBackend, resolveDetectorName, resolvePreprocessConfig, runPreprocess, DEFAULT_BACKEND_REQUEST, videoJobsOf, namespacedVideos, checkOutputFolder, cacheFolderOptions, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
+import { resolveDetectorName, resolvePreprocessConfig, runPreprocess, videoJobsOf, namespacedVideos, checkOutputFolder, cacheFolderOptions, BOX_POLICIES, CROP_EDGE_MODES, DATASET_NAMES, DEFAULT_PREPROCESS_CONFIG, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
 import type { DatasetIndex, VideoEntry } from '../../index.js';
 import type { BoxPolicy, CropEdgeMode, FaceDetectorRequest } from '../../index.js';
 
@@ -76,8 +76,7 @@ export const preprocessCommand: CliCommand = {
       issues = index.issues.length;
     }
     if (videos.length === 0) throw new UsageError(`no videos found under ${root} for the '${dataset}' layout`);
-    // blazeface runs on the current tfjs backend: ready the fastest one when this run's detector (`auto` resolved) is blazeface.
-    if (detectorName === 'blazeface') await initBackend(DEFAULT_BACKEND_REQUEST);
+    // blazeface chooses its own backend (the fastest for it) when the detector is built.
     let bar: ReturnType<typeof createProgressBar> | null = null;
     let videosTotal = 0;
     const t0 = performance.now();

@@ -50,8 +50,10 @@ import { checkBoolean, checkNumber, checkOneOf, checkWhole } from '../config-che
 import { childSeed } from '../data/random.js';
 import { CLIP_LENGTHS, DEFAULT_CLIP_SPEC } from '../data/clips.js';
 import { DEFAULT_INPUT_SIZE_PX } from '../input-defaults.js';
-import { createFlowNetS, estimateFlowNetSCost, planFlowNetS } from './flownets.js';
+import { createFlowNetS, estimateFlowNetSCost, flowNetSParameters, planFlowNetS } from './flownets.js';
 import type { FlowNetS } from './flownets.js';
+import { variableFromWeights } from './initial-weights.js';
+import type { CreateNetworkOptions } from './initial-weights.js';
 
 export interface AlexNet2Plus1DConfig {
   /** Frames per clip, T. The paper uses 5; 2 and 3 are supported. */
@@ -304,38 +306,81 @@ function heNormal(shape: number[], fanIn: number, seed: number): Variable {
   return tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed), true));
 }
 
-/** Builds the network with freshly initialised weights. */
-export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}): AlexNet2Plus1D {
+/**
+ * The names of a config's whole state (what a saved model holds: the
+ * variables, then BatchNorm's running statistics), in the order of
+ * `createAlexNet2Plus1D`'s `state`, without making any tensor.
+ */
+export function planVariableNames(partial: Partial<AlexNet2Plus1DConfig> = {}): string[] {
+  const plan = planAlexNet2Plus1D(partial);
+  const names: string[] = [];
+  const buffers: string[] = [];
+  const half = (prefix: string) => {
+    if (plan.config.norm === 'batch') {
+      names.push(`${prefix}.bn.weight`, `${prefix}.bn.bias`);
+      buffers.push(`${prefix}.bn.running_mean`, `${prefix}.bn.running_var`);
+    } else names.push(`${prefix}.bias`);
+  };
+  for (const l of plan.convs) {
+    names.push(`${l.name}.spatial.weight`);
+    half(`${l.name}.spatial`);
+    names.push(`${l.name}.temporal.weight`);
+    half(`${l.name}.temporal`);
+  }
+  if (plan.config.flowBranch) for (const p of flowNetSParameters(planFlowNetS({ widthMultiplier: flowWidth(plan.config) }, 64))) names.push(`flow.${p.name}`);
+  for (const l of plan.dense) names.push(`${l.name}.weight`, `${l.name}.bias`);
+  return [...names, ...buffers];
+}
+
+/** Builds the network with freshly initialised weights, or with `options.initialWeights`. */
+export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}, options: CreateNetworkOptions = {}): AlexNet2Plus1D {
   const plan = planAlexNet2Plus1D(partial);
   const { config } = plan;
   const vars = new Map<string, Variable>();
   const buffers = new Map<string, Variable>();
+  const saved = options.initialWeights;
   let seed = config.seed * 1000;
   const add = (name: string, v: Variable) => vars.set(name, v);
   const filled = (n: number, value: number, trainable: boolean) => tf.tidy(() => tf.variable(tf.fill([n], value), trainable));
-  const zeros = (name: string, n: number) => add(name, filled(n, 0, true));
+  const weight = (name: string, shape: number[], fanIn: number, s: number) => add(name, saved ? variableFromWeights(saved, name, shape) : heNormal(shape, fanIn, s));
+  const constant = (name: string, n: number, value: number) => add(name, saved ? variableFromWeights(saved, name, [n]) : filled(n, value, true));
+  const buffer = (name: string, n: number, value: number) => buffers.set(name, saved ? variableFromWeights(saved, name, [n], { trainable: false }) : filled(n, value, false));
   // PyTorch's BatchNorm initialisation: gamma 1, beta 0, running mean 0, running variance 1.
   const batchNorm = (prefix: string, n: number) => {
-    add(`${prefix}.weight`, filled(n, 1, true));
-    add(`${prefix}.bias`, filled(n, 0, true));
-    buffers.set(`${prefix}.running_mean`, filled(n, 0, false));
-    buffers.set(`${prefix}.running_var`, filled(n, 1, false));
+    constant(`${prefix}.weight`, n, 1);
+    constant(`${prefix}.bias`, n, 0);
+    buffer(`${prefix}.running_mean`, n, 0);
+    buffer(`${prefix}.running_var`, n, 1);
   };
   const normed = config.norm === 'batch';
-  for (const l of plan.convs) {
-    add(`${l.name}.spatial.weight`, heNormal([l.kernel, l.kernel, l.inChannels, l.midChannels], l.kernel * l.kernel * l.inChannels, seed++));
-    if (normed) batchNorm(`${l.name}.spatial.bn`, l.midChannels);
-    else zeros(`${l.name}.spatial.bias`, l.midChannels);
-    add(`${l.name}.temporal.weight`, heNormal([config.temporalKernel, 1, l.midChannels, l.outChannels], config.temporalKernel * l.midChannels, seed++));
-    if (normed) batchNorm(`${l.name}.temporal.bn`, l.outChannels);
-    else zeros(`${l.name}.temporal.bias`, l.outChannels);
+  try {
+    for (const l of plan.convs) {
+      weight(`${l.name}.spatial.weight`, [l.kernel, l.kernel, l.inChannels, l.midChannels], l.kernel * l.kernel * l.inChannels, seed++);
+      if (normed) batchNorm(`${l.name}.spatial.bn`, l.midChannels);
+      else constant(`${l.name}.spatial.bias`, l.midChannels, 0);
+      weight(`${l.name}.temporal.weight`, [config.temporalKernel, 1, l.midChannels, l.outChannels], config.temporalKernel * l.midChannels, seed++);
+      if (normed) batchNorm(`${l.name}.temporal.bn`, l.outChannels);
+      else constant(`${l.name}.temporal.bias`, l.outChannels, 0);
+    }
+    const flowSaved = saved ? new Map([...saved].filter(([name]) => name.startsWith('flow.')).map(([name, t]) => [name.slice('flow.'.length), t])) : undefined;
+    const flow = config.flowBranch ? createFlowNetS({ widthMultiplier: flowWidth(config), seed: childSeed(config.seed, 'flow-branch') }, flowSaved ? { initialWeights: flowSaved } : {}) : null;
+    if (flow) for (const [name, variable] of flow.variables) add(`flow.${name}`, variable);
+    for (const l of plan.dense) {
+      weight(`${l.name}.weight`, [l.inputs, l.outputs], l.inputs, seed++);
+      constant(`${l.name}.bias`, l.outputs, 0);
+    }
+    return buildNetwork(plan, vars, buffers, flow);
+  } catch (err) {
+    vars.forEach((variable) => variable.dispose());
+    buffers.forEach((b) => b.dispose());
+    throw err;
   }
-  const flow = config.flowBranch ? createFlowNetS({ widthMultiplier: flowWidth(config), seed: childSeed(config.seed, 'flow-branch') }) : null;
-  if (flow) for (const [name, variable] of flow.variables) add(`flow.${name}`, variable);
-  for (const l of plan.dense) {
-    add(`${l.name}.weight`, heNormal([l.inputs, l.outputs], l.inputs, seed++));
-    zeros(`${l.name}.bias`, l.outputs);
-  }
+}
+
+/** The forward passes around a complete set of variables. */
+function buildNetwork(plan: AlexNet2Plus1DPlan, vars: Map<string, Variable>, buffers: Map<string, Variable>, flow: FlowNetS | null): AlexNet2Plus1D {
+  const { config } = plan;
+  const normed = config.norm === 'batch';
   const v = (name: string) => {
     const found = vars.get(name) ?? buffers.get(name);
     if (!found) throw new Error(`internal: no variable ${name}`);

@@ -49,6 +49,8 @@ import type { Tensor, Tensor2D, Tensor4D, Tensor5D, Variable } from '../engine/t
 import { childSeed } from '../data/random.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { checkBoolean, checkNumber, checkWhole } from '../config-checks.js';
+import { variableFromWeights } from './initial-weights.js';
+import type { CreateNetworkOptions } from './initial-weights.js';
 
 export interface FlowNetSConfig {
   /** Multiplies every channel count (at least 1 channel each), for small CPU runs. 1 = the paper's widths. */
@@ -307,22 +309,30 @@ function cropTo(x: Tensor4D, h: number, w: number): Tensor4D {
 }
 
 /** Builds FlowNetS with He-initialised weights (slope-aware, as the PyTorch code's `kaiming_normal_(w, 0.1)`) and zero biases. */
-export function createFlowNetS(partial: Partial<FlowNetSConfig> = {}): FlowNetS {
+export function createFlowNetS(partial: Partial<FlowNetSConfig> = {}, options: CreateNetworkOptions = {}): FlowNetS {
   const config = resolveFlowNetSConfig(partial);
   // Sizes don't matter for the parameters; any input size plans the same channels.
   const plan = planFlowNetS(config, 64);
   const specs = flowNetSParameters(plan);
   const vars = new Map<string, Variable>();
   const gain = Math.sqrt(2 / (1 + FLOWNETS_LEAKY_SLOPE ** 2));
-  for (const s of specs) {
-    // Inside tidy, so the initial value (whose buffer the variable shares) is not left tracked.
-    const v = tf.tidy(() =>
-      tf.variable(
-        s.layout === 'bias' ? tf.zeros(s.tfShape) : tf.randomNormal(s.tfShape, 0, gain / Math.sqrt(s.fanIn), 'float32', childSeed(config.seed, 'flownets', s.name)),
-        true,
-      ),
-    );
-    vars.set(s.name, v);
+  const saved = options.initialWeights;
+  try {
+    for (const s of specs) {
+      // Inside tidy, so the initial value (whose buffer the variable shares) is not left tracked.
+      const v = saved
+        ? variableFromWeights(saved, s.name, s.tfShape)
+        : tf.tidy(() =>
+            tf.variable(
+              s.layout === 'bias' ? tf.zeros(s.tfShape) : tf.randomNormal(s.tfShape, 0, gain / Math.sqrt(s.fanIn), 'float32', childSeed(config.seed, 'flownets', s.name)),
+              true,
+            ),
+          );
+      vars.set(s.name, v);
+    }
+  } catch (err) {
+    vars.forEach((variable) => variable.dispose());
+    throw err;
   }
   const v = (name: string): Tensor4D => {
     const found = vars.get(name);

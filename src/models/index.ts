@@ -8,12 +8,17 @@ export {
   estimateCost,
   maxPoolFrames,
   planAlexNet2Plus1D,
+  planVariableNames,
   resolveAlexNetConfig,
 } from './alexnet-2plus1d.js';
 export type { AlexNet2Plus1D, AlexNet2Plus1DConfig, AlexNet2Plus1DPlan, ConvLayerPlan, CostEstimate, DenseLayerPlan, ForwardOptions, ModelNorm, PoolPlan } from './alexnet-2plus1d.js';
 export { DEFAULT_ONNX_GRAPH_FORM, ONNX_GRAPH_FORMS, ONNX_INPUT_NAME, ONNX_OUTPUT_NAMES, convWeightsForInference, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
 export type { ClipOnnxSession, OnnxExportOptions, OnnxGraphForm, OnnxScores } from './alexnet-2plus1d-onnx.js';
 export type { ClipScorer } from './clip-scorer.js';
+export { variableFromWeights } from './initial-weights.js';
+export type { CreateNetworkOptions, InitialWeights } from './initial-weights.js';
+export { FRAME_STANDARDIZATION, validateInputContract } from './input-contract.js';
+export type { BoxCalibration, ModelInputContract } from './input-contract.js';
 export {
   DEFAULT_FLOWNETS_CONFIG,
   FLOWNETS_ENCODER_LAYERS,
@@ -53,6 +58,6 @@ export {
   saveModelFolder,
   validateModelMeta,
 } from './model-files.js';
-export type { WeightsFileCheck, WeightsFileState, LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
+export type { WeightsFileCheck, WeightsFileState, LinearHeadSpec, LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
 export { checkModelFolder, exportModelFolderOnnx, isVidpadOnnxFile, modelOnnxStatus, openModelSession } from './model-onnx.js';
 export type { ModelFolderCheck, ModelOnnxExport, OnnxFileStatus, OpenedModelSession } from './model-onnx.js';

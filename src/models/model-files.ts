@@ -22,19 +22,30 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { tf } from '../engine/tf.js';
-import { ConfigError, InputError, VidpadError } from '../errors.js';
+import { ConfigError, InputError, ShapeError, VidpadError } from '../errors.js';
 import { checkKnownKeys, checkOneOf, checkWhole } from '../config-checks.js';
-import { DEFAULT_ALEXNET_2PLUS1D_CONFIG, createAlexNet2Plus1D, resolveAlexNetConfig } from './alexnet-2plus1d.js';
+import { DEFAULT_ALEXNET_2PLUS1D_CONFIG, createAlexNet2Plus1D, planVariableNames, resolveAlexNetConfig } from './alexnet-2plus1d.js';
 import type { AlexNet2Plus1D, AlexNet2Plus1DConfig } from './alexnet-2plus1d.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import type { NamedTensorData } from './safetensors.js';
 import { vidpadVersion, writeFileAtomic } from '../io/index.js';
+import { validateInputContract } from './input-contract.js';
+import type { ModelInputContract } from './input-contract.js';
 
 export const MODEL_FORMAT = 'vidpad-model';
 /**
  * Bumped when model.json changes incompatibly; readers refuse newer versions.
- * 2: `config.norm` (normalisation layers); a version-1 folder has none, and
- * its weights file carries no BatchNorm tensors.
+ * 2 (one format, from two changes that landed together):
+ * - `config.norm` (normalisation layers): with `batch`, the weights file
+ *   carries each BatchNorm's weight, bias and running statistics;
+ * - the input contract (`contract`: the crop, decode width, box policy,
+ *   detector, tracking and clip layout the model was trained with) and the
+ *   cross-entropy head (`head`).
+ * A version-1 reader would build a network without BatchNorm and ignore the
+ * contract (feeding the model crops of its own defaults), so it refuses
+ * version 2 rather than silently misread it. Version-1 folders are read here
+ * as what they are: `norm: 'none'` (they predate normalisation layers) and
+ * `contract: null` (predict then assumes the preprocessing defaults and says so).
  */
 export const MODEL_FORMAT_VERSION = 2;
 export const MODEL_ARCHITECTURE = 'alexnet-2plus1d';
@@ -94,6 +105,17 @@ export interface TrainingProvenance {
   versions: SoftwareVersions;
 }
 
+/**
+ * A cross-entropy model's linear head: logits = embedding · weight + bias,
+ * class LIVE_LABEL (1) live. Kept so Grad-CAM can explain the live logit.
+ */
+export interface LinearHeadSpec {
+  /** `[embeddingSize, classes]`, row-major. */
+  weight: number[];
+  bias: number[];
+  classes: number;
+}
+
 /** Everything in model.json: what `loadModelFolder` and `readModelMeta` return. */
 export interface ModelMeta {
   format: typeof MODEL_FORMAT;
@@ -104,6 +126,10 @@ export interface ModelMeta {
   liveScore: LiveScoreSpec;
   threshold: ThresholdSpec | null;
   loss: string;
+  /** How to feed the model (null: not recorded, e.g. a format-1 folder). */
+  contract: ModelInputContract | null;
+  /** The cross-entropy head, for models trained with `ce` (null otherwise). */
+  head: LinearHeadSpec | null;
   training: TrainingProvenance;
   weights: {
     file: string;
@@ -120,6 +146,9 @@ export interface ModelMetaInput {
   liveScore: { prototype: ArrayLike<number>; source: PrototypeSource };
   loss: string;
   threshold?: ThresholdSpec | null;
+  /** The input contract (training records it from the crop cache's settings). */
+  contract?: ModelInputContract | null;
+  head?: { weight: ArrayLike<number>; bias: ArrayLike<number>; classes: number } | null;
   /** Missing fields are recorded as null; versions default to the running ones. */
   training?: Partial<Omit<TrainingProvenance, 'versions'>> & { versions?: Partial<SoftwareVersions> };
   extra?: Record<string, unknown>;
@@ -211,6 +240,29 @@ function validatePrototype(file: string, field: string, raw: ArrayLike<number> |
   return Array.from(Float32Array.from(values));
 }
 
+function validateContract(file: string, raw: unknown, config: Readonly<AlexNet2Plus1DConfig>): ModelInputContract | null {
+  if (raw === null || raw === undefined) return null;
+  const c = validateInputContract(raw, 'contract', file);
+  if (c.crop.sizePx !== config.inputSize) throw fieldError(file, 'contract.crop.sizePx', `${c.crop.sizePx} differs from config.inputSize ${config.inputSize}`);
+  if (c.clip.frames !== config.frames) throw fieldError(file, 'contract.clip.frames', `${c.clip.frames} differs from config.frames ${config.frames}`);
+  return c;
+}
+
+function validateHead(file: string, raw: unknown, embeddingSize: number): LinearHeadSpec | null {
+  if (raw === null || raw === undefined) return null;
+  if (!isObject(raw)) throw fieldError(file, 'head', 'expected {weight, bias, classes} or null');
+  const classes = raw.classes;
+  if (typeof classes !== 'number' || !Number.isInteger(classes) || classes < 2) throw fieldError(file, 'head.classes', `expected a whole number >= 2, got ${JSON.stringify(classes)}`);
+  const list = (v: unknown, field: string, n: number): number[] => {
+    const values = Array.isArray(v) || ArrayBuffer.isView(v) ? Array.from(v as ArrayLike<number>) : null;
+    if (values === null || values.length !== n) throw fieldError(file, field, `expected ${n} numbers`);
+    const bad = values.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+    if (bad >= 0) throw fieldError(file, `${field}[${bad}]`, `expected a finite number, got ${JSON.stringify(values[bad])}`);
+    return Array.from(Float32Array.from(values));
+  };
+  return { weight: list(raw.weight, 'head.weight', embeddingSize * classes), bias: list(raw.bias, 'head.bias', classes), classes };
+}
+
 function validateTraining(file: string, raw: unknown): TrainingProvenance {
   const t = raw === undefined || raw === null ? {} : raw;
   if (!isObject(t)) throw fieldError(file, 'training', 'expected an object');
@@ -269,6 +321,8 @@ export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE):
     liveScore,
     threshold: validateThreshold(file, raw.threshold),
     loss: raw.loss,
+    contract: validateContract(file, raw.contract, config),
+    head: validateHead(file, raw.head, config.embeddingSize),
     training: validateTraining(file, raw.training),
     weights: {
       file: weightsFile,
@@ -314,6 +368,8 @@ export async function saveModelFolder(dir: string, input: { model: AlexNet2Plus1
     liveScore: { prototype: Array.from(meta.liveScore.prototype), source: meta.liveScore.source, similarity: 'cosine' },
     threshold: meta.threshold ?? null,
     loss: meta.loss,
+    contract: meta.contract ?? null,
+    head: meta.head ? { weight: Array.from(meta.head.weight), bias: Array.from(meta.head.bias), classes: meta.head.classes } : null,
     training: { ...meta.training, versions },
     weights: { file: MODEL_WEIGHTS_FILE, layout: WEIGHTS_LAYOUT_NOTE, bytes: weights.length, sha256: sha256Hex(weights) },
     extra: meta.extra ?? {},
@@ -381,25 +437,17 @@ export async function loadModelFolder(dir: string): Promise<LoadedModel> {
     throw new InputError(`${file}: its SHA-256 differs from the one ${MODEL_JSON_FILE} records: the folder mixes files of two saves`);
   }
   const { tensors } = decodeSafetensors(bytes, file);
-  const model = createAlexNet2Plus1D(meta.config);
+  const known = new Set(planVariableNames(meta.config));
+  const extra = [...tensors.keys()].filter((name) => !known.has(name));
+  if (extra.length > 0) throw new InputError(`${file}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((n) => `'${n}'`).join(', ')} (not a variable or buffer of this ${MODEL_ARCHITECTURE} config)`);
+  const missing = [...known].filter((name) => !tensors.has(name));
+  if (missing.length > 0) throw new InputError(`${file}: missing tensor${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`);
+  let model: AlexNet2Plus1D;
   try {
-    const missing = [...model.state.keys()].filter((name) => !tensors.has(name));
-    if (missing.length > 0) throw new InputError(`${file}: missing tensor${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`);
-    const extra = [...tensors.keys()].filter((name) => !model.state.has(name));
-    if (extra.length > 0) throw new InputError(`${file}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.map((n) => `'${n}'`).join(', ')} (not a variable or buffer of this ${MODEL_ARCHITECTURE} config)`);
-    for (const [name, variable] of model.state) {
-      const t = tensors.get(name)!;
-      const want = variable.shape;
-      if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
-        throw new InputError(`${file}: tensor '${name}' has shape [${t.shape.join(', ')}] but the config in ${MODEL_JSON_FILE} needs [${want.join(', ')}]`);
-      }
-    }
-    for (const [name, variable] of model.state) {
-      const t = tensors.get(name)!;
-      tf.tidy(() => variable.assign(tf.tensor(t.data, [...t.shape], 'float32')));
-    }
+    // Built from the saved values: no random initialisation to throw away.
+    model = createAlexNet2Plus1D(meta.config, { initialWeights: tensors });
   } catch (err) {
-    model.dispose();
+    if (err instanceof ShapeError) throw new InputError(`${file}: ${err.message.replace('the config needs', `the config in ${MODEL_JSON_FILE} needs`)}`, { cause: err });
     throw err;
   }
   return { model, meta };

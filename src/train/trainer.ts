@@ -23,6 +23,8 @@ import type { ProtocolSplit } from '../data/index.js';
 import { eerThreshold } from '../eval/index.js';
 import type { EerResult, ScoreRow } from '../eval/index.js';
 import type { CropCacheLayout } from '../preprocess/index.js';
+import { inputContractFor, readCacheSettings } from '../preprocess/contract.js';
+import type { ModelInputContract } from '../models/index.js';
 import { resolveTrainConfig } from './config.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import { makeBatches, shuffled } from './batches.js';
@@ -311,6 +313,29 @@ async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readon
   return { state: next, record };
 }
 
+/**
+ * The input contract to record: the crop cache's own settings (its
+ * config.json, written by preprocessing) and the clip layout trained on.
+ * A cache without settings (made by hand, as in some tests) records none.
+ */
+async function recordedContract(cache: CropCacheLayout, config: Readonly<TrainConfig>): Promise<ModelInputContract | null> {
+  let settings;
+  try {
+    settings = await readCacheSettings(cache);
+  } catch {
+    return null;
+  }
+  return inputContractFor(settings.config, settings.detector, config.clip);
+}
+
+/** A cross-entropy loss's linear head, kept in the model folder for Grad-CAM's live-logit target. */
+function linearHead(loss: Loss): { weight: Float32Array; bias: Float32Array; classes: number } | null {
+  const weight = loss.variables.get('loss.head.weight');
+  const bias = loss.variables.get('loss.head.bias');
+  if (!weight || !bias) return null;
+  return { weight: weight.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, classes: bias.shape[0]! };
+}
+
 /** Step 6: the best epoch's weights, its live prototype, the threshold chosen on validation only, and the model folder. */
 async function finishModel(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>, configJson: string, trainingDir: string, state: LoopState, options: TrainRunOptions): Promise<EerResult> {
   const { model, loss } = run;
@@ -327,6 +352,8 @@ async function finishModel(run: TrainingRun, data: TrainingData, config: Readonl
       liveScore: { prototype, source: loss.prototypeRule === 'class-weight' ? 'class-weight' : 'mean-live-embedding' },
       loss: config.loss,
       threshold: { value: threshold.threshold, chosenOn: 'val', rule: 'eer' },
+      contract: await recordedContract(options.cache, config),
+      head: linearHead(loss),
       training: {
         dataset: options.provenance?.dataset ?? options.split.dataset,
         protocol: options.provenance?.protocol ?? options.split.protocol,

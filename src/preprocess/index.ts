@@ -9,3 +9,5 @@ export { cacheFolderOptions, parseShard, resolveDetectorName, runPreprocess, sel
 export type { PreprocessProgress, PreprocessRunOptions, PreprocessSummary, Shard } from './run.js';
 export { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from './cached-clips.js';
 export type { CachedVideo, CropReader, LabeledClip, SplitVideos } from './cached-clips.js';
+export { assumedInputContract, inputContractFor, readCacheSettings } from './contract.js';
+export type { CacheSettings } from './contract.js';

@@ -6,12 +6,12 @@
  */
 import { probeVideo, streamFrames } from '../video/index.js';
 import type { VideoFrame } from '../video/index.js';
-import { chooseBoxByPolicy, cropFace, trackFaces } from '../face/index.js';
+import { chooseBoxByPolicy, createFaceDetector, cropFace, trackFaces } from '../face/index.js';
 import type { BoxPx, FaceCandidate, FaceDetector } from '../face/index.js';
 import { readFile } from 'node:fs/promises';
 import { parseFaceFile } from '../data/datasets/face-file.js';
 import type { FaceFileFormat, VideoEntry } from '../data/datasets/types.js';
-import { InputError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import { CACHE_FORMAT_VERSION } from './config.js';
 import type { PreprocessConfig } from './config.js';
 import type { FrameBoxSource, VideoCrops } from './crop-cache.js';
@@ -71,14 +71,33 @@ function scaleBox(b: BoxPx, sx: number, sy: number): BoxPx {
 
 /**
  * Returns the crops and their metadata; `onFrames(n)` reports progress in
- * decoded frames. `detector` may be null only with the `dataset` box policy.
+ * decoded frames. The detector is `config.detector`: pass one already built
+ * (a batch reuses it across videos) or leave it out and one is built for
+ * this video and disposed after. A detector that is not the one the config
+ * names is a ConfigError, so the cache key never describes other boxes than
+ * those cropped. None is needed with the `dataset` box policy.
  */
 export async function preprocessVideo(
   job: VideoJob,
   config: Readonly<PreprocessConfig>,
-  detector: FaceDetector | null,
+  detector?: FaceDetector | null,
   onFrames: (frames: number) => void = () => {},
 ): Promise<PreprocessedVideo> {
+  const needsDetector = config.boxPolicy !== 'dataset';
+  if (detector && config.detector !== 'auto' && detector.name !== config.detector) {
+    throw new ConfigError('preprocess.detector', `the config names '${config.detector}' but a '${detector.name}' detector was passed; pass a matching detector or none`);
+  }
+  if (!needsDetector || detector) return cropVideo(job, config, needsDetector ? detector! : null, onFrames);
+  const own = await createFaceDetector({ detector: config.detector });
+  try {
+    return await cropVideo(job, config, own, onFrames);
+  } finally {
+    own.dispose();
+  }
+}
+
+async function cropVideo(job: VideoJob, config: Readonly<PreprocessConfig>, detector: FaceDetector | null, onFrames: (frames: number) => void): Promise<PreprocessedVideo> {
+  const t0 = performance.now();
   const info = await probeVideo(job.path);
   const frameCount = config.maxFrames === null ? info.frameCount : Math.min(config.maxFrames, info.frameCount);
   if (frameCount === 0) throw new InputError(`${job.path}: the video has no frames`);

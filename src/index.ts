@@ -48,6 +48,12 @@ export * from './train/index.js';
 // Scoring with ONNX Runtime
 export * from './scoring/index.js';
 
+// Using a trained model: predict
+export * from './predict/index.js';
+
+// Explaining a model: Grad-CAM
+export * from './explain/index.js';
+
 // Experiments and reports
 export * from './experiments/index.js';
 

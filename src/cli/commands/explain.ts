@@ -1,0 +1,59 @@
+/**
+ * `vidpad explain`: Grad-CAM of a trained model on one input: the input is
+ * scored through the same pipeline as `vidpad predict`, and every clip's
+ * crops and heat maps are written as a PNG strip, with an index page.
+ */
+import type { CliCommand } from '../command.js';
+import { numberOption, stringOption } from '../dataset-args.js';
+import { createCamReportWriter, createClipExplainer, createLivenessDetector, formatVerdict, CAM_TARGETS, FACE_DETECTOR_NAMES, UsageError } from '../../index.js';
+import type { CamTargetName, FaceDetectorRequest } from '../../index.js';
+
+export const explainCommand: CliCommand = {
+  name: 'explain',
+  summary: 'Grad-CAM: which parts of each frame moved the score, as PNG strips and an index page',
+  usage: '--model DIR INPUT --out DIR [--target auto|live-score|live-logit] [--max-seconds S] [--detector NAME]',
+  description:
+    'Scores INPUT as vidpad predict does, then explains every clip with Grad-CAM: the gradient of the target with\n' +
+    "respect to the last (2+1)D block's activations, averaged over the clip's frames and positions into one weight\n" +
+    'per channel, the weighted sum of the activations, ReLU: one map per frame, upsampled to the crop and laid over\n' +
+    'it with a colour scale. Target: the live score (cosine to the live prototype), or for cross-entropy models the\n' +
+    'live logit (auto picks it). Writes OUT/clip-NNNN.png (crops on top, overlays below, colour scale at the right)\n' +
+    'and OUT/index.html, and prints the verdict.',
+  options: [
+    { name: 'model', type: 'string', valueName: 'DIR', description: 'trained model folder' },
+    { name: 'out', type: 'string', valueName: 'DIR', description: 'folder for the strips and index.html' },
+    { name: 'target', type: 'string', valueName: 'NAME', description: `what to explain: ${CAM_TARGETS.join(', ')}`, default: 'auto' },
+    { name: 'max-seconds', type: 'string', valueName: 'S', description: 'read at most the first S seconds of a video' },
+    { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')} (default: as vidpad predict)` },
+    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for Grad-CAM and blazeface', default: 'auto' },
+  ],
+  async run(args, io) {
+    const o = args.options;
+    const modelDir = stringOption(args, 'model', 'explain');
+    const out = stringOption(args, 'out', 'explain');
+    if (args.positionals.length !== 1) throw new UsageError(`expected one INPUT, got ${args.positionals.length}; see 'vidpad explain --help'`);
+    const input = args.positionals[0]!;
+    const target = String(o.target);
+    if (!(CAM_TARGETS as readonly string[]).includes(target)) throw new UsageError(`--target must be one of ${CAM_TARGETS.join(', ')}, got '${target}'`);
+    const detector = o.detector as string | undefined;
+    if (detector !== undefined && !['auto', ...FACE_DETECTOR_NAMES].includes(detector)) throw new UsageError(`--detector must be one of auto, ${FACE_DETECTOR_NAMES.join(', ')}, got '${detector}'`);
+    const maxSeconds = numberOption(args, 'max-seconds', { min: 0 });
+    const backend = String(o.backend);
+    const explainer = await createClipExplainer({ model: modelDir, target: target as CamTargetName, backend });
+    try {
+      const liveness = await createLivenessDetector({ model: modelDir, backend, ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}) });
+      try {
+        const writer = await createCamReportWriter(out, input, explainer);
+        const result = await liveness.predictVideo(input, { maxSeconds: maxSeconds ?? null, onClip: (c) => writer.add(c) });
+        const index = await writer.finish(formatVerdict(result), result.warnings);
+        for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
+        io.stdout.write(`${formatVerdict(result)}\n${result.clips.length} clip strip${result.clips.length === 1 ? '' : 's'} → ${index}\n`);
+        return result.decision === 'no-face' ? 1 : 0;
+      } finally {
+        await liveness.dispose();
+      }
+    } finally {
+      explainer.dispose();
+    }
+  },
+};

@@ -1,0 +1,141 @@
+/**
+ * `vidpad predict`: is the face in each input live? Loads the model once,
+ * scores every input through the one liveness pipeline, prints a verdict line
+ * per input (or the library's result as JSON), optionally a CSV and Grad-CAM
+ * strips. A bad input is reported and the batch goes on; the exit code says
+ * whether any input failed.
+ */
+import path from 'node:path';
+import { writeFileAtomic } from '../../models/atomic-write.js';
+import type { CliCommand } from '../command.js';
+import { createProgressBar } from '../progress.js';
+import { numberOption, stringOption } from '../dataset-args.js';
+import {
+  createLivenessDetector,
+  createClipExplainer,
+  createCamReportWriter,
+  formatVerdict,
+  resultCsvRow,
+  RESULT_CSV_HEADER,
+  FACE_DETECTOR_NAMES,
+  PREDICT_DEFAULT_DETECTOR,
+  SCORERS,
+  UsageError,
+  VidpadError,
+} from '../../index.js';
+import type { CamReportWriter, ClipExplainer, FaceDetectorRequest, LivenessResult, ScorerName } from '../../index.js';
+
+/** A folder name for an input's Grad-CAM strips: its base name, made safe, numbered when two inputs share it. */
+function camFolderName(input: string, used: Set<string>): string {
+  const base = (input === '-' ? 'stdin' : path.basename(input.replace(/[/\\]+$/, '')) || 'input').replace(/[^A-Za-z0-9._-]/g, '_');
+  let name = base;
+  for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+  used.add(name);
+  return name;
+}
+
+export const predictCommand: CliCommand = {
+  name: 'predict',
+  summary: 'score videos, images or frame folders with a trained model: live or attack',
+  usage: '--model DIR INPUT... [--json] [--csv FILE] [--cam DIR] [--max-seconds S] [--detector NAME] [options]',
+  description:
+    'Scores each INPUT with the model in --model, fed exactly as it was trained (its model.json records the crop,\n' +
+    'decode width, box policy, detector, tracking and clip layout): frames are decoded, faces found and tracked,\n' +
+    "cropped, grouped into the model's clips of T frames and scored on ONNX Runtime; the video's score is the mean\n" +
+    "of its clip scores, live when it is >= the model's threshold (chosen on the validation split in training).\n" +
+    'INPUT: a video (mp4, mov, webm, mkv, avi, gif, ...; rotation metadata applied), an image (scored as a still\n' +
+    'clip: a warning says the motion cues are absent), a folder of frame images (sorted by name), or - for a video\n' +
+    'on standard input. Prints one line per input: INPUT: LIVE|ATTACK (score S >= / < threshold X, N clips), or the\n' +
+    "error for that input; the others still run. --json prints the library's result (createLivenessDetector's\n" +
+    'predictVideo) as one JSON object per line; failed inputs as {"input", "error": {code, message}}.\n' +
+    'Exit code: 0 when every input was scored, 1 when any failed or had no face, 2 for wrong usage.',
+  options: [
+    { name: 'model', type: 'string', valueName: 'DIR', description: 'trained model folder (model.json, weights.safetensors; model.onnx is used when current)' },
+    { name: 'json', type: 'boolean', description: 'print one JSON result per input (JSON Lines) instead of verdict lines', default: false },
+    { name: 'csv', type: 'string', valueName: 'FILE', description: 'also write the verdicts as CSV: ' + RESULT_CSV_HEADER },
+    { name: 'cam', type: 'string', valueName: 'DIR', description: 'write Grad-CAM strips of every clip: DIR/<input name>/clip-NNNN.png and index.html' },
+    { name: 'max-seconds', type: 'string', valueName: 'S', description: 'read at most the first S seconds of each video' },
+    { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')} (default: the one the model's crops were made with, else ${PREDICT_DEFAULT_DETECTOR})` },
+    { name: 'detect-every', type: 'string', valueName: 'N', description: 'detect faces on every N-th frame only and interpolate the boxes between (faster)', default: '1' },
+    { name: 'clip-stride', type: 'string', valueName: 'N', description: "frames between clip starts (default: the model's evaluation layout, non-overlapping clips)" },
+    { name: 'threshold', type: 'string', valueName: 'X', description: "decide live at score >= X instead of the model's threshold" },
+    { name: 'scorer', type: 'string', valueName: 'NAME', description: `where clips are scored: ${SCORERS.join(', ')}`, default: 'onnx' },
+    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface, the tfjs scorer and Grad-CAM: auto, native, wasm, cpu, tensorflow', default: 'auto' },
+    { name: 'threads', type: 'string', valueName: 'N', description: 'ONNX Runtime threads (default: the cores available)' },
+    { name: 'quiet', type: 'boolean', description: 'no progress bar and no warnings on stderr', default: false },
+  ],
+  async run(args, io) {
+    const o = args.options;
+    const modelDir = stringOption(args, 'model', 'predict');
+    const inputs = args.positionals;
+    if (inputs.length === 0) throw new UsageError("expected at least one INPUT (a video, an image, a folder of frames, or - for standard input); see 'vidpad predict --help'");
+    if (inputs.filter((i) => i === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+    const scorer = String(o.scorer);
+    if (!(SCORERS as readonly string[]).includes(scorer)) throw new UsageError(`--scorer must be one of ${SCORERS.join(', ')}, got '${scorer}'`);
+    const detector = o.detector as string | undefined;
+    if (detector !== undefined && !['auto', ...FACE_DETECTOR_NAMES].includes(detector)) throw new UsageError(`--detector must be one of auto, ${FACE_DETECTOR_NAMES.join(', ')}, got '${detector}'`);
+    const maxSeconds = numberOption(args, 'max-seconds', { min: 0 });
+    if (maxSeconds === 0) throw new UsageError('--max-seconds must be > 0');
+    const threshold = numberOption(args, 'threshold');
+    const clipStride = numberOption(args, 'clip-stride', { integer: true, min: 1 });
+    const threads = numberOption(args, 'threads', { integer: true, min: 1 });
+    const detectEvery = numberOption(args, 'detect-every', { integer: true, min: 1 })!;
+    const quiet = Boolean(o.quiet);
+    const stderr = io.stderr as NodeJS.WritableStream;
+
+    const liveness = await createLivenessDetector({
+      model: modelDir,
+      backend: String(o.backend),
+      scorer: scorer as ScorerName,
+      detectEveryFrames: detectEvery,
+      ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}),
+      ...(clipStride !== undefined ? { clipStride } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
+    });
+    let explainer: ClipExplainer | null = null;
+    const csvRows: string[] = [RESULT_CSV_HEADER];
+    let failed = 0;
+    const warned = new Set<string>();
+    try {
+      if (typeof o.cam === 'string') explainer = await createClipExplainer({ model: modelDir, backend: String(o.backend) });
+      const camNames = new Set<string>();
+      const bar = inputs.length > 1 && !quiet ? createProgressBar({ label: 'predict', total: inputs.length, unit: 'inputs', stream: stderr }) : null;
+      for (const [i, input] of inputs.entries()) {
+        let cam: CamReportWriter | null = null;
+        try {
+          if (explainer) cam = await createCamReportWriter(path.join(o.cam as string, camFolderName(input, camNames)), input, explainer);
+          const result: LivenessResult = await liveness.predictVideo(input, {
+            maxSeconds: maxSeconds ?? null,
+            onClip: cam ? (c) => cam!.add(c) : undefined,
+            onFrames: bar ? (done, total) => bar.update(i, `${path.basename(input)}: frame ${done}/${total}`) : undefined,
+          });
+          if (cam) await cam.finish(formatVerdict(result), result.warnings);
+          if (!quiet) {
+            for (const w of result.warnings) {
+              if (warned.has(w)) continue;
+              warned.add(w);
+              stderr.write(`warning: ${w}\n`);
+            }
+          }
+          if (result.decision === 'no-face') failed += 1;
+          io.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatVerdict(result) + '\n');
+          csvRows.push(resultCsvRow(result));
+        } catch (err) {
+          if (!(err instanceof VidpadError)) throw err;
+          failed += 1;
+          if (o.json) io.stdout.write(JSON.stringify({ input, error: { code: err.code, message: err.message } }) + '\n');
+          else io.stdout.write(`${input}: ERROR [${err.code}] ${err.message}\n`);
+          csvRows.push(resultCsvRow({ input, error: err.message }));
+        }
+        bar?.update(i + 1);
+      }
+      bar?.finish(`predict: ${inputs.length - failed} of ${inputs.length} inputs scored`);
+      if (typeof o.csv === 'string') await writeFileAtomic(o.csv, csvRows.join('\n') + '\n');
+    } finally {
+      explainer?.dispose();
+      await liveness.dispose();
+    }
+    return failed > 0 ? 1 : 0;
+  },
+};

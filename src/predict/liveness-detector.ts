@@ -17,12 +17,10 @@ import { ConfigError, InputError } from '../errors.js';
 import { chooseBoxByPolicy, createFaceDetector, createFaceTracker, listFaceDetectors, resizeRgb, scaleBox } from '../face/index.js';
 import type { BoxPx, FaceCandidate, FaceDetector, FaceDetectorName, FaceDetectorRequest, IndexedTrackedBox, RgbFrame } from '../face/index.js';
 import { ensureBackend, initBackend } from '../engine/index.js';
-import { createOnnxSession } from '../engine/onnx/index.js';
-import { exportModelOnnx, loadModelFolder, modelOnnxStatus, openModelSession, readModelMeta } from '../models/index.js';
+import { exportModelOnnx, loadModelFolder, modelOnnxStatus, openClipSession, openModelSession, readModelMeta } from '../models/index.js';
 import { vidpadVersion } from '../models/model-files.js';
-import type { ModelInputContract, ModelMeta, ThresholdSpec } from '../models/index.js';
+import type { ClipScorer, ModelInputContract, ModelMeta, ThresholdSpec } from '../models/index.js';
 import { createTfjsScorer } from '../scoring/index.js';
-import type { ClipScorer } from '../scoring/index.js';
 import type { ClipPixels } from '../data/index.js';
 import { assumedInputContract } from '../preprocess/contract.js';
 import { calibrateBox, clipPixels, cropForModel, modelInput, stillClip } from './clip-input.js';
@@ -118,7 +116,7 @@ async function openOnnxScorer(dir: string, meta: ModelMeta, threads: number | un
   } finally {
     model.dispose();
   }
-  return createOnnxSession(bytes, threads !== undefined ? { threads } : {});
+  return openClipSession(bytes, threads !== undefined ? { threads } : {});
 }
 
 function wholeOption(name: string, v: number | undefined, min: number): number | undefined {

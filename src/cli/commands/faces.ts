@@ -28,7 +28,6 @@ import {
   streamFrames,
 } from '../../index.js';
 import type { FaceDetection, FaceDetectorConfig, RgbFrame } from '../../index.js';
-import { backendOption } from '../backend-option.js';
 
 interface FrameResult {
   index: number;

@@ -6,7 +6,7 @@
  * whether any input failed.
  */
 import path from 'node:path';
-import { writeFileAtomic } from '../../models/atomic-write.js';
+import { writeFileAtomic } from '../../io/index.js';
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
 import { numberOption, stringOption } from '../dataset-args.js';

@@ -91,6 +91,14 @@ async function loadGraphModelFromFile(file: string): Promise<tf.GraphModel> {
  */
 export const BLAZEFACE_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 
+/**
+ * Current backends a detector built without `backend` keeps. Any other (none
+ * chosen yet, tfjs's own pick of `cpu` on the first tensor op, or `native`)
+ * is replaced by the fastest of BLAZEFACE_BACKENDS: a caller who wants one of
+ * those for BlazeFace names it in `backend`.
+ */
+const FAST_FOR_BLAZEFACE: readonly string[] = ['tensorflow', 'wasm'];
+
 /** The tfjs backend now current, or null when none has been chosen yet. */
 function currentBackend(): string | null {
   return (tf.engine() as unknown as { backendName?: string | null }).backendName ?? null;
@@ -108,6 +116,6 @@ export async function createBlazefaceDetector(config: Readonly<FaceDetectorConfi
   if (!file) throw new ConfigError('modelPath', probeBlazeface(null).reason ?? 'BlazeFace model not found');
   // The weights are uploaded to the current backend: choose it before loading.
   if (config.backend !== null) await initBackend(config.backend);
-  else if (!currentBackend()) await initBlazefaceBackend();
+  else if (!FAST_FOR_BLAZEFACE.includes(currentBackend() ?? '')) await initBlazefaceBackend();
   return createBlazefaceDetectorFromModel(await loadGraphModelFromFile(file), config, file);
 }

@@ -53,9 +53,9 @@ export function resolveFaceDetectorConfig(config: Partial<FaceDetectorConfig> = 
  * Builds the detector named by `config.detector` (`auto`: dlib-hog where its
  * addon is built, else blazeface). Throws ConfigError for an unknown name and
  * BackendError for one that cannot run here, both listing what is available.
- * blazeface runs on `config.backend`, or on the tfjs backend already chosen,
- * or, when none is, on the fastest for it (BLAZEFACE_BACKENDS), never on
- * tfjs's slow default by accident.
+ * blazeface runs on `config.backend`, else on the fastest backend for it
+ * (BLAZEFACE_BACKENDS; the current one when it is already one of them),
+ * never on tfjs's slow default by accident.
  */
 export async function createFaceDetector(config: Partial<FaceDetectorConfig> = {}): Promise<FaceDetector> {
   const c = resolveFaceDetectorConfig(config);

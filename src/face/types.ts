@@ -63,9 +63,10 @@ export interface FaceDetectorConfig {
   /**
    * blazeface: the tfjs backend it runs on (a name `initBackend` takes, e.g.
    * `wasm`, `native`, `auto`); it becomes tfjs's current backend. null keeps
-   * the backend already chosen, and when none is yet, takes the fastest for
-   * BlazeFace (BLAZEFACE_BACKENDS: tfjs-node where installed, else wasm), so
-   * the detector never falls to tfjs's plain-JavaScript default on its own.
+   * the current backend when it is one fast for BlazeFace (tensorflow, wasm)
+   * and otherwise makes the fastest available of them current, so the
+   * detector never runs on tfjs's plain-JavaScript default (which tfjs picks
+   * by itself at the first tensor op) without being asked to.
    */
   backend: string | null;
 }

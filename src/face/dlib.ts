@@ -4,6 +4,7 @@
  * Finding and loading the addon, and mapping its rectangles to BoxPx.
  */
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DetectOptions, FaceDetection, FaceDetector, FaceDetectorConfig, FaceDetectorProbe, RgbFrame } from './types.js';
@@ -61,19 +62,31 @@ export function dlibRectToBoxPx(r: { left: number; top: number; right: number; b
 export async function createDlibDetector(config: Readonly<FaceDetectorConfig>): Promise<FaceDetector> {
   const loaded = loadAddon();
   if (!('addon' in loaded)) throw new BackendError(`face detector 'dlib-hog' is unavailable: ${loaded.error}`);
-  let native: InstanceType<DlibAddon['FrontalFaceDetector']> | null = new loaded.addon.FrontalFaceDetector();
+  // Each native detector serialises its own calls (dlib's detector is not
+  // re-entrant); one per core lets overlapping detect() calls (a video's next
+  // frames) run side by side on libuv's threads. Each is a copy of a few
+  // weight vectors.
+  const pool = Array.from({ length: Math.max(1, Math.min(os.availableParallelism(), 4)) }, () => ({ native: new loaded.addon.FrontalFaceDetector(), busy: 0 }));
+  let disposed = false;
   return {
     name: 'dlib-hog',
     config,
     async detect(frame: RgbFrame, options: DetectOptions = {}): Promise<FaceDetection[]> {
-      if (!native) throw new InputError('this dlib-hog face detector has been disposed');
+      if (disposed) throw new InputError('this dlib-hog face detector has been disposed');
       checkRgbFrame(frame);
+      const slot = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
       const maxFaces = options.maxFaces ?? config.maxFaces;
       const minScore = options.minScore ?? config.minScore ?? 0;
       const small = frame.width > config.maxWidthPx ? resizeRgb(frame, config.maxWidthPx, Math.max(1, Math.round((frame.height * config.maxWidthPx) / frame.width))) : frame;
       const sx = frame.width / small.width;
       const sy = frame.height / small.height;
-      const rects = await native.detect(small.data, small.width, small.height, config.upsample, minScore);
+      slot.busy += 1;
+      let rects: DlibRect[];
+      try {
+        rects = await slot.native.detect(small.data, small.width, small.height, config.upsample, minScore);
+      } finally {
+        slot.busy -= 1;
+      }
       return rects
         .sort((a, b) => b.score - a.score)
         .slice(0, maxFaces)
@@ -83,9 +96,10 @@ export async function createDlibDetector(config: Readonly<FaceDetectorConfig>): 
         });
     },
     dispose(): void {
-      // The native object is freed by V8's GC once unreferenced; dropping it
+      // The native objects are freed by V8's GC once unreferenced; dropping them
       // here makes later detect() calls fail loudly instead of silently working.
-      native = null;
+      disposed = true;
+      pool.length = 0;
     },
   };
 }

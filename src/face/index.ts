@@ -63,3 +63,5 @@ export type { ExifOrientation } from './exif.js';
 export { IMAGE_EXTENSIONS, isImagePath, parsePpm, readImage } from './image-io.js';
 export type { DecodedImage } from './image-io.js';
 export { PNG_SOFTWARE, drawBoxes, encodePng, pngSoftware } from './png.js';
+export { calibrateBox, fitBoxCalibration } from './box-calibration.js';
+export type { BoxCalibration } from './box-calibration.js';

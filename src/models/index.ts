@@ -17,7 +17,7 @@ export type { ClipOnnxSession, OnnxExportOptions, OnnxGraphForm, OnnxScores } fr
 export type { ClipScorer } from './clip-scorer.js';
 export { variableFromWeights } from './initial-weights.js';
 export type { CreateNetworkOptions, InitialWeights } from './initial-weights.js';
-export { FRAME_STANDARDIZATION, validateInputContract } from './input-contract.js';
+export { FRAME_STANDARDIZATION, validateBoxCalibration, validateInputContract } from './input-contract.js';
 export type { BoxCalibration, ModelInputContract } from './input-contract.js';
 export {
   DEFAULT_FLOWNETS_CONFIG,

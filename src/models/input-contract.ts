@@ -13,26 +13,11 @@ import { BOX_POLICIES, FACE_CHOICES } from '../face/tracking.js';
 import type { BoxPolicy, FaceTrackConfig } from '../face/tracking.js';
 import { FACE_DETECTOR_NAMES } from '../face/types.js';
 import type { FaceDetectorName } from '../face/types.js';
+import type { BoxCalibration } from '../face/box-calibration.js';
+
+export type { BoxCalibration };
 
 export const FRAME_STANDARDIZATION = 'per-frame mean 0 var 1' as const;
-
-/**
- * How a detector's box relates to the boxes a model was trained on, in terms
- * of the crop square (the crop only uses a box's centre and longer side):
- * the training box's longer side is `sideScale` × the detector's, its centre
- * the detector's moved by (`shiftXFrac`, `shiftYFrac`) × the detector's side.
- */
-export interface BoxCalibration {
-  detector: FaceDetectorName;
-  sideScale: number;
-  shiftXFrac: number;
-  shiftYFrac: number;
-  /** Frames the fit was measured on. */
-  samples: number;
-  /** Mean IoU of the detector's crop square with the training box's, before and after applying the calibration. */
-  meanIouBefore: number;
-  meanIouAfter: number;
-}
 
 export interface ModelInputContract {
   /** The square face crop: side (the model's input size), margin, edge handling, resampling. */
@@ -45,8 +30,11 @@ export interface ModelInputContract {
     /** The detector preprocessing ran; `none` when only the dataset's boxes were used. */
     detector: FaceDetectorName | 'none';
     track: FaceTrackConfig;
-    /** Detector → training-box mapping, measured where the model was trained on dataset boxes; null when not measured. */
-    calibration: BoxCalibration | null;
+    /**
+     * Where the model was trained on dataset boxes: for each detector measured,
+     * how to map its boxes to the dataset's (empty when not measured).
+     */
+    calibrations: BoxCalibration[];
   };
   clip: {
     /** T. */
@@ -91,19 +79,8 @@ export function validateInputContract(raw: unknown, where = 'contract', file?: s
   const boxes = obj(raw.boxes, 'boxes');
   const track = obj(boxes.track, 'boxes.track');
   const clip = obj(raw.clip, 'clip');
-  let calibration: BoxCalibration | null = null;
-  if (boxes.calibration !== null && boxes.calibration !== undefined) {
-    const c = obj(boxes.calibration, 'boxes.calibration');
-    calibration = {
-      detector: oneOf(c.detector, 'boxes.calibration.detector', FACE_DETECTOR_NAMES),
-      sideScale: num(c.sideScale, 'boxes.calibration.sideScale', 0.1, 10),
-      shiftXFrac: num(c.shiftXFrac, 'boxes.calibration.shiftXFrac', -2, 2),
-      shiftYFrac: num(c.shiftYFrac, 'boxes.calibration.shiftYFrac', -2, 2),
-      samples: int(c.samples, 'boxes.calibration.samples', 1, Number.MAX_SAFE_INTEGER),
-      meanIouBefore: num(c.meanIouBefore, 'boxes.calibration.meanIouBefore', 0, 1),
-      meanIouAfter: num(c.meanIouAfter, 'boxes.calibration.meanIouAfter', 0, 1),
-    };
-  }
+  if (boxes.calibrations !== undefined && !Array.isArray(boxes.calibrations)) throw at('boxes.calibrations', 'expected a list');
+  const calibrations = ((boxes.calibrations ?? []) as unknown[]).map((c, i) => validateBoxCalibration(c, `${where}.boxes.calibrations[${i}]`, file));
   const smooth = int(track.smoothWindowFrames, 'boxes.track.smoothWindowFrames', 1, 1001);
   if (smooth % 2 === 0) throw at('boxes.track.smoothWindowFrames', `expected an odd number, got ${smooth}`);
   const contract: ModelInputContract = {
@@ -122,7 +99,7 @@ export function validateInputContract(raw: unknown, where = 'contract', file?: s
         maxGapFrames: int(track.maxGapFrames, 'boxes.track.maxGapFrames', 0, 100_000),
         smoothWindowFrames: smooth,
       },
-      calibration,
+      calibrations,
     },
     clip: {
       frames: int(clip.frames, 'clip.frames', 1, 64),
@@ -135,4 +112,27 @@ export function validateInputContract(raw: unknown, where = 'contract', file?: s
     throw at('boxes.detector', `box policy '${contract.boxes.policy}' runs a detector, so a detector name is expected, got 'none'`);
   }
   return contract;
+}
+
+/** Validates one detector calibration; `field` names it in errors. */
+export function validateBoxCalibration(raw: unknown, field: string, file?: string): BoxCalibration {
+  const at = (f: string, message: string) => new ConfigError(`${field}.${f}`, file ? `${message} (in ${file})` : message);
+  if (!isObject(raw)) throw new ConfigError(field, `expected {detector, sideScale, shiftXFrac, shiftYFrac, samples, meanIouBefore, meanIouAfter}${file ? ` (in ${file})` : ''}`);
+  const num = (f: string, lo: number, hi: number) => {
+    const v = raw[f];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw at(f, `expected a number in ${lo}..${hi}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (!(FACE_DETECTOR_NAMES as readonly unknown[]).includes(raw.detector)) throw at('detector', `expected one of ${FACE_DETECTOR_NAMES.join(', ')}, got ${JSON.stringify(raw.detector)}`);
+  const samples = num('samples', 1, Number.MAX_SAFE_INTEGER);
+  if (!Number.isInteger(samples)) throw at('samples', `expected a whole number, got ${samples}`);
+  return {
+    detector: raw.detector as FaceDetectorName,
+    sideScale: num('sideScale', 0.1, 10),
+    shiftXFrac: num('shiftXFrac', -2, 2),
+    shiftYFrac: num('shiftYFrac', -2, 2),
+    samples,
+    meanIouBefore: num('meanIouBefore', 0, 1),
+    meanIouAfter: num('meanIouAfter', 0, 1),
+  };
 }

@@ -5,6 +5,6 @@ export { aggregateClipScores, decide, formatVerdict, resultCsvRow, RESULT_CSV_HE
 export type { ClipResult, LivenessDecision, LivenessResult, LivenessTimings, VideoScoreRule } from './result.js';
 export { clipFrameIndices, clipSpanFrames, clipStartEndingAt, planClips, resolveClipLayout } from './clip-layout.js';
 export type { ClipLayout, PlannedClips } from './clip-layout.js';
-export { calibrateBox, clipPixels, cropForModel, fitBoxCalibration, modelInput, stillClip } from './clip-input.js';
+export { clipPixels, cropForModel, modelInput, stillClip } from './clip-input.js';
 export { openInput } from './inputs.node.js';
 export type { FrameSource, InputFrame, OpenInputOptions } from './inputs.node.js';

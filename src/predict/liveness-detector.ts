@@ -14,7 +14,7 @@
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { chooseBoxByPolicy, createFaceDetector, createFaceTracker, listFaceDetectors, resizeRgb, scaleBox } from '../face/index.js';
+import { calibrateBox, chooseBoxByPolicy, createFaceDetector, createFaceTracker, listFaceDetectors, resizeRgb, scaleBox } from '../face/index.js';
 import type { BoxPx, FaceCandidate, FaceDetector, FaceDetectorName, FaceDetectorRequest, IndexedTrackedBox, RgbFrame } from '../face/index.js';
 import { ensureBackend, initBackend } from '../engine/index.js';
 import { exportModelOnnx, loadModelFolder, modelOnnxStatus, openClipSession, openModelSession, readModelMeta } from '../models/index.js';
@@ -23,7 +23,7 @@ import type { ClipScorer, ModelInputContract, ModelMeta, ThresholdSpec } from '.
 import { createTfjsScorer } from '../scoring/index.js';
 import type { ClipPixels } from '../data/index.js';
 import { assumedInputContract } from '../preprocess/contract.js';
-import { calibrateBox, clipPixels, cropForModel, modelInput, stillClip } from './clip-input.js';
+import { clipPixels, cropForModel, modelInput, stillClip } from './clip-input.js';
 import { clipFrameIndices, clipSpanFrames, clipStartEndingAt, resolveClipLayout } from './clip-layout.js';
 import type { ClipLayout } from './clip-layout.js';
 import { aggregateClipScores, decide, VIDEO_SCORE_RULE } from './result.js';
@@ -263,7 +263,7 @@ export async function createLivenessDetector(options: LivenessDetectorOptions): 
     const policy = datasetBoxes ? contract.boxes.policy : 'detector';
     const runDetector = policy !== 'dataset';
     const detectEvery = policy === 'detector' ? every : 1;
-    const calibration = policy === 'detector' && trainedOnDatasetBoxes && contract.boxes.calibration?.detector === detector.name ? contract.boxes.calibration : null;
+    const calibration = policy === 'detector' && trainedOnDatasetBoxes ? (contract.boxes.calibrations.find((c) => c.detector === detector.name) ?? null) : null;
     if (policy === 'detector' && trainedOnDatasetBoxes && contractSource === 'recorded') {
       warnings.push(
         calibration

@@ -47,13 +47,13 @@ export function inputContractFor(
   config: Readonly<PreprocessConfig>,
   detectorName: string,
   clip: Readonly<ClipSpec>,
-  options: { hopFrames?: number; calibration?: BoxCalibration | null } = {},
+  options: { hopFrames?: number; calibrations?: readonly BoxCalibration[] } = {},
 ): ModelInputContract {
   const detector = config.boxPolicy === 'dataset' || !(FACE_DETECTOR_NAMES as readonly string[]).includes(detectorName) ? 'none' : (detectorName as FaceDetectorName);
   return {
     crop: { sizePx: config.cropSizePx, marginFrac: config.marginFrac, edge: config.edge, antialias: DEFAULT_FACE_CROP_CONFIG.antialias },
     decodeWidthPx: config.workWidthPx,
-    boxes: { policy: config.boxPolicy, detector, track: { ...config.track }, calibration: options.calibration ?? null },
+    boxes: { policy: config.boxPolicy, detector, track: { ...config.track }, calibrations: config.boxPolicy === 'detector' ? [] : [...(options.calibrations ?? [])] },
     clip: { frames: clip.length, frameStride: clip.stride, hopFrames: options.hopFrames ?? clipSpan(clip) },
     standardization: FRAME_STANDARDIZATION,
   };

@@ -11,3 +11,5 @@ export { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from 
 export type { CachedVideo, CropReader, LabeledClip, SplitVideos } from './cached-clips.js';
 export { assumedInputContract, inputContractFor, readCacheSettings } from './contract.js';
 export type { CacheSettings } from './contract.js';
+export { CALIBRATION_FILE, DEFAULT_CALIBRATION_SAMPLE, measureBoxCalibrations, readCacheCalibrations, writeCacheCalibrations } from './calibrate.js';
+export type { CalibrationSample } from './calibrate.js';

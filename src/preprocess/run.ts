@@ -19,6 +19,8 @@ import type { PreprocessConfig } from './config.js';
 import { cacheLayout, isVideoCached, videoDir, readFailures, writeCacheConfig, writeFailures, writeVideoCrops } from './crop-cache.js';
 import type { CropCacheLayout, PreprocessFailure } from './crop-cache.js';
 import { preprocessVideo } from './process-video.js';
+import { measureBoxCalibrations, readCacheCalibrations, writeCacheCalibrations } from './calibrate.js';
+import type { BoxCalibration } from '../face/index.js';
 import type { VideoJob } from './process-video.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './worker-protocol.js';
 
@@ -62,6 +64,15 @@ export interface PreprocessRunOptions {
   /** Use a `cacheDir` vidpad did not make (see io/output-location.ts); without it such a folder is refused. */
   overwrite?: boolean;
   onProgress?: (p: PreprocessProgress) => void;
+  /**
+   * With a box policy that uses the dataset's boxes: measure, on a sample of
+   * the videos, how each available detector's boxes map to the dataset's
+   * (`calibration.json`; training records it, predict applies it to videos
+   * without boxes). Done once per cache folder. Default true.
+   */
+  calibrate?: boolean;
+  /** Called before the calibration sample is measured (it takes a few seconds per detector). */
+  onCalibrating?: () => void;
 }
 
 export interface PreprocessSummary {
@@ -75,6 +86,8 @@ export interface PreprocessSummary {
   /** Videos cached this run whose input was not all it should be (a face file with unusable lines or fewer boxes than frames); also in failures.json. */
   warnings: PreprocessFailure[];
   frames: number;
+  /** Detector → dataset box calibrations of this cache (empty under the detector policy or when none were measured). */
+  calibrations: BoxCalibration[];
   seconds: number;
 }
 
@@ -242,6 +255,13 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
     else await runOnWorkers(workers, todo, { config, detectorName, cacheRoot: layout.root, key }, onFrames, onDone);
   }
   await manifestWrites;
+  let calibrations = await readCacheCalibrations(layout);
+  if (calibrations === null && config.boxPolicy !== 'detector' && (options.calibrate ?? true) && options.videos.some((v) => v.faceFile !== null)) {
+    options.onCalibrating?.();
+    // The whole list, not this shard's part: every shard of a cache measures the same sample.
+    calibrations = await measureBoxCalibrations(options.videos, config);
+    await writeCacheCalibrations(layout, calibrations);
+  }
   const attempted = [...refused.map((r) => r.job), ...todo];
   const recordedNow = attempted.map((j) => failures.get(j.videoId)).filter((f): f is PreprocessFailure => f !== undefined);
   const failedNow = recordedNow.filter((f) => f.kind !== 'warning');
@@ -255,6 +275,7 @@ export async function runPreprocess(options: PreprocessRunOptions): Promise<Prep
     failed: failedNow,
     warnings: recordedNow.filter((f) => f.kind === 'warning'),
     frames,
+    calibrations: calibrations ?? [],
     seconds: (performance.now() - t0) / 1e3,
   };
 }

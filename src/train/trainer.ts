@@ -24,6 +24,7 @@ import { eerThreshold } from '../eval/index.js';
 import type { EerResult, ScoreRow } from '../eval/index.js';
 import type { CropCacheLayout } from '../preprocess/index.js';
 import { inputContractFor, readCacheSettings } from '../preprocess/contract.js';
+import { readCacheCalibrations } from '../preprocess/calibrate.js';
 import type { ModelInputContract } from '../models/index.js';
 import { resolveTrainConfig } from './config.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
@@ -325,7 +326,7 @@ async function recordedContract(cache: CropCacheLayout, config: Readonly<TrainCo
   } catch {
     return null;
   }
-  return inputContractFor(settings.config, settings.detector, config.clip);
+  return inputContractFor(settings.config, settings.detector, config.clip, { calibrations: (await readCacheCalibrations(cache)) ?? [] });
 }
 
 /** A cross-entropy loss's linear head, kept in the model folder for Grad-CAM's live-logit target. */

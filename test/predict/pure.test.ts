@@ -150,7 +150,7 @@ describe('input contract', () => {
     assert.deepEqual(contract, {
       crop: { sizePx: 96, marginFrac: 0.2, edge: 'clamp', antialias: true },
       decodeWidthPx: 640,
-      boxes: { policy: 'dataset-then-detector', detector: 'dlib-hog', track: { choose: 'nearest', maxGapFrames: 5, smoothWindowFrames: 3 }, calibration: null },
+      boxes: { policy: 'dataset-then-detector', detector: 'dlib-hog', track: { choose: 'nearest', maxGapFrames: 5, smoothWindowFrames: 3 }, calibrations: [] },
       clip: { frames: 3, frameStride: 2, hopFrames: 5 },
       standardization: 'per-frame mean 0 var 1',
     });
@@ -169,6 +169,7 @@ describe('input contract', () => {
     bad((c) => (c.boxes.track.smoothWindowFrames = 4), 'contract.boxes.track.smoothWindowFrames');
     bad((c) => (c.clip.hopFrames = -1), 'contract.clip.hopFrames');
     bad((c) => (c.standardization = 'none'), 'contract.standardization');
+    bad((c) => (c.boxes.calibrations = [{ detector: 'blazeface', sideScale: 0.9, shiftXFrac: 0, shiftYFrac: 0.1, samples: 0, meanIouBefore: 0.7, meanIouAfter: 0.9 }]), 'contract.boxes.calibrations[0].samples');
   });
 });
 
@@ -186,7 +187,7 @@ function runtimeImports(file: string): string[] {
 
 describe('what the browser shares', () => {
   it('the crop, clip layout, standardisation, contract and result modules import nothing from Node or a tensor library', () => {
-    const roots = ['predict/clip-layout.ts', 'predict/clip-input.ts', 'predict/result.ts', 'models/input-contract.ts', 'face/crop.ts', 'data/standardize.ts', 'explain/draw.ts'];
+    const roots = ['predict/clip-layout.ts', 'predict/clip-input.ts', 'predict/result.ts', 'models/input-contract.ts', 'face/crop.ts', 'face/box-calibration.ts', 'data/standardize.ts', 'explain/draw.ts'];
     const seen = new Set<string>();
     const queue = roots.map((r) => path.join(SRC, r));
     while (queue.length > 0) {

@@ -26,7 +26,10 @@ export const preprocessCommand: CliCommand = {
     'Several datasets at once (--dataset oulu-npu,casia-fasd,replay-attack,msu-mfsd with --root holding one folder\n' +
     'per dataset, or --root NAME=DIR,…) cache their videos under <dataset>/… ids, as cross-dataset protocols read\n' +
     'them (OULU-NPU, CASIA-FASD, Replay-Attack and MSU-MFSD ids always carry their dataset, so caching them one by\n' +
-    'one into the same cache serves cross-dataset runs too). Face boxes come from each dataset\'s own face files.',
+    'one into the same cache serves cross-dataset runs too). Face boxes come from each dataset\'s own face files.\n' +
+    "With a box policy that uses the dataset's own boxes, a sample of frames also measures how each available\n" +
+    "detector frames the same faces (CACHE/<key>/calibration.json): models trained on the cache record it, and\n" +
+    "vidpad predict maps a detector's boxes with it on videos that come without boxes.",
   options: [
     { name: 'dataset', type: 'string', valueName: 'NAME', description: `dataset layout of --root (${DATASET_NAMES.join(', ')}), or several, comma-separated` },
     { name: 'root', type: 'string', valueName: 'DIR', description: 'dataset root folder; with several datasets a folder of one folder per dataset, or NAME=DIR,…' },
@@ -88,6 +91,7 @@ export const preprocessCommand: CliCommand = {
       ...(workers !== undefined ? { workers } : {}),
       shard,
       overwrite,
+      onCalibrating: () => io.stderr.write('preprocess: measuring how each detector frames the dataset\'s faces (for models trained on its boxes)\n'),
       onProgress: (p) => {
         videosTotal = p.videosTotal;
         bar ??= createProgressBar({ label: 'preprocess', total: p.videosTotal, unit: 'videos', stream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
@@ -103,6 +107,9 @@ export const preprocessCommand: CliCommand = {
     if (o.json) io.stdout.write(JSON.stringify({ ...summary, framesPerSec: fps, videosTotal, indexIssues: issues }, null, 2) + '\n');
     else {
       io.stdout.write(`cache: ${summary.cacheRoot} (detector ${summary.detector})\n`);
+      for (const c of summary.calibrations) {
+        io.stdout.write(`calibration: ${c.detector} boxes → dataset boxes: side ×${c.sideScale.toFixed(3)}, centre +(${c.shiftXFrac.toFixed(3)}, ${c.shiftYFrac.toFixed(3)})·side; crop IoU ${c.meanIouBefore.toFixed(3)} → ${c.meanIouAfter.toFixed(3)} on ${c.samples} frames\n`);
+      }
       if (issues > 0) io.stdout.write(`dataset index: ${issues} issue(s); see 'vidpad dataset --dataset ${dataset} --root ${root}'\n`);
       for (const f of summary.failed.slice(0, 20)) io.stdout.write(`failed: ${f.videoId}: ${f.reason}\n`);
       if (summary.failed.length > 20) io.stdout.write(`… and ${summary.failed.length - 20} more in ${summary.cacheRoot}/failures.json\n`);

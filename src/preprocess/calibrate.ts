@@ -66,7 +66,7 @@ export async function measureBoxCalibrations(
         } catch {
           continue; // a broken video is preprocessing's to report
         }
-        const boxes = await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false });
+        const boxes = await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false, format: job.faceFormat ?? 'siw' });
         const end = Math.min(info.frameCount, sample.everyFrames * (sample.framesPerVideo - 1) + 1);
         for await (const frame of streamFrames(job.path, { info, end, width: Math.min(config.workWidthPx, info.width) })) {
           if (frame.index % sample.everyFrames !== 0) continue;

@@ -50,7 +50,7 @@ describe('code examples in the documentation', { timeout: 600_000 }, () => {
       for (const [k, block] of blocks.entries()) {
         const script = path.join(dir, `example-${path.basename(file, '.md')}-${k}.mts`);
         await writeFile(script, block.code.replace(/from 'vidpad'/g, `from ${JSON.stringify(entry)}`));
-        const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') } });
+        const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), script], { cwd: dir, encoding: 'utf8', env: { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json') } });
         assert.equal(r.status, 0, `${file}:${block.line} failed:\n${block.code}\n--- stderr ---\n${r.stderr}`);
       }
     });

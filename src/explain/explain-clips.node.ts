@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureBackend, initBackend, tf } from '../engine/index.js';
-import type { Tensor5D } from '../engine/index.js';
+import type { Tensor1D, Tensor5D } from '../engine/index.js';
 import { loadModelFolder } from '../models/index.js';
 import { writeFileAtomic } from '../io/index.js';
 import type { AlexNet2Plus1D, ModelMeta } from '../models/index.js';
@@ -21,7 +21,7 @@ import type { CamTarget } from './grad-cam.js';
 import { camIndexHtml, clipStrip } from './draw.js';
 import type { IndexEntry } from './draw.js';
 
-export const CAM_TARGETS = ['auto', 'live-score', 'live-logit'] as const;
+export const CAM_TARGETS = ['auto', 'live-score', 'attack-score', 'live-logit'] as const;
 export type CamTargetName = (typeof CAM_TARGETS)[number];
 
 export interface ClipExplanation {
@@ -45,7 +45,8 @@ export interface ClipExplainer {
 /**
  * Loads `model` on tfjs (`backend`, default: the current one or `auto`) for
  * Grad-CAM. `target`: `auto` (the live logit for cross-entropy models, whose
- * folder keeps the head; else the live score), `live-score`, `live-logit`.
+ * folder keeps the head; else the live score), `live-score`, `attack-score`
+ * (the live score negated: what an attack's maps should show), `live-logit`.
  */
 export async function createClipExplainer(options: { model: string; target?: CamTargetName; backend?: string }): Promise<ClipExplainer> {
   const requested = options.target ?? 'auto';
@@ -63,6 +64,11 @@ export async function createClipExplainer(options: { model: string; target?: Cam
     }
     target = logitTarget(meta.head);
     targetDescription = 'the live logit of the cross-entropy head';
+  } else if (targetName === 'attack-score') {
+    // What pushed the clip towards attack: the live score, negated.
+    const live = cosineToPrototypeTarget(meta.liveScore.prototype);
+    target = (embeddings) => tf.tidy(() => tf.neg(live(embeddings)) as Tensor1D);
+    targetDescription = 'the attack score (the live score negated: what pushed the clip towards attack)';
   } else {
     target = cosineToPrototypeTarget(meta.liveScore.prototype);
     targetDescription = 'the live score (cosine of the embedding with the live prototype)';

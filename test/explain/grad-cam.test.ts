@@ -224,6 +224,10 @@ describe('vidpad explain and predict --cam', { timeout: 300_000 }, () => {
     assert.deepEqual((await readdir(path.join(dir, 'cams'))).sort(), ['face.mp4', 'face.mp4-2']);
     assert.equal((await readdir(path.join(dir, 'cams', 'face.mp4-2'))).length, 4);
     r = captureIo();
+    code = await main(['explain', '--model', model, '--out', path.join(dir, 'attack'), '--target', 'attack-score', video], r.io);
+    assert.equal(code, 0, r.out.stderr);
+    assert.match(await readFile(path.join(dir, 'attack', 'index.html'), 'utf8'), /Explained: the attack score \(the live score negated/);
+    r = captureIo();
     code = await main(['explain', '--model', model, '--out', out, '--target', 'live-logit', video], r.io);
     assert.equal(code, 1);
     assert.match(r.out.stderr, /'live-logit' needs a cross-entropy model's head/);

@@ -11,13 +11,13 @@ import type { CamTargetName, FaceDetectorRequest } from '../../index.js';
 export const explainCommand: CliCommand = {
   name: 'explain',
   summary: 'Grad-CAM: which parts of each frame moved the score, as PNG strips and an index page',
-  usage: '--model DIR INPUT --out DIR [--target auto|live-score|live-logit] [--max-seconds S] [--detector NAME]',
+  usage: '--model DIR INPUT --out DIR [--target auto|live-score|attack-score|live-logit] [--max-seconds S] [--detector NAME]',
   description:
     'Scores INPUT as vidpad predict does, then explains every clip with Grad-CAM: the gradient of the target with\n' +
     "respect to the last (2+1)D block's activations, averaged over the clip's frames and positions into one weight\n" +
     'per channel, the weighted sum of the activations, ReLU: one map per frame, upsampled to the crop and laid over\n' +
     'it with a colour scale. Target: the live score (cosine to the live prototype), or for cross-entropy models the\n' +
-    'live logit (auto picks it). Writes OUT/clip-NNNN.png (crops on top, overlays below, colour scale at the right)\n' +
+    'live logit (auto picks it); attack-score (the live score negated) shows what pushed a clip towards attack. Writes OUT/clip-NNNN.png (crops on top, overlays below, colour scale at the right)\n' +
     'and OUT/index.html, and prints the verdict.',
   options: [
     { name: 'model', type: 'string', valueName: 'DIR', description: 'trained model folder' },

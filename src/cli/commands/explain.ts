@@ -25,7 +25,7 @@ export const explainCommand: CliCommand = {
     { name: 'target', type: 'string', valueName: 'NAME', description: `what to explain: ${CAM_TARGETS.join(', ')}`, default: 'auto' },
     { name: 'max-seconds', type: 'string', valueName: 'S', description: 'read at most the first S seconds of a video' },
     { name: 'detector', type: 'string', valueName: 'NAME', description: `face detector: auto, ${FACE_DETECTOR_NAMES.join(', ')} (default: as vidpad predict)` },
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for Grad-CAM and blazeface', default: 'auto' },
+    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for Grad-CAM and blazeface (default: the fastest for blazeface, wasm here unless tfjs-node is installed)' },
   ],
   async run(args, io) {
     const o = args.options;
@@ -38,10 +38,10 @@ export const explainCommand: CliCommand = {
     const detector = o.detector as string | undefined;
     if (detector !== undefined && !['auto', ...FACE_DETECTOR_NAMES].includes(detector)) throw new UsageError(`--detector must be one of auto, ${FACE_DETECTOR_NAMES.join(', ')}, got '${detector}'`);
     const maxSeconds = numberOption(args, 'max-seconds', { min: 0 });
-    const backend = String(o.backend);
-    const explainer = await createClipExplainer({ model: modelDir, target: target as CamTargetName, backend });
+    const backend = typeof o.backend === 'string' ? { backend: o.backend } : {};
+    const explainer = await createClipExplainer({ model: modelDir, target: target as CamTargetName, ...backend });
     try {
-      const liveness = await createLivenessDetector({ model: modelDir, backend, ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}) });
+      const liveness = await createLivenessDetector({ model: modelDir, ...backend, ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}) });
       try {
         const writer = await createCamReportWriter(out, input, explainer);
         const result = await liveness.predictVideo(input, { maxSeconds: maxSeconds ?? null, onClip: (c) => writer.add(c) });

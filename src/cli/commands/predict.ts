@@ -60,7 +60,7 @@ export const predictCommand: CliCommand = {
     { name: 'clip-stride', type: 'string', valueName: 'N', description: "frames between clip starts (default: the model's evaluation layout, non-overlapping clips)" },
     { name: 'threshold', type: 'string', valueName: 'X', description: "decide live at score >= X instead of the model's threshold" },
     { name: 'scorer', type: 'string', valueName: 'NAME', description: `where clips are scored: ${SCORERS.join(', ')}`, default: 'onnx' },
-    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface, the tfjs scorer and Grad-CAM: auto, native, wasm, cpu, tensorflow', default: 'auto' },
+    { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface, the tfjs scorer and Grad-CAM: auto, native, wasm, cpu, tensorflow (default: the fastest for blazeface, wasm here unless tfjs-node is installed)' },
     { name: 'threads', type: 'string', valueName: 'N', description: 'ONNX Runtime threads (default: the cores available)' },
     { name: 'quiet', type: 'boolean', description: 'no progress bar and no warnings on stderr', default: false },
   ],
@@ -83,9 +83,10 @@ export const predictCommand: CliCommand = {
     const quiet = Boolean(o.quiet);
     const stderr = io.stderr as NodeJS.WritableStream;
 
+    const backend = typeof o.backend === 'string' ? o.backend : undefined;
     const liveness = await createLivenessDetector({
       model: modelDir,
-      backend: String(o.backend),
+      ...(backend !== undefined ? { backend } : {}),
       scorer: scorer as ScorerName,
       detectEveryFrames: detectEvery,
       ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}),
@@ -98,7 +99,7 @@ export const predictCommand: CliCommand = {
     let failed = 0;
     const warned = new Set<string>();
     try {
-      if (typeof o.cam === 'string') explainer = await createClipExplainer({ model: modelDir, backend: String(o.backend) });
+      if (typeof o.cam === 'string') explainer = await createClipExplainer({ model: modelDir, ...(backend !== undefined ? { backend } : {}) });
       const camNames = new Set<string>();
       const bar = inputs.length > 1 && !quiet ? createProgressBar({ label: 'predict', total: inputs.length, unit: 'inputs', stream: stderr }) : null;
       for (const [i, input] of inputs.entries()) {

@@ -350,8 +350,9 @@ export async function createLivenessDetector(options: LivenessDetectorOptions): 
       for (const t of tracker.push(choice.box ? [{ box: choice.box }] : [])) await onFinal(t);
       po.onFrames?.(frame.index + 1, source.frameCount);
     };
+    let iterator: AsyncIterator<InputFrame> | undefined;
     try {
-      const iterator = readAhead(source.frames(contract.decodeWidthPx), DECODE_AHEAD_FRAMES)[Symbol.asyncIterator]();
+      iterator = readAhead(source.frames(contract.decodeWidthPx), DECODE_AHEAD_FRAMES)[Symbol.asyncIterator]();
       for (;;) {
         const td = performance.now();
         const next = await iterator.next();
@@ -369,7 +370,8 @@ export async function createLivenessDetector(options: LivenessDetectorOptions): 
       for (const t of tracker.finish()) await onFinal(t);
       await scoreBatch();
     } finally {
-      await source.close();
+      // Stop reading (ffmpeg) when an error leaves frames behind.
+      await iterator?.return?.();
     }
 
     const score = aggregateClipScores(clips.map((c) => c.score));
@@ -419,7 +421,11 @@ export async function createLivenessDetector(options: LivenessDetectorOptions): 
     async predictVideo(input, po = {}) {
       if (disposed) throw new InputError('this liveness detector has been disposed');
       const source = await openInput(input, { maxSeconds: po.maxSeconds ?? null });
-      return run(source, po);
+      try {
+        return await run(source, po);
+      } finally {
+        await source.close();
+      }
     },
     async predictFrames(frames, po = {}) {
       if (!Array.isArray(frames) || frames.length === 0) throw new InputError('predictFrames: expected a non-empty array of RGB frames');

@@ -1,5 +1,5 @@
 /** Using a trained model: the liveness pipeline (frames → faces → crops → clips → scores → decision) and its result. */
-export { createLivenessDetector, PREDICT_DEFAULT_DETECTOR, SCORERS } from './liveness-detector.js';
+export { createLivenessDetector, PREDICT_DEFAULT_DETECT_EVERY, PREDICT_DEFAULT_DETECTOR, readAhead, SCORERS } from './liveness-detector.js';
 export type { LivenessDetector, LivenessDetectorOptions, PredictOptions, ScoredClip, ScorerName } from './liveness-detector.js';
 export { aggregateClipScores, decide, formatVerdict, resultCsvRow, RESULT_CSV_HEADER, VIDEO_SCORE_RULE } from './result.js';
 export type { ClipResult, LivenessDecision, LivenessResult, LivenessTimings, VideoScoreRule } from './result.js';

@@ -14,7 +14,8 @@ import type { Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, VideoError } from '../errors.js';
-import { probeVideo, streamFrames } from '../video/index.js';
+import { probeVideo } from '../video/index.js';
+import { framesOnThread } from './decode-thread.node.js';
 import type { VideoInfo } from '../video/index.js';
 import { isImagePath, readImage, resizeRgb } from '../face/index.js';
 import type { BoxPx, RgbFrame } from '../face/index.js';
@@ -112,7 +113,8 @@ async function openVideo(input: string, file: string, options: OpenInputOptions,
     decodeSize: (maxWidthPx) => scaledSize(info.width, info.height, maxWidthPx),
     async *frames(maxWidthPx) {
       const width = Math.min(maxWidthPx, info.width);
-      for await (const f of streamFrames(file, { info, end: frameCount, width })) yield f;
+      // Decoded on a worker thread, so ffmpeg keeps going while this thread detects and scores.
+      for await (const f of framesOnThread(file, { info, end: frameCount, width })) yield f;
     },
     datasetBoxes: async () => (faceFile ? loadFaceFile(faceFile, { width: info.width, height: info.height }, { strict: false }) : null),
     close: cleanup,

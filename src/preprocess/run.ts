@@ -6,9 +6,9 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../io/index.js';
 import { ConfigError, InputError } from '../errors.js';
 import { claimOutputFolder } from '../io/index.js';
 import type { OutputFolderOptions } from '../io/index.js';
@@ -96,18 +96,9 @@ export function resolveDetectorName(config: Readonly<PreprocessConfig>): FaceDet
   return config.boxPolicy === 'dataset' ? 'none' : resolveFaceDetectorName(config.detector);
 }
 
-/**
- * Starts the worker in the same form as this module: compiled .js directly;
- * .ts (tests, development under tsx) through a bootstrap that registers tsx in
- * the worker first, since Node 20 workers do not inherit `--import` hooks.
- */
+/** A preprocessing worker (worker.ts, or worker.js once compiled). */
 function startWorker(setup: WorkerSetup): Worker {
-  const ext = path.extname(fileURLToPath(import.meta.url));
-  const url = new URL(`./worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return new Worker(url, { workerData: setup });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
+  return startModuleWorker(import.meta.url, 'worker', setup);
 }
 
 interface JobOutcome {

@@ -23,7 +23,7 @@ import {
   saveModelFolder,
   trainModel,
 } from '../../src/index.js';
-import type { BoxPx } from '../../src/index.js';
+import type { BoxPx, CropCacheLayout } from '../../src/index.js';
 
 export const FIXTURE_SIZE = { width: 160, height: 120 };
 export const KINDS = ['live', 'print', 'replay'] as const;
@@ -113,6 +113,9 @@ export interface TrainedFixture {
   modelDir: string;
   /** Held-out subjects' videos, written without `.face` files (as a user's are). */
   inputs: FixtureVideo[];
+  /** The crop cache the model was trained from, and the dataset's videos in it (with `.face` files). */
+  cache: CropCacheLayout;
+  videos: { id: string; path: string }[];
 }
 
 /** Frames per fixture video and the crop size of the fixture model. */
@@ -161,7 +164,7 @@ export async function trainFixtureModel(root: string): Promise<TrainedFixture> {
       seed: 3,
     },
   });
-  return { root, modelDir, inputs };
+  return { root, modelDir, inputs, cache: cacheLayout(cacheDir, pre.key), videos: index.videos.map((v) => ({ id: v.id, path: v.path })) };
 }
 
 /**

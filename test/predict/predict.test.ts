@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import { createLivenessDetector, readFrames, readModelMeta, tf, VIDEO_SCORE_RULE, RESULT_CSV_HEADER } from '../../src/index.js';
+import { createLivenessDetector, createTfjsScorer, readFrames, readModelMeta, readVideoCrops, standardizeClips, tf, VIDEO_SCORE_RULE, RESULT_CSV_HEADER } from '../../src/index.js';
 import type { LivenessResult } from '../../src/index.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { makeVideo } from '../video/make-video.js';
@@ -46,6 +46,9 @@ describe('predict with a model trained on synthetic live, print and replay video
     assert.equal(meta.contract.boxes.policy, 'dataset');
     assert.equal(meta.contract.boxes.detector, 'none');
     assert.deepEqual(meta.contract.clip, { frames: 2, frameStride: 1, hopFrames: 2 });
+    // Preprocessing with the dataset's boxes measured how BlazeFace frames the same faces.
+    const cal = meta.contract.boxes.calibrations.find((c) => c.detector === 'blazeface');
+    assert.ok(cal && cal.samples > 0 && cal.meanIouAfter > cal.meanIouBefore, JSON.stringify(meta.contract.boxes.calibrations));
     assert.ok(meta.head, 'a cross-entropy model keeps its head');
     assert.equal(meta.head.classes, 2);
   });
@@ -73,12 +76,33 @@ describe('predict with a model trained on synthetic live, print and replay video
           for (const b of c.boxes) assert.ok(b.left >= 0 && b.right <= FIXTURE_SIZE.width && b.right - b.left > 20, JSON.stringify(b));
         }
         assert.equal(r.detector.name, 'blazeface');
+        assert.equal(r.detector.calibrated, true);
         assert.equal(r.model.contract, 'recorded');
         assert.ok(r.warnings.some((w) => /trained on the dataset's own face boxes/.test(w)), 'says the boxes differ from training');
         assert.ok(r.timings.totalMs > 0 && r.timings.framesPerSec > 0);
         assert.deepEqual(JSON.parse(JSON.stringify(r)), r, 'the result is plain JSON data');
       }
     } finally {
+      await detector.dispose();
+    }
+  });
+
+  it('reproduces the training crops exactly: on a dataset video with its .face file, the clip scores of the cached crops', async () => {
+    const detector = await createLivenessDetector({ model: fx.modelDir, scorer: 'tfjs' });
+    const { scorer } = await createTfjsScorer(fx.modelDir);
+    try {
+      for (const v of fx.videos.filter((_, i) => i % 5 === 0)) {
+        const r = await detector.predictVideo(v.path);
+        assert.equal(r.detector.name, 'dataset', 'the .face file beside the video gives the boxes, as in training');
+        const { meta, crops } = await readVideoCrops(fx.cache, v.id);
+        const side = meta.cropSizePx;
+        const clip = (frames: number[]) => ({ width: side, height: side, frames: frames.map((f) => crops.subarray(f * side * side * 3, (f + 1) * side * side * 3)) });
+        const { liveScore } = await scorer.run(standardizeClips(r.clips.map((c) => clip(c.frames))), r.clips.length);
+        r.clips.forEach((c, i) => assert.ok(Math.abs(c.score - liveScore[i]!) < 1e-6, `${v.id} clip ${i}: ${c.score} vs cached ${liveScore[i]}`));
+        r.clips.forEach((c) => c.boxes.forEach((b, j) => assert.deepEqual(b, meta.boxes[c.frames[j]!])));
+      }
+    } finally {
+      await scorer.dispose();
       await detector.dispose();
     }
   });

@@ -1,20 +1,21 @@
 /**
- * Every TypeScript example in README.md and docs/predict.md runs as written:
- * each block is saved in a scratch folder that holds what the examples name
- * (`models/p1`, a model folder; `face.mp4`, a short face video) and run with
- * node; only `from 'vidpad'` is pointed at this checkout's source.
+ * Every TypeScript example in README.md, docs/predict.md and docs/faces.md
+ * runs as written: each block is saved in a scratch folder that holds what
+ * the examples name (`models/p1`, a model folder; `face.mp4`, a short face
+ * video; `photo.jpg`, a photograph) and run with node; only `from 'vidpad'`
+ * is pointed at this checkout's source.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeFrames, FIXTURE_SIZE, liveFrames, randomModelFolder } from '../predict/fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FILES = ['README.md', 'docs/predict.md'];
+const FILES = ['README.md', 'docs/predict.md', 'docs/faces.md'];
 
 /** The ```ts blocks of a Markdown file, with the line each starts on. */
 export function tsBlocks(markdown: string): { line: number; code: string }[] {
@@ -36,6 +37,7 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vidpad-docs-'));
   await randomModelFolder(path.join(dir, 'models', 'p1'), { frames: 5, size: 64, loss: 'ce' });
   await encodeFrames(path.join(dir, 'face.mp4'), liveFrames(6, 0, 10).map((f) => f.rgb), FIXTURE_SIZE.width, FIXTURE_SIZE.height);
+  await copyFile(path.join(ROOT, 'test', 'fixtures', 'faces', 'image_T1.jpg'), path.join(dir, 'photo.jpg'));
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });

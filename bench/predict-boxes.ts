@@ -53,7 +53,8 @@ const index = await indexSiw(path.join(demo, 'siw'));
 const cells = await readdir(path.join(demo, 'cells'));
 const p1 = cells.find((c) => c.endsWith('-p1'));
 if (!p1) throw new Error(`no protocol-1 model under ${demo}/cells`);
-const modelDir = path.join(demo, 'cells', p1);
+// The experiment keeps each cell's model folder in cells/<cell>/model.
+const modelDir = path.join(demo, 'cells', p1, 'model');
 const detectors = listFaceDetectors().filter((p) => p.available).map((p) => p.name);
 
 const square = (b: BoxPx): BoxPx => {

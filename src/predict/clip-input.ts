@@ -9,7 +9,7 @@ import { cropFace } from '../face/crop.js';
 import type { BoxPx } from '../face/box.js';
 import type { RgbFrame } from '../face/types.js';
 import { standardizeClips } from '../data/standardize.js';
-import type { ClipPixels } from '../data/clip-tensors.js';
+import type { ClipPixels } from '../data/standardize.js';
 import type { ModelInputContract } from '../models/input-contract.js';
 import { ShapeError } from '../errors.js';
 

@@ -18,7 +18,7 @@ import { calibrateBox, chooseBoxByPolicy, createFaceDetector, createFaceTracker,
 import type { BoxPx, FaceCandidate, FaceDetector, FaceDetectorName, FaceDetectorRequest, IndexedTrackedBox, RgbFrame } from '../face/index.js';
 import { ensureBackend, initBackend } from '../engine/index.js';
 import { exportModelOnnx, loadModelFolder, modelOnnxStatus, openClipSession, openModelSession, readModelMeta } from '../models/index.js';
-import { vidpadVersion } from '../models/model-files.js';
+import { vidpadVersion } from '../io/index.js';
 import type { ClipScorer, ModelInputContract, ModelMeta, ThresholdSpec } from '../models/index.js';
 import { createTfjsScorer } from '../scoring/index.js';
 import type { ClipPixels } from '../data/index.js';

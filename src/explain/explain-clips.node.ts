@@ -5,7 +5,7 @@
  * live prototype), and each clip's strip and the index page written into a
  * folder as they come, atomically.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureBackend, initBackend, tf } from '../engine/index.js';
 import type { Tensor1D, Tensor5D } from '../engine/index.js';
@@ -104,8 +104,17 @@ export interface CamReportWriter {
   finish(verdict: string, notes?: readonly string[]): Promise<string>;
 }
 
+/** The strip files a writer makes (`clip-0001.png`, ...). */
+const STRIP_FILE = /^clip-\d{4,}\.png$/;
+
+/**
+ * Writes into `outDir` (made when missing). Strips of an earlier run there
+ * are removed first, so the folder never shows clips the new index does not
+ * list; the caller has checked that the folder is vidpad's to write.
+ */
 export async function createCamReportWriter(outDir: string, input: string, explainer: ClipExplainer): Promise<CamReportWriter> {
   await mkdir(outDir, { recursive: true });
+  for (const name of await readdir(outDir)) if (STRIP_FILE.test(name)) await rm(path.join(outDir, name), { force: true });
   const entries: IndexEntry[] = [];
   return {
     async add(clip) {

@@ -50,10 +50,14 @@ export function inputContractFor(
   options: { hopFrames?: number; calibrations?: readonly BoxCalibration[] } = {},
 ): ModelInputContract {
   const detector = config.boxPolicy === 'dataset' || !(FACE_DETECTOR_NAMES as readonly string[]).includes(detectorName) ? 'none' : (detectorName as FaceDetectorName);
+  // A cache whose settings name no detector ran none, whatever policy it was
+  // asked for: its crops are the dataset's boxes only, and that is what the
+  // model learnt from (a policy that runs a detector needs its name).
+  const policy = detector === 'none' && config.boxPolicy !== 'detector' ? 'dataset' : config.boxPolicy;
   return {
     crop: { sizePx: config.cropSizePx, marginFrac: config.marginFrac, edge: config.edge, antialias: DEFAULT_FACE_CROP_CONFIG.antialias },
     decodeWidthPx: config.workWidthPx,
-    boxes: { policy: config.boxPolicy, detector, track: { ...config.track }, calibrations: config.boxPolicy === 'detector' ? [] : [...(options.calibrations ?? [])] },
+    boxes: { policy, detector, track: { ...config.track }, calibrations: policy === 'detector' ? [] : [...(options.calibrations ?? [])] },
     clip: { frames: clip.length, frameStride: clip.stride, hopFrames: options.hopFrames ?? clipSpan(clip) },
     standardization: FRAME_STANDARDIZATION,
   };

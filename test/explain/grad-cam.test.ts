@@ -211,7 +211,7 @@ describe('vidpad explain and predict --cam', { timeout: 300_000 }, () => {
     assert.equal(code, 0, r.out.stderr);
     assert.match(r.out.stdout, /3 clip strips → .*index\.html/);
     const files = (await readdir(out)).sort();
-    assert.deepEqual(files, ['clip-0001.png', 'clip-0002.png', 'clip-0003.png', 'index.html']);
+    assert.deepEqual(files, ['.vidpad', 'clip-0001.png', 'clip-0002.png', 'clip-0003.png', 'index.html'], 'the strips, the index and the folder marker');
     const png = await readFile(path.join(out, 'clip-0001.png'));
     assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2 * 64 + 2 * 2 + 12, 2 * 64 + 2]);
     const html = await readFile(path.join(out, 'index.html'), 'utf8');
@@ -221,7 +221,7 @@ describe('vidpad explain and predict --cam', { timeout: 300_000 }, () => {
     r = captureIo();
     code = await main(['predict', '--model', model, '--cam', path.join(dir, 'cams'), video, video], r.io);
     assert.equal(code, 0, r.out.stderr);
-    assert.deepEqual((await readdir(path.join(dir, 'cams'))).sort(), ['face.mp4', 'face.mp4-2']);
+    assert.deepEqual((await readdir(path.join(dir, 'cams'))).sort(), ['.vidpad', 'face.mp4', 'face.mp4-2']);
     assert.equal((await readdir(path.join(dir, 'cams', 'face.mp4-2'))).length, 4);
     r = captureIo();
     code = await main(['explain', '--model', model, '--out', path.join(dir, 'attack'), '--target', 'attack-score', video], r.io);
@@ -229,7 +229,7 @@ describe('vidpad explain and predict --cam', { timeout: 300_000 }, () => {
     assert.match(await readFile(path.join(dir, 'attack', 'index.html'), 'utf8'), /Explained: the attack score \(the live score negated/);
     r = captureIo();
     code = await main(['explain', '--model', model, '--out', out, '--target', 'live-logit', video], r.io);
-    assert.equal(code, 1);
+    assert.equal(code, 2); // a configuration value that cannot work, found before any work (docs/reliability.md)
     assert.match(r.out.stderr, /'live-logit' needs a cross-entropy model's head/);
   });
 });

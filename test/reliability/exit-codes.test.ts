@@ -54,13 +54,19 @@ test('values that parse but are invalid exit 2 before any banner or work, naming
       [['preprocess', '--dataset', 'folder', '--root', data.root, '--cache', out, '--margin', '5'], /preprocess\.marginFrac: expected a number in 0\.\.2, got 5/],
       [['synth', '--out', out, '--subjects', '0'], /subjects/],
       [['eval', '--model', out, '--dataset', 'folder', '--root', data.root, '--cache', data.cache, '--hop', '0'], /--hop expects a whole number >= 1, got '0'/],
+      [['predict', '--model', out, '--max-seconds', '0', 'face.mp4'], /--max-seconds must be > 0/],
+      [['predict', '--model', out, '--detect-every', '0', 'face.mp4'], /--detect-every/],
+      [['predict', '--model', out, '--backend', 'gpu', 'face.mp4'], /--backend must be one of auto, .*got 'gpu'/],
+      [['predict', '--model', out, '--csv', path.join(out, 'v.csv'), 'face.mp4'], /--csv .*never-made.* does not exist/],
+      [['explain', '--model', out, '--out', path.join(out, 'cam'), '--target', 'nose', 'face.mp4'], /--target must be one of/],
+      [['explain', '--model', out, '--out', path.join(out, 'cam'), '--backend', 'gpu', 'face.mp4'], /--backend must be one of/],
     ];
     for (const [argv, re] of cases) {
       const r = await vidpad(...argv);
       assert.equal(r.code, 2, `${argv.join(' ')}\n${r.stderr}`);
       const lines = stderrLines(r);
       assert.equal(lines.length, 1, `no banner before the error, one line: ${argv.slice(0, 1)}\n${r.stderr}`);
-      assert.match(lines[0]!, /^vidpad: error \[E_(USAGE|CONFIG)\]: /);
+      assert.match(lines[0]!, /^vidpad: error \[E_(USAGE|CONFIG|OUTPUT)\]: /);
       assert.match(lines[0]!, re, argv.join(' '));
       assert.equal(r.stdout, '');
     }

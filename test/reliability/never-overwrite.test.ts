@@ -155,6 +155,43 @@ test('faces --draw: a missing folder, a path under a file, a user’s PNG are ea
   assert.equal(pngSoftware(await readFile(ours)), 'vidpad', 'the PNG says who wrote it');
 });
 
+test('predict --csv and --cam, explain --out: the user’s file or folder is refused before the model is loaded; their own earlier output is replaced', async () => {
+  const image = samplePath('image_T1.jpg');
+  const theirsCsv = path.join(dir, 'their-table.csv');
+  await writeFile(theirsCsv, 'name,value\nx,1\n');
+  assertRefused(await vidpad('predict', '--model', model, '--csv', theirsCsv, image), theirsCsv, /the file exists and vidpad did not write it/);
+  assert.equal(await readFile(theirsCsv, 'utf8'), 'name,value\nx,1\n');
+  assertRefused(await vidpad('predict', '--model', model, '--csv', path.join(dir, 'nowhere', 'v.csv'), image), 'nowhere/v.csv', /the folder .*nowhere does not exist/);
+  const theirsDir = path.join(dir, 'their-pictures');
+  await mkdir(theirsDir);
+  await writeFile(path.join(theirsDir, 'clip-0001.png'), 'a user picture');
+  for (const argv of [
+    ['predict', '--model', model, '--cam', theirsDir, image],
+    ['explain', '--model', model, '--out', theirsDir, image],
+  ]) {
+    assertRefused(await vidpad(...argv), theirsDir, /not made by vidpad/);
+    assert.deepEqual(await readdir(theirsDir), ['clip-0001.png'], 'nothing written, no marker');
+  }
+  // A model folder that cannot be loaded is not reached: the output is refused first, in one line.
+  assertRefused(await vidpad('predict', '--model', path.join(dir, 'no-model'), '--csv', theirsCsv, image), theirsCsv, /vidpad did not write it/);
+
+  // Their own outputs: a second run replaces them (the CSV by its header, the folders by their marker).
+  const csv = path.join(dir, 'verdicts.csv');
+  const cams = path.join(dir, 'cams');
+  const explained = path.join(dir, 'explained');
+  for (let i = 0; i < 2; i++) {
+    const p = await vidpad('predict', '--quiet', '--model', model, '--csv', csv, '--cam', cams, image);
+    assert.equal(p.code, 0, p.stderr);
+    const e = await vidpad('explain', '--model', model, '--out', explained, image);
+    assert.equal(e.code, 0, e.stderr);
+  }
+  assert.equal((await readFile(csv, 'utf8')).trim().split('\n').length, 2, 'header and the one input');
+  assert.deepEqual((await readdir(cams)).sort(), [FOLDER_MARKER_FILE, 'image_T1.jpg']);
+  assert.deepEqual((await readdir(explained)).sort(), [FOLDER_MARKER_FILE, 'clip-0001.png', 'index.html']);
+  // predict --cam and explain --out are different kinds: one is not written into as the other.
+  assertRefused(await vidpad('explain', '--model', model, '--out', cams, image), cams, /holds a vidpad prediction folder, not a Grad-CAM folder/);
+});
+
 test('read-only outputs (train --out, eval --out, preprocess --cache) are one line before any work', async (t) => {
   const ro = path.join(dir, 'read-only');
   await mkdir(ro);

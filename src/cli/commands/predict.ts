@@ -2,13 +2,17 @@
  * `vidpad predict`: is the face in each input live? Loads the model once,
  * scores every input through the one liveness pipeline, prints a verdict line
  * per input (or the library's result as JSON), optionally a CSV and Grad-CAM
- * strips. A bad input is reported and the batch goes on; the exit code says
- * whether any input failed.
+ * strips. Every output location is checked before the model is loaded and
+ * claimed before the first input is scored (docs/reliability.md). A bad input
+ * is reported and the batch goes on; the exit code says whether any input
+ * failed.
  */
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../io/index.js';
+import { checkOutputFile, checkOutputFolder, claimOutputFolder, writeFileAtomic } from '../../io/index.js';
 import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
+import { optionalBackend } from '../backend-option.js';
 import { numberOption, stringOption } from '../dataset-args.js';
 import {
   createLivenessDetector,
@@ -25,6 +29,36 @@ import {
   VidpadError,
 } from '../../index.js';
 import type { CamReportWriter, ClipExplainer, FaceDetectorRequest, LivenessResult, ScorerName } from '../../index.js';
+
+/** True when `file` begins with predict's CSV header: a verdict file vidpad wrote, which a new run may replace. */
+export async function isPredictCsv(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(RESULT_CSV_HEADER.length + 1);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const text = head.toString('utf8', 0, bytesRead);
+    return text === RESULT_CSV_HEADER + '\n';
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The one-line answer for an input that failed: a typed error's code, a
+ * system call's error (a file that vanished, a read that failed) as E_IO as
+ * the CLI prints it; null for anything else, a bug, which stops the batch.
+ */
+function inputFailure(err: unknown): { code: string; message: string } | null {
+  if (err instanceof VidpadError) return { code: err.code, message: err.message };
+  const sys = err as NodeJS.ErrnoException | null;
+  if (sys instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string') return { code: 'E_IO', message: sys.message };
+  return null;
+}
 
 /** A folder name for an input's Grad-CAM strips: its base name, made safe, numbered when two inputs share it. */
 function camFolderName(input: string, used: Set<string>): string {
@@ -49,7 +83,11 @@ export const predictCommand: CliCommand = {
     'on standard input. Prints one line per input: INPUT: LIVE|ATTACK (score S >= / < threshold X, N clips), or the\n' +
     "error for that input; the others still run. --json prints the library's result (createLivenessDetector's\n" +
     'predictVideo) as one JSON object per line; failed inputs as {"input", "error": {code, message}}.\n' +
-    'Exit code: 0 when every input was scored, 1 when any failed or had no face, 2 for wrong usage.',
+    '--csv FILE and --cam DIR are checked before the model is loaded: FILE must be new or a verdict file vidpad\n' +
+    "wrote, DIR new, empty or vidpad's own --cam folder (--overwrite to use another); the CSV is rewritten\n" +
+    'atomically after every input, so an interrupted batch keeps the verdicts it reached.\n' +
+    'Exit status 1 when any input failed or had no face (each listed), 2 when an option, the model folder\'s\n' +
+    'settings or an output location is wrong (before any input is read).',
   options: [
     { name: 'model', type: 'string', valueName: 'DIR', description: 'trained model folder (model.json, weights.safetensors; model.onnx is used when current)' },
     { name: 'json', type: 'boolean', description: 'print one JSON result per input (JSON Lines) instead of verdict lines', default: false },
@@ -64,6 +102,7 @@ export const predictCommand: CliCommand = {
     { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface, the tfjs scorer and Grad-CAM: auto, native, wasm, cpu, tensorflow (default: the fastest for blazeface, wasm here unless tfjs-node is installed)' },
     { name: 'threads', type: 'string', valueName: 'N', description: 'ONNX Runtime threads (default: the cores available)' },
     { name: 'quiet', type: 'boolean', description: 'no progress bar and no warnings on stderr', default: false },
+    { name: 'overwrite', type: 'boolean', description: 'write --csv over a file vidpad did not write, and --cam into a folder vidpad did not make', default: false },
   ],
   async run(args, io) {
     const o = args.options;
@@ -81,10 +120,17 @@ export const predictCommand: CliCommand = {
     const clipStride = numberOption(args, 'clip-stride', { integer: true, min: 1 });
     const threads = numberOption(args, 'threads', { integer: true, min: 1 });
     const detectEvery = numberOption(args, 'detect-every', { integer: true, min: 1 })!;
+    const backend = optionalBackend(o.backend);
     const quiet = Boolean(o.quiet);
+    const overwrite = Boolean(o.overwrite);
     const stderr = io.stderr as NodeJS.WritableStream;
+    const csvFile = typeof o.csv === 'string' ? o.csv : null;
+    const camDir = typeof o.cam === 'string' ? o.cam : null;
+    // Every place this run writes, checked before the model is loaded (nothing is created yet).
+    if (csvFile !== null) await checkOutputFile(csvFile, { option: '--csv', overwrite, isOurs: isPredictCsv });
+    const camOptions = { kind: 'predict', option: '--cam', overwrite } as const;
+    if (camDir !== null) await checkOutputFolder(camDir, camOptions);
 
-    const backend = typeof o.backend === 'string' ? o.backend : undefined;
     const liveness = await createLivenessDetector({
       model: modelDir,
       ...(backend !== undefined ? { backend } : {}),
@@ -100,13 +146,16 @@ export const predictCommand: CliCommand = {
     let failed = 0;
     const warned = new Set<string>();
     try {
-      if (typeof o.cam === 'string') explainer = await createClipExplainer({ model: modelDir, ...(backend !== undefined ? { backend } : {}) });
+      if (camDir !== null) {
+        explainer = await createClipExplainer({ model: modelDir, ...(backend !== undefined ? { backend } : {}) });
+        await claimOutputFolder(camDir, camOptions);
+      }
       const camNames = new Set<string>();
       const bar = inputs.length > 1 && !quiet ? createProgressBar({ label: 'predict', total: inputs.length, unit: 'inputs', stream: stderr }) : null;
       for (const [i, input] of inputs.entries()) {
         let cam: CamReportWriter | null = null;
         try {
-          if (explainer) cam = await createCamReportWriter(path.join(o.cam as string, camFolderName(input, camNames)), input, explainer);
+          if (explainer) cam = await createCamReportWriter(path.join(camDir!, camFolderName(input, camNames)), input, explainer);
           const result: LivenessResult = await liveness.predictVideo(input, {
             maxSeconds: maxSeconds ?? null,
             onClip: cam ? (c) => cam!.add(c) : undefined,
@@ -124,16 +173,17 @@ export const predictCommand: CliCommand = {
           io.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatVerdict(result) + '\n');
           csvRows.push(resultCsvRow(result));
         } catch (err) {
-          if (!(err instanceof VidpadError)) throw err;
+          const failure = inputFailure(err);
+          if (!failure) throw err;
           failed += 1;
-          if (o.json) io.stdout.write(JSON.stringify({ input, error: { code: err.code, message: err.message } }) + '\n');
-          else io.stdout.write(`${input}: ERROR [${err.code}] ${err.message}\n`);
-          csvRows.push(resultCsvRow({ input, error: err.message }));
+          if (o.json) io.stdout.write(JSON.stringify({ input, error: failure }) + '\n');
+          else io.stdout.write(`${input}: ERROR [${failure.code}] ${failure.message}\n`);
+          csvRows.push(resultCsvRow({ input, error: failure.message }));
         }
+        if (csvFile !== null) await writeFileAtomic(csvFile, csvRows.join('\n') + '\n');
         bar?.update(i + 1);
       }
       bar?.finish(`predict: ${inputs.length - failed} of ${inputs.length} inputs scored`);
-      if (typeof o.csv === 'string') await writeFileAtomic(o.csv, csvRows.join('\n') + '\n');
     } finally {
       explainer?.dispose();
       await liveness.dispose();

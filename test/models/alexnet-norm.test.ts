@@ -6,7 +6,7 @@
 // changes nothing; gradients reach gamma and beta and never the buffers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, createAlexNet2Plus1D, initBackend, planAlexNet2Plus1D, spatialConv, tf } from '../../src/index.js';
+import { ConfigError, createAlexNet2Plus1D, initBackend, modelWeights, planAlexNet2Plus1D, planVariableNames, spatialConv, tf } from '../../src/index.js';
 import type { AlexNet2Plus1DConfig, Tensor, Tensor4D, Tensor5D } from '../../src/index.js';
 import { maxRelativeError } from '../../src/engine/check.js';
 
@@ -135,5 +135,21 @@ test('gradients reach every filter, gamma and beta; the running statistics are n
   } finally {
     clip.dispose();
     model.dispose();
+  }
+});
+
+test('planVariableNames lists, without making a tensor, exactly the state a built network has (and a saved folder holds), for each norm, with the flow branch too', async () => {
+  await initBackend('cpu');
+  for (const config of [{ ...TINY, norm: 'none' as const }, { ...TINY, norm: 'batch' as const }, { ...TINY, frames: 3, inputSize: 112, norm: 'batch' as const, flowBranch: true }]) {
+    const before = tf.memory().numTensors;
+    const names = planVariableNames(config);
+    assert.equal(tf.memory().numTensors, before);
+    const model = createAlexNet2Plus1D(config);
+    try {
+      assert.deepEqual(names, [...model.state.keys()], JSON.stringify(config));
+      assert.deepEqual(names, [...modelWeights(model).keys()]);
+    } finally {
+      model.dispose();
+    }
   }
 });

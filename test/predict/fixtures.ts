@@ -171,10 +171,10 @@ export async function trainFixtureModel(root: string): Promise<TrainedFixture> {
  * A model folder with random weights (nothing learnt) and an input contract:
  * enough for tests of the plumbing (CLI, explain, the README's snippets).
  */
-export async function randomModelFolder(dir: string, options: { frames?: 2 | 3 | 5; size?: number; loss?: string; threshold?: number } = {}): Promise<string> {
+export async function randomModelFolder(dir: string, options: { frames?: 2 | 3 | 5; size?: number; loss?: string; threshold?: number; norm?: 'batch' | 'none' } = {}): Promise<string> {
   const frames = options.frames ?? 2;
   const size = options.size ?? FIXTURE_CROP_PX;
-  const model = createAlexNet2Plus1D({ frames, inputSize: size, widthMultiplier: 0.0625, fcWidth: 64, embeddingSize: 8, seed: 2 });
+  const model = createAlexNet2Plus1D({ frames, inputSize: size, widthMultiplier: 0.0625, fcWidth: 64, embeddingSize: 8, seed: 2, ...(options.norm ? { norm: options.norm } : {}) });
   try {
     const prototype = Float32Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? 1 : -0.5));
     await saveModelFolder(dir, {

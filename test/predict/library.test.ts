@@ -110,16 +110,20 @@ describe('vidpad faces', () => {
 });
 
 describe('model folders', () => {
-  it('a format-1 folder (no contract) is read with the preprocessing defaults, and says so', async () => {
-    const folder = await randomModelFolder(path.join(dir, 'old'));
+  it('a format-1 folder (no contract, no normalisation) is read as norm none with the preprocessing defaults, and says so', async () => {
+    // What vidpad wrote before format 2: a plain network (conv biases, no BatchNorm tensors), no norm field, no contract, no head.
+    const folder = await randomModelFolder(path.join(dir, 'old'), { norm: 'none' });
     const file = path.join(folder, 'model.json');
-    const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown> & { config: Record<string, unknown> };
     delete json.contract;
     delete json.head;
+    delete json.config.norm;
     json.formatVersion = 1;
     await writeFile(file, JSON.stringify(json));
     const meta = await readModelMeta(folder);
     assert.equal(meta.contract, null);
+    assert.equal(meta.head, null);
+    assert.equal(meta.config.norm, 'none');
     const detector = await createLivenessDetector({ model: folder });
     try {
       assert.equal(detector.contractSource, 'assumed');
@@ -146,9 +150,15 @@ describe('model folders', () => {
   it('a network built from saved weights equals the original, and a missing or mis-shaped tensor is named', () => {
     const config = { frames: 2, inputSize: 64, widthMultiplier: 0.0625, fcWidth: 32, embeddingSize: 4, seed: 9 };
     const a = createAlexNet2Plus1D(config);
+    assert.equal(a.plan.config.norm, 'batch');
+    // Running statistics away from their initial 0 and 1, so a build that ignored them would score differently.
+    a.buffers.forEach((v, name) => v.assign(tf.tidy(() => (name.endsWith('running_var') ? tf.randomUniform(v.shape, 0.5, 2, 'float32', 3) : tf.randomNormal(v.shape, 0, 0.5, 'float32', 4)))));
     const weights = modelWeights(a);
     const before = tf.memory().numTensors;
     const b = createAlexNet2Plus1D({ ...config, seed: 1 }, { initialWeights: weights });
+    assert.deepEqual([...b.variables.keys()], [...a.variables.keys()]);
+    assert.deepEqual([...b.buffers.keys()], [...a.buffers.keys()]);
+    assert.ok([...b.buffers.values()].every((v) => !v.trainable) && [...b.variables.values()].every((v) => v.trainable), 'running statistics stay out of the gradients');
     const x = tf.randomNormal([1, 2, 64, 64, 3]) as tf.Tensor5D;
     assert.deepEqual(tf.tidy(() => a.forward(x).dataSync()), tf.tidy(() => b.forward(x).dataSync()));
     x.dispose();
@@ -156,6 +166,9 @@ describe('model folders', () => {
     const missing = new Map(weights);
     missing.delete('fc7.bias');
     assert.throws(() => createAlexNet2Plus1D(config, { initialWeights: missing }), (e: unknown) => e instanceof ShapeError && /missing tensor 'fc7\.bias'/.test(e.message));
+    const noStats = new Map(weights);
+    noStats.delete('conv3.temporal.bn.running_var');
+    assert.throws(() => createAlexNet2Plus1D(config, { initialWeights: noStats }), (e: unknown) => e instanceof ShapeError && /missing tensor 'conv3\.temporal\.bn\.running_var'/.test(e.message));
     const wrong = new Map(weights);
     wrong.set('conv2.spatial.weight', { shape: [1, 2, 3], data: new Float32Array(6) });
     assert.throws(() => createAlexNet2Plus1D(config, { initialWeights: wrong }), /tensor 'conv2\.spatial\.weight' has shape \[1, 2, 3\] but the config needs/);

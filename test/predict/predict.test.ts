@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import { createLivenessDetector, createTfjsScorer, readFrames, readModelMeta, readVideoCrops, standardizeClips, tf, VIDEO_SCORE_RULE, RESULT_CSV_HEADER } from '../../src/index.js';
+import { createLivenessDetector, createTfjsScorer, loadModelFolder, readFrames, readModelMeta, readVideoCrops, standardizeClips, tf, VIDEO_SCORE_RULE, RESULT_CSV_HEADER } from '../../src/index.js';
 import type { LivenessResult } from '../../src/index.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { makeVideo } from '../video/make-video.js';
@@ -51,6 +51,8 @@ describe('predict with a model trained on synthetic live, print and replay video
     assert.ok(cal && cal.samples > 0 && cal.meanIouAfter > cal.meanIouBefore, JSON.stringify(meta.contract.boxes.calibrations));
     assert.ok(meta.head, 'a cross-entropy model keeps its head');
     assert.equal(meta.head.classes, 2);
+    // The default network normalises: predict, its tfjs/ONNX parity and Grad-CAM below all run a BatchNorm model.
+    assert.equal(meta.config.norm, 'batch');
   });
 
   it('gives the expected decision for every held-out video, with the result the issue asks for', async () => {
@@ -139,6 +141,14 @@ describe('predict with a model trained on synthetic live, print and replay video
   });
 
   it('scores on tfjs and on ONNX Runtime alike', async () => {
+    // A BatchNorm model with trained running statistics: tfjs normalises with them (inference mode), the ONNX export has them folded into its convolutions.
+    const { model } = await loadModelFolder(fx.modelDir);
+    try {
+      const stats = [...model.buffers].filter(([name]) => name.endsWith('.running_var'));
+      assert.ok(stats.length > 0 && stats.some(([, v]) => (v.dataSync() as Float32Array).some((x) => Math.abs(x - 1) > 1e-3)), 'the running statistics moved from their initial values');
+    } finally {
+      model.dispose();
+    }
     const onnx = await createLivenessDetector({ model: fx.modelDir });
     const tfjs = await createLivenessDetector({ model: fx.modelDir, scorer: 'tfjs' });
     try {

@@ -54,6 +54,7 @@ export const explainCommand: CliCommand = {
       const liveness = await createLivenessDetector({ model: modelDir, ...backend, ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}) });
       try {
         await claimOutputFolder(out, outOptions);
+        io.interrupt?.set(() => `the strips written so far are in ${out}, without their index.html; run the same command again`);
         const writer = await createCamReportWriter(out, input, explainer);
         const result = await liveness.predictVideo(input, { maxSeconds: maxSeconds ?? null, onClip: (c) => writer.add(c) });
         const index = await writer.finish(formatVerdict(result), result.warnings);

@@ -152,6 +152,11 @@ export const predictCommand: CliCommand = {
       }
       const camNames = new Set<string>();
       const bar = inputs.length > 1 && !quiet ? createProgressBar({ label: 'predict', total: inputs.length, unit: 'inputs', stream: stderr }) : null;
+      const kept = (done: number) => {
+        const where = [csvFile !== null ? `their verdicts are in ${csvFile}` : null, camDir !== null ? `their Grad-CAM strips in ${camDir}` : null].filter(Boolean).join(' and ');
+        return `${done} of ${inputs.length} inputs scored${done > 0 && where ? ` (${where})` : ''}; run the command again with the inputs not scored`;
+      };
+      io.interrupt?.set(() => kept(0));
       for (const [i, input] of inputs.entries()) {
         let cam: CamReportWriter | null = null;
         try {
@@ -181,6 +186,7 @@ export const predictCommand: CliCommand = {
           csvRows.push(resultCsvRow({ input, error: failure.message }));
         }
         if (csvFile !== null) await writeFileAtomic(csvFile, csvRows.join('\n') + '\n');
+        io.interrupt?.set(() => kept(i + 1));
         bar?.update(i + 1);
       }
       bar?.finish(`predict: ${inputs.length - failed} of ${inputs.length} inputs scored`);

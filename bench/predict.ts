@@ -27,6 +27,7 @@ import path from 'node:path';
 import {
   createAlexNet2Plus1D,
   createLivenessDetector,
+  initBackend,
   inputContractFor,
   listFaceDetectors,
   probeVideo,
@@ -69,6 +70,8 @@ async function makeVideo(file: string): Promise<void> {
 }
 
 async function demoShapedModel(dir: string): Promise<void> {
+  // A backend chosen before the first tensor op, so tfjs does not fall back to cpu with its "install tfjs-node" banner.
+  await initBackend('auto');
   const model = createAlexNet2Plus1D({ frames: 5, inputSize: 112, widthMultiplier: 0.25, embeddingSize: 64, seed: 1 });
   try {
     await saveModelFolder(dir, {

@@ -12,7 +12,12 @@ export type VidpadErrorCode =
   | 'E_IO'
   | 'E_NATIVE'
   | 'E_USAGE'
-  | 'E_OUTPUT';
+  | 'E_OUTPUT'
+  // The HTTP service's refusals (src/serve/): a limit, a missing key, overload, a deadline.
+  | 'E_LIMIT'
+  | 'E_AUTH'
+  | 'E_BUSY'
+  | 'E_TIMEOUT';
 
 export class VidpadError extends Error {
   readonly code: VidpadErrorCode;
@@ -85,5 +90,46 @@ export class VideoError extends InputError {
     super(`${file}: ${message}`, options);
     this.file = file;
     this.reason = reason;
+  }
+}
+
+/**
+ * An input over one of the HTTP service's limits. `limit` names the limit
+ * (its flag, e.g. `--max-upload-mb`), `value` what was sent, `allowed` the most accepted.
+ */
+export class LimitError extends VidpadError {
+  readonly limit: string;
+  readonly value: number;
+  readonly allowed: number;
+  constructor(limit: string, value: number, allowed: number, message: string) {
+    super('E_LIMIT', message);
+    this.limit = limit;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}
+
+/** A request to the HTTP service without a valid API key. */
+export class AuthError extends VidpadError {
+  constructor(message: string) {
+    super('E_AUTH', message);
+  }
+}
+
+/** The HTTP service cannot take the request now (queue full, model loading, shutting down); try again after `retryAfterSec`. */
+export class BusyError extends VidpadError {
+  readonly retryAfterSec: number;
+  constructor(retryAfterSec: number, message: string) {
+    super('E_BUSY', message);
+    this.retryAfterSec = retryAfterSec;
+  }
+}
+
+/** A request ran past its deadline (upload, queue and inference together). */
+export class DeadlineError extends VidpadError {
+  readonly deadlineSec: number;
+  constructor(deadlineSec: number, message: string) {
+    super('E_TIMEOUT', message);
+    this.deadlineSec = deadlineSec;
   }
 }

@@ -4,7 +4,7 @@
  */
 
 // Errors
-export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError, OutputError } from './errors.js';
+export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError, OutputError, LimitError, AuthError, BusyError, DeadlineError } from './errors.js';
 export type { VidpadErrorCode, VideoErrorReason } from './errors.js';
 
 // Defaults shared across folders (the crop side is the network's input size)

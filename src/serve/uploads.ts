@@ -11,6 +11,7 @@ import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError, LimitError } from '../errors.js';
+import { RequestError } from './http-errors.js';
 import type { ServeLimits } from './config.js';
 import type { InferenceJob } from './worker-protocol.js';
 
@@ -120,7 +121,7 @@ function imageExtension(bytes: Uint8Array): string | null {
 function decodeBase64(s: string, field: string): Buffer {
   // Buffer.from ignores bad characters silently; refuse them instead of scoring garbage.
   const clean = s.startsWith('data:') ? s.slice(s.indexOf(',') + 1) : s;
-  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(clean)) throw new InputError(`${field}: not base64 (expected the standard alphabet A-Z a-z 0-9 + /, optionally a data: URL)`);
+  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(clean)) throw new RequestError(`${field}: not base64 (expected the standard alphabet A-Z a-z 0-9 + /, optionally a data: URL)`);
   return Buffer.from(clean, 'base64');
 }
 
@@ -135,12 +136,12 @@ export async function framesJob(body: FramesBody, limits: ServeLimits, temp: Req
   if (n > limits.maxFrames) throw new LimitError('--max-frames', n, limits.maxFrames, `frames: ${n} frames, but this service accepts at most ${limits.maxFrames} frames per input (--max-frames)`);
   if ((body.format ?? 'image') === 'rgb24') {
     const { width, height } = body;
-    if (width === undefined || height === undefined) throw new InputError('width, height: required with format "rgb24" (the size of every frame in pixels)');
+    if (width === undefined || height === undefined) throw new RequestError('width, height: required with format "rgb24" (the size of every frame in pixels)');
     if (width * height > limits.maxFramePixels) throw resolutionError(width, height, limits.maxFramePixels);
     const frames = body.frames.map((f, i) => {
       const bytes = decodeBase64(f, `frames[${i}]`);
       if (bytes.length !== width * height * 3) {
-        throw new InputError(`frames[${i}]: ${bytes.length} bytes, but a ${width}×${height} rgb24 frame has ${width * height * 3} (width·height·3)`);
+        throw new RequestError(`frames[${i}]: ${bytes.length} bytes, but a ${width}×${height} rgb24 frame has ${width * height * 3} (width·height·3)`);
       }
       // A copy in an ArrayBuffer of its own, to transfer to the worker (Buffer's may be a shared pool).
       return new Uint8Array(bytes).buffer;
@@ -154,7 +155,7 @@ export async function framesJob(body: FramesBody, limits: ServeLimits, temp: Req
   for (const [i, f] of body.frames.entries()) {
     const bytes = decodeBase64(f, `frames[${i}]`);
     const ext = imageExtension(bytes);
-    if (!ext) throw new InputError(`frames[${i}]: not a JPEG or PNG file (with format "image", each frame is a base64 JPEG or PNG; use format "rgb24" with width and height for raw pixels)`);
+    if (!ext) throw new RequestError(`frames[${i}]: not a JPEG or PNG file (with format "image", each frame is a base64 JPEG or PNG; use format "rgb24" with width and height for raw pixels)`);
     const file = path.join(folder, `${n === 1 ? 'frame' : String(i + 1).padStart(6, '0')}${ext}`);
     await writeFile(file, bytes);
     files.push(file);

@@ -11,9 +11,10 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { predictCommand } from './predict.js';
 import { explainCommand } from './explain.js';
+import { serveCommand } from './serve.js';
 import { experimentCommand } from './experiment.js';
 import { demoCommand } from './demo.js';
 import { pretrainFlowCommand } from './pretrain-flow.js';
 import { synthCommand } from './synth.js';
 
-export const COMMANDS: readonly CliCommand[] = [demoCommand, backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, trainCommand, evalCommand, predictCommand, explainCommand, experimentCommand, exportCommand, infoCommand, pretrainFlowCommand, synthCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, trainCommand, evalCommand, predictCommand, explainCommand, serveCommand, experimentCommand, exportCommand, infoCommand, pretrainFlowCommand, synthCommand];

@@ -141,6 +141,8 @@ export async function createServer(options: ServeOptions): Promise<FastifyInstan
     // Node's own guard against a client that never finishes its request; the per-request deadline answers first.
     requestTimeout: Math.ceil(limits.deadlineSec * 1000) + 10_000,
     bodyLimit: 1024 * 1024,
+    // A public API refuses fields it does not know (a misspelt "fromat" would otherwise be dropped silently).
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   const onPoolEvent = (e: PoolEvent) => {

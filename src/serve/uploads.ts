@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError, LimitError } from '../errors.js';
+import { LimitError } from '../errors.js';
 import { RequestError } from './http-errors.js';
 import type { ServeLimits } from './config.js';
 import type { InferenceJob } from './worker-protocol.js';
@@ -69,7 +69,7 @@ export async function spoolStream(stream: Readable, file: string, maxBytes: numb
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (err instanceof LimitError) throw err;
-    throw new InputError(`the upload could not be read to its end (${(err as Error).message})`, { cause: err });
+    throw new RequestError(`the upload could not be read to its end (${(err as Error).message})`);
   }
   return bytes;
 }

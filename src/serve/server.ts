@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { AuthError, BusyError, DeadlineError, LimitError, VidpadError } from '../errors.js';
 import { vidpadVersion } from '../models/model-files.js';
@@ -176,6 +176,8 @@ export async function createServer(options: ServeOptions): Promise<FastifyInstan
 
   // --------------------------------------------------------------- errors, auth, log
   app.setErrorHandler((err, request, reply) => {
+    // Nobody is left to answer; the close handler has logged it.
+    if (err instanceof ClientClosedError) return void reply.code(499).send();
     const a = errorAnswer(err, String(request.id), limits);
     if (a.internal) request.log.error({ err }, 'internal error');
     if (request.predict) request.predict.log.outcome ??= a.body.error.code;
@@ -188,6 +190,9 @@ export async function createServer(options: ServeOptions): Promise<FastifyInstan
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', String(request.id));
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) logRequest(request, reply, true);
+    });
     if (request.routeOptions.config.secured && keyDigests.length > 0) {
       const key = requestKey(request);
       if (key === null) throw new AuthError('an API key is required: send it as "Authorization: Bearer KEY" or "X-API-Key: KEY"');
@@ -197,17 +202,22 @@ export async function createServer(options: ServeOptions): Promise<FastifyInstan
     }
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // One line and one count per request: when its answer is sent (onResponse), or when its client went away first (Fastify runs no onResponse then).
+  const logged = new WeakSet<FastifyRequest>();
+  const logRequest = (request: FastifyRequest, reply: FastifyReply, clientClosed: boolean) => {
+    if (logged.has(request)) return;
+    logged.add(request);
     const ctx = request.predict;
-    const gone = ctx?.log.outcome === 'client-closed';
-    const status = gone ? 499 : reply.statusCode;
+    if (clientClosed && ctx) ctx.log.outcome = 'client-closed';
+    const status = clientClosed ? 499 : reply.statusCode;
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.request(route, request.method, status, reply.elapsedTime / 1000);
     const line: Record<string, unknown> = { method: request.method, route, url: request.url, status, latencyMs: Math.round(reply.elapsedTime * 10) / 10, remote: request.ip };
-    if (ctx) Object.assign(line, { outcome: ctx.log.outcome ?? (status < 400 ? 'ok' : 'error') }, ctx.log);
-    else line.outcome = status < 400 ? 'ok' : 'error';
+    line.outcome = clientClosed ? 'client-closed' : (ctx?.log.outcome ?? (status < 400 ? 'ok' : 'error'));
+    if (ctx) Object.assign(line, { ...ctx.log, outcome: line.outcome });
     request.log.info(line, 'request');
-  });
+  };
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply, false));
 
   // --------------------------------------------------------------- routes
   const routeEntries: RouteEntry[] = [];
@@ -300,10 +310,7 @@ export async function createServer(options: ServeOptions): Promise<FastifyInstan
       };
       request.predict = ctx;
       reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) {
-          ctx.log.outcome = 'client-closed';
-          abort.abort(new ClientClosedError());
-        }
+        if (!reply.raw.writableFinished) abort.abort(new ClientClosedError());
         // Without a handler (the body was refused before it), the response's end is the request's end.
         if (!ctx.handled) void finishPredict(ctx);
       });

@@ -114,10 +114,10 @@ export async function tempLeft(app: FastifyInstance): Promise<string[]> {
  * `data` and then leaves the request hanging: the caller may destroy it
  * (a client going away) or wait for the service's answer.
  */
-export function partialUpload(base: string, data: Buffer, sentBytes: number, contentType = 'video/mp4'): { req: http.ClientRequest; answer: Promise<Answer> } {
+export function partialUpload(base: string, data: Buffer, sentBytes: number, contentType = 'video/mp4', headers: Record<string, string> = {}): { req: http.ClientRequest; answer: Promise<Answer> } {
   let req!: http.ClientRequest;
   const answer = new Promise<Answer>((resolve, reject) => {
-    req = http.request(`${base}/v1/predict`, { method: 'POST', headers: { 'content-type': contentType, 'content-length': data.length, connection: 'close' }, agent: false }, (res) => {
+    req = http.request(`${base}/v1/predict`, { method: 'POST', headers: { 'content-type': contentType, 'content-length': data.length, connection: 'close', ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

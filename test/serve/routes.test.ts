@@ -211,7 +211,8 @@ describe('vidpad serve routes', { timeout: 600_000 }, () => {
     await svc.app.vidpad.idle();
     const lines = svc.logs.filter((l) => l.msg === 'request').slice(n);
     assert.equal(lines.length, 2);
-    const [good, failed] = lines as Record<string, any>[];
+    const good = lines[0] as Record<string, any>;
+    const failed = lines[1] as Record<string, any>;
     assert.equal(good.requestId, 'client-42');
     assert.equal(good.route, '/v1/predict');
     assert.equal(good.status, 200);

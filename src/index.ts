@@ -51,6 +51,9 @@ export * from './scoring/index.js';
 // Using a trained model: predict
 export * from './predict/index.js';
 
+// The HTTP service: createServer (Fastify), its limits and options
+export * from './serve/index.js';
+
 // Explaining a model: Grad-CAM
 export * from './explain/index.js';
 

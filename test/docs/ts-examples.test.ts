@@ -1,5 +1,5 @@
 /**
- * Every TypeScript example in README.md, docs/predict.md and docs/faces.md
+ * Every TypeScript example in README.md, docs/predict.md, docs/faces.md and docs/serve.md
  * runs as written: each block is saved in a scratch folder that holds what
  * the examples name (`models/p1`, a model folder; `face.mp4`, a short face
  * video; `photo.jpg`, a photograph) and run with node; only `from 'vidpad'`
@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeFrames, FIXTURE_SIZE, liveFrames, randomModelFolder } from '../predict/fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FILES = ['README.md', 'docs/predict.md', 'docs/faces.md'];
+const FILES = ['README.md', 'docs/predict.md', 'docs/faces.md', 'docs/serve.md'];
 
 /** The ```ts blocks of a Markdown file, with the line each starts on. */
 export function tsBlocks(markdown: string): { line: number; code: string }[] {

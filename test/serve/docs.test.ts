@@ -49,7 +49,7 @@ function shape(v: unknown, at = ''): string[] {
 async function startServe(line: string): Promise<{ child: ChildProcess; port: string }> {
   const words = line.replace(/^\s*(npx\s+)?vidpad\s+/, '').split(/\s+/).filter(Boolean);
   const args = words.map((w, i) => (words[i - 1] === '--port' ? '0' : words[i - 1] === '--host' ? '127.0.0.1' : w));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT, ...args, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', SCRIPT, ...args, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const port = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (b: Buffer) => {
@@ -72,7 +72,8 @@ describe('the service examples in the documentation', { timeout: 600_000 }, () =
       let lastAnswer: unknown = null;
       try {
         for (const [k, block] of all.entries()) {
-          if (block.lang === 'json' && lastAnswer !== null && all[k - 1]?.lang === 'sh' && /\bcurl\b/.test(all[k - 1]!.code)) {
+          // A result shown right after a curl block (error bodies and log lines shown elsewhere are not results).
+          if (block.lang === 'json' && lastAnswer !== null && all[k - 1]?.lang === 'sh' && /\bcurl\b/.test(all[k - 1]!.code) && 'scoreRule' in JSON.parse(block.code)) {
             assert.deepEqual(shape(JSON.parse(block.code)), shape(lastAnswer), `${file}: the answer shown has the fields of the service's answer`);
             compared++;
           }

@@ -198,8 +198,8 @@ console.log(`\nbench:serve: POST /v1/predict with a ${frameCount}-frame 320×240
 const baseline = await inProcess(modelDir, video, seconds);
 console.log(`in-process (library, ${workers} detector(s) in a loop): ${baseline.throughputPerSec.toFixed(2)} videos/s, p50 ${baseline.latencyMs.p50.toFixed(0)} ms, p95 ${baseline.latencyMs.p95.toFixed(0)} ms, p99 ${baseline.latencyMs.p99.toFixed(0)} ms (${baseline.runs} runs)\n`);
 
-const script = `import { main } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
-const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'serve', '--model', modelDir, '--port', '0', '--workers', String(workers), '--threads', String(threads), '--max-queue', String(maxQueue), '--quiet'], {
+const bin = path.join(ROOT, 'src', 'cli', 'bin.ts');
+const child = spawn(process.execPath, ['--import', 'tsx', bin, 'serve', '--model', modelDir, '--port', '0', '--workers', String(workers), '--threads', String(threads), '--max-queue', String(maxQueue), '--quiet'], {
   cwd: ROOT,
   stdio: ['ignore', 'ignore', 'pipe'],
 });

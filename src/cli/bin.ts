@@ -5,16 +5,18 @@
  */
 import { main, errorLine } from './main.js';
 import { handleInterrupts } from './interrupt.js';
+import { COMMANDS } from './commands/index.js';
 
 const argv = process.argv.slice(2);
-const interrupts = handleInterrupts(argv, process.stderr);
-main(argv, { stdout: process.stdout, stderr: process.stderr, interrupt: interrupts.notice }).then(
+// A command that stops gracefully on a signal (vidpad serve) takes the signals itself.
+const interrupts = COMMANDS.find((c) => c.name === argv[0])?.handlesSignals ? null : handleInterrupts(argv, process.stderr);
+main(argv, { stdout: process.stdout, stderr: process.stderr, ...(interrupts ? { interrupt: interrupts.notice } : {}) }).then(
   (code) => {
-    interrupts.dispose();
+    interrupts?.dispose();
     process.exitCode = code;
   },
   (err: unknown) => {
-    interrupts.dispose();
+    interrupts?.dispose();
     process.stderr.write(errorLine(err) + '\n');
     process.exitCode = 1;
   },

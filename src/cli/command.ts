@@ -43,6 +43,11 @@ export interface CliCommand {
   /** Longer help text: what it does, what it writes. */
   description: string;
   options: OptionSpec[];
+  /**
+   * The command stops gracefully on SIGTERM and SIGINT itself (vidpad serve
+   * finishes its requests in flight), so the program does not exit at once on them.
+   */
+  handlesSignals?: boolean;
   /** Returns the process exit code. */
   run(args: ParsedArgs, io: CommandIo): Promise<number>;
 }

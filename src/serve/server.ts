@@ -20,7 +20,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { AuthError, BusyError, DeadlineError, LimitError, VidpadError } from '../errors.js';
-import { vidpadVersion } from '../models/model-files.js';
+import { vidpadVersion } from '../io/index.js';
 import type { LivenessResult } from '../predict/index.js';
 import { resolveServeConfig } from './config.js';
 import type { ServeConfig, ServeOptions } from './config.js';

@@ -18,7 +18,8 @@ import { initBackend } from '../../src/index.js';
 import { encodeFrames, FIXTURE_SIZE, liveFrames, randomModelFolder } from '../predict/fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SCRIPT = `import { main } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
+// The program itself (src/cli/bin.ts: signals, exit status), run from source.
+const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
 let dir: string;
 
 before(async () => {
@@ -49,7 +50,7 @@ function shape(v: unknown, at = ''): string[] {
 async function startServe(line: string): Promise<{ child: ChildProcess; port: string }> {
   const words = line.replace(/^\s*(npx\s+)?vidpad\s+/, '').split(/\s+/).filter(Boolean);
   const args = words.map((w, i) => (words[i - 1] === '--port' ? '0' : words[i - 1] === '--host' ? '127.0.0.1' : w));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', SCRIPT, ...args, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), BIN, ...args, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const port = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (b: Buffer) => {
@@ -87,8 +88,8 @@ describe('the service examples in the documentation', { timeout: 600_000 }, () =
               service = await startServe(line.replace(/\s+#.*$/, ''));
             } else if (/^\s*curl\b/.test(line)) {
               assert.ok(service, `${file}: a curl line before any vidpad serve line: ${line}`);
-              const command = line.replace(/\s+#.*$/, '').replace(/127\.0\.0\.1:8080/g, `127.0.0.1:${service.port}`);
-              const r = spawnSync('bash', ['-c', command], { cwd: dir, encoding: 'utf8' });
+              const command: string = line.replace(/\s+#.*$/, '').replace(/127\.0\.0\.1:8080/g, `127.0.0.1:${service.port}`);
+              const r: { status: number | null; stdout: string; stderr: string } = spawnSync('bash', ['-c', command], { cwd: dir, encoding: 'utf8' });
               assert.equal(r.status, 0, `${file}: ${line}\n${r.stderr}`);
               const answer = JSON.parse(r.stdout) as Record<string, unknown>;
               assert.ok(!('error' in answer), `${file}: ${line} answered ${r.stdout}`);

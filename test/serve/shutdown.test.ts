@@ -17,7 +17,8 @@ import { encodeFrames, FIXTURE_SIZE, liveFrames, randomModelFolder } from '../pr
 import { metric, postMedia, request, waitForMetrics } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SCRIPT = `import { main } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
+// The program itself (src/cli/bin.ts: signals, exit status), run from source.
+const BIN = path.join(ROOT, 'src', 'cli', 'bin.ts');
 let dir: string;
 let model: string;
 
@@ -42,7 +43,7 @@ interface Program {
 }
 
 function startProgram(args: string[]): Program {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
@@ -123,7 +124,7 @@ describe('vidpad serve as a program', { timeout: 600_000 }, () => {
   });
 
   it('bad flags and a bad key file exit 2 or 1 before anything listens, naming the flag or file', () => {
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8' });
+    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
     let r = run(['serve', '--model', model, '--port', '70000']);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--port expects a port number 0\.\.65535, got '70000'/);

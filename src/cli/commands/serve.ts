@@ -4,6 +4,7 @@
  * taking requests, finishes those in flight and exits.
  */
 import type { CliCommand } from '../command.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED } from '../exit-codes.js';
 import { numberOption, stringOption } from '../dataset-args.js';
 import { FACE_DETECTOR_NAMES, SCORERS, UsageError } from '../../index.js';
 import type { FaceDetectorRequest, ScorerName } from '../../index.js';
@@ -16,6 +17,7 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'the liveness check as an HTTP service (POST /v1/predict; health, model, metrics, OpenAPI)',
   usage: '--model DIR [--host H] [--port P] [--workers N] [--api-key-file FILE] [limits]',
+  handlesSignals: true,
   description:
     'Serves the model in --model over HTTP. POST /v1/predict takes a video or an image (multipart/form-data with a file\n' +
     'field, or the raw body with its content type: video/*, image/*, application/octet-stream) or JSON frames\n' +
@@ -102,7 +104,7 @@ export const serveCommand: CliCommand = {
     const handler = (signal: NodeJS.Signals) => {
       if (stopping) {
         stderr.write(`vidpad serve: ${signal} again: exiting now\n`);
-        process.exit(signal === 'SIGINT' ? 130 : 143);
+        process.exit(signal === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_TERMINATED);
       }
       stopping = signal;
       onSignal(signal);
@@ -133,13 +135,13 @@ export const serveCommand: CliCommand = {
       if (typeof first !== 'string') {
         stderr.write(`vidpad serve: error: the model could not be loaded: ${(first as Error).message}\n`);
         await app.close();
-        return 1;
+        return EXIT_FAILED;
       }
       const inFlight = app.vidpad.pool.state().admitted;
       stderr.write(`vidpad serve: ${first}: not taking new requests; finishing ${inFlight} in flight\n`);
       await app.close();
       stderr.write('vidpad serve: stopped\n');
-      return first === 'SIGINT' ? 130 : 143;
+      return first === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_TERMINATED;
     } finally {
       process.off('SIGTERM', handler);
       process.off('SIGINT', handler);

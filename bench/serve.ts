@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { createAlexNet2Plus1D, createLivenessDetector, inputContractFor, resolvePreprocessConfig, saveModelFolder } from '../src/index.js';
+import { createAlexNet2Plus1D, createLivenessDetector, initBackend, inputContractFor, resolvePreprocessConfig, saveModelFolder } from '../src/index.js';
 import { planSynthSiw, renderSynthVideo } from '../src/synth/index.js';
 
 const args = parseArgs({
@@ -190,6 +190,8 @@ if (!existsSync(video)) await makeVideo(video);
 const body = await readFile(video);
 const modelDir = path.join(outDir, 'serve-model');
 await rm(modelDir, { recursive: true, force: true });
+// A backend chosen before the model is built (else tfjs picks its cpu backend and prints its install banner).
+await initBackend('auto');
 await demoShapedModel(modelDir);
 const loadStart = os.loadavg();
 console.log(`\nbench:serve: POST /v1/predict with a ${frameCount}-frame 320×240 H.264 video (${body.length} bytes), ${workers} worker(s) × ${threads} ONNX thread(s), queue ${maxQueue}; ${os.availableParallelism()} cores, load average ${loadStart.map((l) => l.toFixed(1)).join(' ')}\n`);

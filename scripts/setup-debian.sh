@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets up vidpad on a fresh Debian 12 machine, as root, from a clean clone:
-# the system packages (ffmpeg for video; oneDNN and dlib for the optional
+# the system packages (ffmpeg for video; Chromium for the browser tests, driven
+# by playwright-core, never a downloaded browser; oneDNN and dlib for the optional
 # native parts; a compiler for the addons; Node.js if there is none), then the
 # npm dependencies, the TypeScript build and the native addons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive
-packages=(ffmpeg libdnnl-dev libdlib-dev g++ make python3 pkg-config)
+packages=(ffmpeg libdnnl-dev libdlib-dev g++ make python3 pkg-config chromium)
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs npm libnode-dev)
 fi

@@ -133,3 +133,15 @@ export class DeadlineError extends VidpadError {
     this.deadlineSec = deadlineSec;
   }
 }
+
+/** Why a camera could not be opened in a browser. */
+export type CameraErrorReason = 'denied' | 'absent' | 'in-use' | 'unsupported';
+
+/** A camera the page asked for and did not get: refused by the user, missing, busy, or no camera API (an insecure page). */
+export class CameraError extends InputError {
+  readonly reason: CameraErrorReason;
+  constructor(reason: CameraErrorReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}

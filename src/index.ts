@@ -4,8 +4,8 @@
  */
 
 // Errors
-export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError, OutputError, LimitError, AuthError, BusyError, DeadlineError } from './errors.js';
-export type { VidpadErrorCode, VideoErrorReason } from './errors.js';
+export { VidpadError, ConfigError, BackendError, ShapeError, InputError, UsageError, VideoError, OutputError, LimitError, AuthError, BusyError, DeadlineError, CameraError } from './errors.js';
+export type { VidpadErrorCode, VideoErrorReason, CameraErrorReason } from './errors.js';
 
 // Defaults shared across folders (the crop side is the network's input size)
 export { DEFAULT_INPUT_SIZE_PX } from './input-defaults.js';
@@ -62,3 +62,6 @@ export * from './experiments/index.js';
 
 // Synthetic data
 export * from './synth/index.js';
+
+// The browser page's server (vidpad web); the page's own entry is vidpad/browser (src/browser)
+export * from './web/index.js';

@@ -16,5 +16,6 @@ import { experimentCommand } from './experiment.js';
 import { demoCommand } from './demo.js';
 import { pretrainFlowCommand } from './pretrain-flow.js';
 import { synthCommand } from './synth.js';
+import { webCommand } from './web.js';
 
-export const COMMANDS: readonly CliCommand[] = [demoCommand, backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, trainCommand, evalCommand, predictCommand, explainCommand, serveCommand, experimentCommand, exportCommand, infoCommand, pretrainFlowCommand, synthCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, backendsCommand, metricsCommand, facesCommand, datasetCommand, preprocessCommand, trainCommand, evalCommand, predictCommand, explainCommand, serveCommand, webCommand, experimentCommand, exportCommand, infoCommand, pretrainFlowCommand, synthCommand];

@@ -1,0 +1,32 @@
+/**
+ * vidpad's browser build (`vidpad/browser`): the liveness check on a page.
+ * `createLivenessSession({ model, video })` with typed events, `openCamera`,
+ * `loadWebModel`; no Node imports anywhere below this file.
+ */
+export { createLivenessSession, DEFAULT_LIVENESS_SESSION_CONFIG } from './liveness-session.js';
+export type {
+  ClipEvent,
+  DecisionEvent,
+  ErrorEvent,
+  FaceEvent,
+  LivenessSession,
+  LivenessSessionConfig,
+  LivenessSessionEvents,
+  LivenessSessionOptions,
+  ScoreEvent,
+  StatsEvent,
+} from './liveness-session.js';
+export { cameraErrorFrom, openCamera } from './camera.js';
+export type { OpenCameraOptions } from './camera.js';
+export { loadWebModel, parseWebModelJson, WEB_MODEL_FORMAT_VERSION } from './web-model.js';
+export type { WebModel } from './web-model.js';
+export { createFrameGrabber, decodeSize, rgbaToRgb } from './frame-grab.js';
+export { BROWSER_TF_BACKENDS } from '../engine/browser-backend.js';
+export type { BrowserTfBackend } from '../engine/browser-backend.js';
+export { WEB_ONNX_PROVIDERS, webGpuAvailable } from '../engine/onnx/web-session.js';
+export type { WebOnnxProvider } from '../engine/onnx/web-session.js';
+export { CameraError, ConfigError, InputError, BackendError, VidpadError } from '../errors.js';
+export type { CameraErrorReason } from '../errors.js';
+export type { BoxPx } from '../face/box.js';
+export type { RgbFrame } from '../face/types.js';
+export type { LivenessDecision } from '../predict/result.js';

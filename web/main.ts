@@ -6,7 +6,7 @@
  * clips' frames on `window.vidpadPage` for the parity test.
  */
 import { CameraError, createLivenessSession, openCamera } from '../src/browser/index.js';
-import type { BoxPx, ClipEvent, DecisionEvent, LivenessSession, StatsEvent } from '../src/browser/index.js';
+import type { BoxPx, ClipEvent, DecisionEvent, FaceEvent, LivenessSession, ScoreEvent, StatsEvent } from '../src/browser/index.js';
 
 interface PageState {
   session: LivenessSession | null;
@@ -14,11 +14,14 @@ interface PageState {
   scores: number[];
   faces: number;
   clips: ClipEvent[];
+  /** With keepFrames: every face and score event, for the parity test. */
+  faceEvents: FaceEvent[];
+  scoreEvents: ScoreEvent[];
   stats: StatsEvent | null;
   errors: string[];
 }
 
-const state: PageState = { session: null, decisions: [], scores: [], faces: 0, clips: [], stats: null, errors: [] };
+const state: PageState = { session: null, decisions: [], scores: [], faces: 0, clips: [], faceEvents: [], scoreEvents: [], stats: null, errors: [] };
 (globalThis as unknown as { vidpadPage: PageState }).vidpadPage = state;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -34,6 +37,8 @@ const modelUrl = new URL(params.get('model') ?? 'model/', location.href).href;
 const keepFrames = params.get('keepFrames') === '1';
 const onnxProviders = (params.get('onnx') ?? 'wasm').split(',') as ('wasm' | 'webgpu')[];
 const tfBackends = (params.get('tf') ?? 'wasm,webgl,cpu').split(',') as ('wasm' | 'webgl' | 'cpu')[];
+// ?worker=0 runs the networks on the page's thread (for comparison in bench:web).
+const useWorker = params.get('worker') !== '0';
 
 function showMessage(text: string, kind: string): void {
   message.textContent = text;
@@ -96,7 +101,8 @@ function drawHistory(threshold: number): void {
 async function main(): Promise<void> {
   let session: LivenessSession;
   try {
-    session = await createLivenessSession({ model: modelUrl, video, keepFrames, onnxProviders, tfBackends });
+    const worker = useWorker ? new Worker(new URL('../src/browser/pipeline-worker.ts', import.meta.url), { type: 'module' }) : null;
+    session = await createLivenessSession({ model: modelUrl, video, worker, keepFrames, onnxProviders, tfBackends });
   } catch (err) {
     showMessage(`The model could not be loaded: ${(err as Error).message}`, 'model-error');
     return;
@@ -108,7 +114,7 @@ async function main(): Promise<void> {
     ['network', `AlexNet-(2+1)D, T = ${m.frames}, ${m.inputSize}² crops, loss ${m.loss}`],
     ['threshold', `${session.threshold.toFixed(4)} (${m.threshold.rule} on ${m.threshold.chosenOn})`],
     ['boxes', `${m.contract.boxes.policy}${m.contract.boxes.detector !== 'none' ? ` (${m.contract.boxes.detector})` : ''}`],
-    ['runs on', `ONNX ${session.backends.onnx}, BlazeFace tfjs-${session.backends.tf}`],
+    ['runs on', `ONNX ${session.backends.onnx}, BlazeFace tfjs-${session.backends.tf}, in ${session.runsIn === 'worker' ? 'a worker' : 'the page'}`],
   ];
   const dl = $('model');
   for (const [k, v] of rows) {
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
   let lastFace: { box: BoxPx | null; w: number; h: number } = { box: null, w: 1, h: 1 };
   session.on('face', (e) => {
     if (e.box) state.faces += 1;
+    if (keepFrames && state.faceEvents.length < 1000) state.faceEvents.push(e);
     lastFace = { box: e.box, w: e.frameWidth, h: e.frameHeight };
     drawBox(e.box, e.frameWidth, e.frameHeight, decision);
   });
@@ -130,6 +137,7 @@ async function main(): Promise<void> {
   });
   session.on('score', (e) => {
     state.scores.push(e.score);
+    if (keepFrames && state.scoreEvents.length < 1000) state.scoreEvents.push(e);
     if (state.scores.length > 600) state.scores.shift();
     drawHistory(session.threshold);
   });

@@ -73,5 +73,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 4000,
     sourcemap: false,
   },
+  // The pipeline worker is a module worker: onnxruntime-web imports its loader dynamically.
+  worker: { format: 'es' },
   plugins: [copyRuntimeFiles(outDir)],
 });

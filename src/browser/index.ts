@@ -3,19 +3,22 @@
  * `createLivenessSession({ model, video })` with typed events, `openCamera`,
  * `loadWebModel`; no Node imports anywhere below this file.
  */
-export { createLivenessSession, DEFAULT_LIVENESS_SESSION_CONFIG } from './liveness-session.js';
+export { createLivenessSession } from './liveness-session.js';
+export type { LivenessSession, LivenessSessionOptions } from './liveness-session.js';
+export { createLivenessPipeline, DEFAULT_LIVENESS_SESSION_CONFIG, resolveLivenessConfig } from './pipeline.js';
 export type {
   ClipEvent,
   DecisionEvent,
   ErrorEvent,
   FaceEvent,
-  LivenessSession,
+  LivenessInfo,
+  LivenessPipeline,
+  LivenessPipelineOptions,
   LivenessSessionConfig,
   LivenessSessionEvents,
-  LivenessSessionOptions,
   ScoreEvent,
   StatsEvent,
-} from './liveness-session.js';
+} from './pipeline.js';
 export { cameraErrorFrom, openCamera } from './camera.js';
 export type { OpenCameraOptions } from './camera.js';
 export { loadWebModel, parseWebModelJson, WEB_MODEL_FORMAT_VERSION } from './web-model.js';

@@ -1,510 +1,244 @@
 /**
- * The liveness check in a browser (the library entry for web apps):
- * `createLivenessSession({ model, video })` reads a camera's frames from a
- * <video>, finds the face with BlazeFace, keeps a sliding window of the
- * model's T frames at the frame interval it was trained with, scores each
- * clip with onnxruntime-web and emits typed events (face boxes, clip scores,
- * decisions, errors). No frame leaves the page.
+ * The liveness check in a browser, the library entry for web apps:
+ * `createLivenessSession({ model, video })` takes a camera's frames from a
+ * <video> at the frame interval the model was trained with and runs the
+ * liveness pipeline on them (BlazeFace, the sliding window of T frames, the
+ * model on onnxruntime-web), emitting typed events: face boxes, clip scores,
+ * decisions, statistics, errors. No frame leaves the page.
  *
- * It feeds the model what predict feeds it, with the same pure modules: the
- * contract's crop (`cropForModel`), the tracker (`createFaceTracker`: one
- * face, gaps filled, boxes smoothed), the box calibration of a model trained
- * on a dataset's boxes, the clip layout (`clipStartEndingAt`), per-frame
- * standardisation (`modelInput`) and the mean-of-clip-scores rule over a
- * window of recent clips. A test compares its clip tensors with Node's.
+ * Pass `worker` (a module worker started from pipeline-worker.ts) to run the
+ * networks off the page's thread: the camera loop then never misses a frame
+ * while BlazeFace or the model runs (measured with `npm run bench:web`).
  *
- * Timing: frames are taken from the camera at the model's frame interval
- * (1 / trainingFps × frameStride; a faster camera's extra frames are
- * skipped). A clip must be T consecutive frames at that interval, so when
- * the camera skips frames, or the page falls behind by more than
- * `maxQueueFrames`, the run of frames is closed (its complete clips still
- * scored) and a new one starts: a clip never spans a hole.
+ * Timing: a frame is taken once per training frame interval (1 / trainingFps;
+ * a faster camera's extra frames are skipped). A clip must be T consecutive
+ * frames at that interval, so when frames are missed (the camera skipped,
+ * or more than `maxQueueFrames` wait because the pipeline fell behind) the
+ * run is closed (its complete clips still scored) and a new one starts.
  */
-import { calibrateBox } from '../face/box-calibration.js';
-import type { BoxPx } from '../face/box.js';
-import { createBlazefaceDetectorFromModel } from '../face/blazeface.js';
-import { chooseBoxByPolicy, createFaceTracker } from '../face/tracking.js';
-import type { IndexedTrackedBox } from '../face/tracking.js';
-import { DEFAULT_FACE_DETECTOR_CONFIG } from '../face/types.js';
-import type { FaceDetector, RgbFrame } from '../face/types.js';
-import { tf } from '../engine/tf.js';
-import { initBrowserTfBackend, BROWSER_TF_BACKENDS } from '../engine/browser-backend.js';
-import type { BrowserTfBackend } from '../engine/browser-backend.js';
-import { createWebOnnxSession, WEB_ONNX_PROVIDERS } from '../engine/onnx/web-session.js';
-import type { WebOnnxProvider, WebOnnxSession } from '../engine/onnx/web-session.js';
-import { clipPixels, cropForModel, modelInput } from '../predict/clip-input.js';
-import { clipFrameIndices, clipSpanFrames, clipStartEndingAt, resolveClipLayout } from '../predict/clip-layout.js';
-import type { ClipLayout } from '../predict/clip-layout.js';
-import { aggregateClipScores, decide } from '../predict/result.js';
-import type { LivenessDecision } from '../predict/result.js';
+import type { RgbFrame } from '../face/types.js';
 import { ConfigError, InputError, VidpadError } from '../errors.js';
+import type { VidpadErrorCode } from '../errors.js';
 import { createEmitter } from './events.js';
 import type { Handler } from './events.js';
 import { createFrameGrabber } from './frame-grab.js';
+import { createLivenessPipeline, recentMean, resolveLivenessConfig } from './pipeline.js';
+import type { LivenessInfo, LivenessPipeline, LivenessPipelineOptions, LivenessSessionConfig, LivenessSessionEvents } from './pipeline.js';
+import type { FromWorker, ToWorker, WireError } from './worker-protocol.js';
 import { loadWebModel } from './web-model.js';
 import type { WebModel } from './web-model.js';
 
-/** The ONNX graph's input and outputs (as models/alexnet-2plus1d-onnx.ts writes them). */
-const ONNX_IO = { input: 'clip', outputs: ['embedding', 'liveScore'] as const };
-
-export interface LivenessSessionConfig {
-  /** Run BlazeFace on every n-th frame, the tracker filling the frames between (predict's default, 3). */
-  detectEveryFrames: number;
-  /**
-   * The frame rate of the videos the model was trained on. The contract
-   * records the clip's frame stride, not the rate: SiW (and vidpad's
-   * synthetic SiW) are 30 fps.
-   */
-  trainingFps: number;
-  /** The decision is the mean score of the last this many clips against the threshold. */
-  decisionWindowClips: number;
-  /** Frames waiting to be processed beyond which the page has fallen behind: the run is closed and a new one started. */
-  maxQueueFrames: number;
-  /** A decision of `no-face` after this many frames in a row without a face. */
-  noFaceAfterFrames: number;
-  /** onnxruntime-web providers, tried in order. wasm measured fastest here (npm run bench:web). */
-  onnxProviders: readonly WebOnnxProvider[];
-  /** TensorFlow.js backends for BlazeFace, tried in order. */
-  tfBackends: readonly BrowserTfBackend[];
-  /** WebAssembly threads for onnxruntime-web (more than 1 needs a cross-origin isolated page); null: its default. */
-  onnxThreads: number | null;
-}
-
-export const DEFAULT_LIVENESS_SESSION_CONFIG: Readonly<LivenessSessionConfig> = Object.freeze({
-  detectEveryFrames: 3,
-  trainingFps: 30,
-  decisionWindowClips: 6,
-  maxQueueFrames: 15,
-  noFaceAfterFrames: 30,
-  onnxProviders: Object.freeze(['wasm'] as WebOnnxProvider[]),
-  tfBackends: Object.freeze(['wasm', 'webgl', 'cpu'] as BrowserTfBackend[]),
-  onnxThreads: null,
-});
-
 export interface LivenessSessionOptions extends Partial<LivenessSessionConfig> {
-  /** The model folder's URL (serving model.json and model.onnx), or a model already loaded with `loadWebModel`. */
+  /** The model folder's URL (serving model.json and model.onnx), or a model loaded with `loadWebModel` (not with a worker). */
   model: string | WebModel;
   /** The <video> the camera plays in (see `openCamera`); omit it to feed frames with `pushFrame`. */
   video?: HTMLVideoElement | null;
-  /**
-   * URL of the folder holding `ort/` (onnxruntime-web's .wasm and .mjs),
-   * `tfjs/` (tfjs-backend-wasm's .wasm files) and `blazeface/`
-   * (blazeface.json, .bin), as vidpad's page build lays them out. Default:
-   * `vidpad/` beside the page.
-   */
+  /** A module worker started from vidpad's pipeline-worker: the networks run there. Default: none (on the page's thread). */
+  worker?: Worker | null;
+  /** Folder URL of `ort/`, `tfjs/` and `blazeface/` (vidpad's page build lays them out). Default: `vidpad/` beside the page. */
   assetsUrl?: string;
-  /**
-   * URL of the folder holding onnxruntime-web's ort-wasm-simd-threaded.jsep.{mjs,wasm}.
-   * Default: `ort/` under assetsUrl, as vidpad's page build lays them out;
-   * null leaves it to onnxruntime-web (beside its own bundle).
-   */
+  /** Folder URL of onnxruntime-web's .wasm/.mjs. Default: `ort/` under assetsUrl; null: where onnxruntime-web looks by itself. */
   onnxWasmUrl?: string | null;
   /** Overrides the model's threshold (live when the score >= it). */
   threshold?: number;
-  /** Hand every clip's source frames to `clip` listeners (for tests and debugging; costs memory). */
+  /** Hand every clip's source frames to `clip` listeners (tests, debugging). */
   keepFrames?: boolean;
 }
 
-/** A face box found on a frame (BlazeFace's, mapped with the model's calibration), in pixels of the processed frame. */
-export interface FaceEvent {
-  frame: number;
-  box: BoxPx | null;
-  frameWidth: number;
-  frameHeight: number;
-}
-
-/** A clip about to be scored: what the model is fed. */
-export interface ClipEvent {
-  clip: number;
-  /** Session frame numbers of the clip's T frames. */
-  frames: number[];
-  /** The tracked box cropped on each frame (processed-frame pixels). */
-  boxes: BoxPx[];
-  /** The T crops, sizePx² × 3 RGB bytes each. */
-  crops: Uint8Array[];
-  /** The model's input, float32 [1, T, S, S, 3], standardised per frame. */
-  input: Float32Array;
-  /** The frames the crops were cut from (only with `keepFrames`). */
-  sourceFrames: RgbFrame[] | null;
-}
-
-export interface ScoreEvent {
-  clip: number;
-  frames: number[];
-  /** liveScore of the clip: cosine of its embedding with the live prototype. */
-  score: number;
-  boxes: BoxPx[];
-  /** Time of the model call. */
-  modelMs: number;
-}
-
-export interface DecisionEvent {
-  decision: LivenessDecision;
-  /** Mean of the last clips' scores (null for no-face). */
-  score: number | null;
-  threshold: number;
-  /** Clips the score is the mean of. */
-  clips: number;
-}
-
-export interface StatsEvent {
-  /** Frames handled per second (captured, tracked, cropped, scored), over the last 2 s. */
-  fps: number;
-  /** Frames per second the camera delivers (null without a camera). */
-  cameraFps: number | null;
-  /** Mean ms per model call and per BlazeFace call, over the last calls. */
-  modelMs: number;
-  detectMs: number;
-  framesProcessed: number;
-  clipsScored: number;
-  /** Frames dropped because the page fell behind, or because the camera skipped. */
-  framesDropped: number;
-  runsRestarted: number;
-}
-
-export interface ErrorEvent {
-  error: Error;
-  /** True when the session stopped because of it. */
-  fatal: boolean;
-}
-
-export interface LivenessSessionEvents {
-  face: FaceEvent;
-  clip: ClipEvent;
-  score: ScoreEvent;
-  decision: DecisionEvent;
-  stats: StatsEvent;
-  warning: { message: string };
-  error: ErrorEvent;
-}
-
-export interface LivenessSession {
-  readonly model: Omit<WebModel, 'onnx'>;
-  readonly threshold: number;
-  readonly config: Readonly<LivenessSessionConfig>;
-  /** What runs where: the ONNX provider, BlazeFace's tfjs backend, and why others were skipped. */
-  readonly backends: { onnx: WebOnnxProvider; tf: BrowserTfBackend; skipped: string[] };
-  /** Warnings about how the input differs from training (boxes, detector). */
-  readonly warnings: readonly string[];
+export interface LivenessSession extends LivenessInfo {
+  /** Where the networks run: `worker` or `page`. */
+  readonly runsIn: 'worker' | 'page';
   on<K extends keyof LivenessSessionEvents>(name: K, handler: Handler<LivenessSessionEvents[K]>): () => void;
   /** Starts taking frames from the video (a no-op when running). */
   start(): void;
   /** Stops taking frames; frames already taken are still processed. */
   stop(): void;
-  /** Processes one frame (RGB at the decode width or smaller), taken one frame interval after the previous one; resolves once it is handled. */
+  /** Processes one frame (RGB at the decode width or smaller), one training frame interval after the previous; resolves once it is handled. */
   pushFrame(frame: RgbFrame): Promise<void>;
-  /** Closes the current run of frames (as a gap in the camera does): its complete clips are scored. */
+  /** Closes the current run of frames (as a hole in the camera does): its complete clips are scored. */
   flush(): Promise<void>;
-  /** Stops and frees BlazeFace and the ONNX session. */
+  /** Stops, and frees BlazeFace and the ONNX session (and ends the worker). */
   dispose(): Promise<void>;
-}
-
-function resolveConfig(o: Partial<LivenessSessionConfig>): Readonly<LivenessSessionConfig> {
-  const c: LivenessSessionConfig = { ...DEFAULT_LIVENESS_SESSION_CONFIG };
-  for (const key of Object.keys(DEFAULT_LIVENESS_SESSION_CONFIG) as (keyof LivenessSessionConfig)[]) {
-    if (o[key] !== undefined) (c as unknown as Record<string, unknown>)[key] = o[key];
-  }
-  const whole = (name: keyof LivenessSessionConfig, lo: number) => {
-    const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo) throw new ConfigError(`session.${name}`, `expected a whole number >= ${lo}, got ${JSON.stringify(v)}`);
-  };
-  whole('detectEveryFrames', 1);
-  whole('decisionWindowClips', 1);
-  whole('maxQueueFrames', 1);
-  whole('noFaceAfterFrames', 1);
-  if (typeof c.trainingFps !== 'number' || !(c.trainingFps > 0 && c.trainingFps <= 1000)) throw new ConfigError('session.trainingFps', `expected a number in (0, 1000], got ${JSON.stringify(c.trainingFps)}`);
-  if (c.onnxThreads !== null) whole('onnxThreads', 1);
-  const list = <T extends string>(name: 'onnxProviders' | 'tfBackends', valid: readonly T[]) => {
-    const v = c[name] as unknown;
-    if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`session.${name}`, `expected a non-empty list of ${valid.join(', ')}`);
-    v.forEach((x, i) => {
-      if (!valid.includes(x as T)) throw new ConfigError(`session.${name}[${i}]`, `expected one of ${valid.join(', ')}, got ${JSON.stringify(x)}`);
-    });
-  };
-  list('onnxProviders', WEB_ONNX_PROVIDERS);
-  list('tfBackends', BROWSER_TF_BACKENDS);
-  return Object.freeze(c);
 }
 
 function defaultAssetsUrl(): string {
   const base = typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href;
-  if (!base) throw new ConfigError('assetsUrl', 'no page URL to resolve the default from; pass assetsUrl');
+  if (!base) throw new ConfigError('session.assetsUrl', 'no page URL to resolve the default from; pass assetsUrl');
   return new URL('vidpad/', base).href;
 }
 
-/** Running means of the last `n` values. */
-function recentMean(n: number) {
-  const values: number[] = [];
+function absoluteUrl(url: string): string {
+  const base = typeof document !== 'undefined' ? document.baseURI : globalThis.location?.href;
+  return base ? new URL(url, base).href : url;
+}
+
+function fromWire(w: WireError): VidpadError {
+  const err = new VidpadError((w.code ?? 'E_INPUT') as VidpadErrorCode, w.message);
+  err.name = w.name;
+  return err;
+}
+
+/** The pipeline in a worker, behind the same interface as a local one. */
+async function workerPipeline(worker: Worker, options: Omit<LivenessPipelineOptions, 'model'> & { model: string }): Promise<LivenessPipeline> {
+  const emitter = createEmitter<LivenessSessionEvents>((err) => console.error(err));
+  const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let pending = 0;
+  const info = await new Promise<LivenessInfo>((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      const msg = e.data;
+      if (msg.type === 'ready') resolve(msg.info);
+      else if (msg.type === 'init-error') reject(fromWire(msg.error));
+      else if (msg.type === 'done') {
+        const w = waiting.get(msg.id);
+        waiting.delete(msg.id);
+        pending -= 1;
+        if (msg.error) w?.reject(fromWire(msg.error));
+        else w?.resolve();
+      } else if (msg.type === 'event') {
+        if (msg.name === 'error') emitter.emit('error', { error: fromWire(msg.event.error), fatal: msg.event.fatal });
+        else emitter.emit(msg.name, msg.event as never);
+      }
+    };
+    worker.onerror = (e: globalThis.ErrorEvent) => {
+      const error = new InputError(`the pipeline worker failed: ${e.message}`);
+      reject(error);
+      emitter.emit('error', { error, fatal: true });
+    };
+    worker.postMessage({ type: 'init', options } satisfies ToWorker);
+  });
+  const send = (msg: ToWorker, transfer: Transferable[] = []): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      waiting.set((msg as { id: number }).id, { resolve, reject });
+      pending += 1;
+      worker.postMessage(msg, transfer);
+    });
   return {
-    add(v: number) {
-      values.push(v);
-      if (values.length > n) values.shift();
+    info,
+    on: (name, handler) => emitter.on(name, handler),
+    pushFrame(frame) {
+      // The frame's bytes move to the worker (no copy); the caller must not reuse them.
+      return send({ type: 'frame', id: nextId++, frame }, [frame.data.buffer]);
     },
-    get mean() {
-      return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+    flush: () => send({ type: 'flush', id: nextId++ }),
+    pending: () => pending,
+    async dispose() {
+      await send({ type: 'dispose', id: nextId++ });
+      worker.terminate();
+      emitter.clear();
     },
   };
 }
 
 /**
- * Loads the model, BlazeFace and the runtimes, and returns a session; call
- * `start()` to begin. Errors: InputError for a model folder that cannot be
- * fetched or read, ConfigError for bad options, BackendError when no
- * runtime opens here.
+ * Loads the model, BlazeFace and the runtimes (in `worker` when given) and
+ * returns a session; call `start()` to begin reading the video. Errors:
+ * InputError for a model folder that cannot be fetched or read, ConfigError
+ * for bad options, BackendError when no runtime opens here.
  */
 export async function createLivenessSession(options: LivenessSessionOptions): Promise<LivenessSession> {
   if (!options || typeof options !== 'object') throw new ConfigError('session', 'expected { model, video }');
-  const config = resolveConfig(options);
-  if (options.threshold !== undefined && (typeof options.threshold !== 'number' || !Number.isFinite(options.threshold))) {
-    throw new ConfigError('session.threshold', `expected a finite number, got ${JSON.stringify(options.threshold)}`);
-  }
+  const config = resolveLivenessConfig(options);
   const video = options.video ?? null;
-  if (video !== null && (typeof HTMLVideoElement === 'undefined' || !(video instanceof HTMLVideoElement))) throw new ConfigError('session.video', 'expected an HTMLVideoElement (or none, to feed frames with pushFrame)');
-  const assets = options.assetsUrl ?? defaultAssetsUrl();
-  const assetsUrl = assets.endsWith('/') ? assets : `${assets}/`;
-  const model = typeof options.model === 'string' ? await loadWebModel(options.model) : options.model;
-  if (!model || typeof model !== 'object' || !(model.onnx instanceof Uint8Array)) throw new ConfigError('session.model', 'expected a model folder URL or a model from loadWebModel');
-  const { contract } = model;
-  const threshold = options.threshold ?? model.threshold.value;
-  const layout: Readonly<ClipLayout> = resolveClipLayout({ frames: contract.clip.frames, frameStride: contract.clip.frameStride, hopFrames: contract.clip.hopFrames }, 'contract.clip');
-  const span = clipSpanFrames(layout);
-
-  const warnings: string[] = [];
-  const trainedOnDatasetBoxes = contract.boxes.policy !== 'detector';
-  const calibration = trainedOnDatasetBoxes ? (contract.boxes.calibrations.find((c) => c.detector === 'blazeface') ?? null) : null;
-  if (trainedOnDatasetBoxes) {
-    warnings.push(
-      calibration
-        ? `the model was trained on the dataset's own face boxes; BlazeFace boxes are mapped to them with the model's calibration (mean IoU ${calibration.meanIouBefore.toFixed(2)} → ${calibration.meanIouAfter.toFixed(2)})`
-        : "the model was trained on the dataset's own face boxes and records no BlazeFace calibration: crops may be framed differently from training",
-    );
-  } else if (contract.boxes.detector !== 'blazeface') {
-    warnings.push(`the model's crops were made with ${contract.boxes.detector} boxes; the page runs BlazeFace, which frames faces differently`);
+  if (video !== null && (typeof HTMLVideoElement === 'undefined' || !(video instanceof HTMLVideoElement))) {
+    throw new ConfigError('session.video', 'expected an HTMLVideoElement (or none, to feed frames with pushFrame)');
   }
-  if (model.threshold.chosenOn === 'test' && options.threshold === undefined) warnings.push("the model's threshold was chosen on its test split (an oracle threshold)");
-
-  const skipped: string[] = [];
-  const tfBackend = await initBrowserTfBackend(config.tfBackends, `${assetsUrl}tfjs/`);
-  skipped.push(...tfBackend.skipped.map((s) => `tfjs ${s.backend}: ${s.reason}`));
-  let detector: FaceDetector | null = null;
-  let onnx: WebOnnxSession<(typeof ONNX_IO.outputs)[number]> | null = null;
-  try {
-    const blazeUrl = `${assetsUrl}blazeface/blazeface.json`;
-    let graph: tf.GraphModel;
+  const worker = options.worker ?? null;
+  if (worker !== null && (typeof Worker === 'undefined' || !(worker instanceof Worker))) throw new ConfigError('session.worker', 'expected a Worker started from vidpad\'s pipeline-worker, or none');
+  const assetsUrl = absoluteUrl(options.assetsUrl ?? defaultAssetsUrl());
+  const common = {
+    ...config,
+    assetsUrl,
+    ...(options.onnxWasmUrl !== undefined ? { onnxWasmUrl: options.onnxWasmUrl === null ? null : absoluteUrl(options.onnxWasmUrl) } : {}),
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    ...(options.keepFrames !== undefined ? { keepFrames: options.keepFrames } : {}),
+  };
+  let pipeline: LivenessPipeline;
+  if (worker) {
+    if (typeof options.model !== 'string') throw new ConfigError('session.model', 'with a worker, pass the model folder\'s URL (the worker loads it)');
+    // Fail here, with the page's own message, when the folder cannot be read.
+    await loadWebModel(absoluteUrl(options.model)).catch((err: unknown) => {
+      worker.terminate();
+      throw err;
+    });
     try {
-      graph = await tf.loadGraphModel(blazeUrl);
+      pipeline = await workerPipeline(worker, { ...common, model: absoluteUrl(options.model) });
     } catch (err) {
-      throw new InputError(`${blazeUrl}: cannot load BlazeFace (${(err as Error).message})`, { cause: err });
+      worker.terminate();
+      throw err;
     }
-    detector = createBlazefaceDetectorFromModel(graph, Object.freeze({ ...DEFAULT_FACE_DETECTOR_CONFIG, detector: 'blazeface' as const }), blazeUrl);
-    const size = contract.crop.sizePx;
-    onnx = await createWebOnnxSession(model.onnx, ONNX_IO, [layout.frames, size, size, 3], {
-      ...(options.onnxWasmUrl !== null ? { wasmBaseUrl: options.onnxWasmUrl ?? `${assetsUrl}ort/` } : {}),
-      providers: config.onnxProviders,
-      ...(config.onnxThreads !== null ? { threads: config.onnxThreads } : {}),
-    });
-    skipped.push(...onnx.skipped.map((s) => `onnx ${s.provider}: ${s.reason}`));
-  } catch (err) {
-    detector?.dispose();
-    await onnx?.dispose();
-    throw err;
+  } else {
+    pipeline = await createLivenessPipeline({ ...common, model: typeof options.model === 'string' ? absoluteUrl(options.model) : options.model });
   }
-  const face = detector;
-  const scorer = onnx;
 
-  const emitter = createEmitter<LivenessSessionEvents>((err, name) => {
-    if (name === 'error') console.error(err);
-    else emitter.emit('error', { error: err instanceof Error ? err : new Error(String(err)), fatal: false });
-  });
-  const emitError = (err: unknown, fatal: boolean) => {
-    const error = err instanceof Error ? err : new VidpadError('E_INPUT', String(err));
-    emitter.emit('error', { error, fatal });
-  };
-
-  // State of the current run of consecutive frames; `base` numbers its frames in the session.
-  const newRun = (base: number) => ({
-    base,
-    tracker: createFaceTracker(contract.boxes.track),
-    next: 0,
-    pending: new Map<number, RgbFrame>(),
-    crops: new Map<number, { crop: Uint8Array; box: BoxPx }>(),
-    sources: new Map<number, RgbFrame>(),
-  });
-  type Run = ReturnType<typeof newRun>;
-  let run = newRun(0);
-  let frameCounter = 0;
-  let clipCounter = 0;
-  let noFaceRun = 0;
-  let disposed = false;
-  const scores: number[] = [];
-  const stats = { framesProcessed: 0, clipsScored: 0, framesDropped: 0, runsRestarted: 0 };
-  const modelMs = recentMean(20);
-  const detectMs = recentMean(20);
-  const doneTimes: number[] = [];
+  const emitter = createEmitter<LivenessSessionEvents>((err) => console.error(err));
+  const drop = { missed: 0, behind: 0 };
   let cameraFps: number | null = null;
+  for (const name of ['face', 'clip', 'score', 'decision', 'warning', 'error'] as const) {
+    pipeline.on(name, (e) => emitter.emit(name, e as never));
+  }
+  pipeline.on('stats', (e) => emitter.emit('stats', { ...e, cameraFps, framesDropped: e.framesDropped + drop.missed + drop.behind, framesMissed: drop.missed, framesBehind: drop.behind }));
 
-  const emitDecision = () => {
-    const window = scores.slice(-config.decisionWindowClips);
-    const score = aggregateClipScores(window);
-    emitter.emit('decision', { decision: decide(score, threshold), score, threshold, clips: window.length });
-  };
-
-  const scoreClip = async (frames: number[], got: { crop: Uint8Array; box: BoxPx }[], sourceFrames: RgbFrame[] | null) => {
-    const crops = got.map((g) => g.crop);
-    const boxes = got.map((g) => g.box);
-    const input = modelInput([clipPixels(crops, contract.crop.sizePx)]);
-    const clip = clipCounter++;
-    emitter.emit('clip', { clip, frames, boxes, crops, input, sourceFrames });
-    const t0 = performance.now();
-    const out = await scorer.run(input, 1);
-    const ms = performance.now() - t0;
-    modelMs.add(ms);
-    const score = Math.min(1, Math.max(-1, out.liveScore[0]!));
-    stats.clipsScored += 1;
-    scores.push(score);
-    if (scores.length > config.decisionWindowClips) scores.shift();
-    emitter.emit('score', { clip, frames, score, boxes, modelMs: ms });
-    emitDecision();
-  };
-
-  const onFinal = async (r: Run, t: IndexedTrackedBox) => {
-    const frame = r.pending.get(t.index)!;
-    r.pending.delete(t.index);
-    if (t.box) {
-      r.crops.set(t.index, { crop: cropForModel(frame, t.box, contract.crop), box: t.box });
-      noFaceRun = 0;
-    } else if (++noFaceRun === config.noFaceAfterFrames) {
-      scores.length = 0;
-      emitter.emit('decision', { decision: 'no-face', score: null, threshold, clips: 0 });
-    }
-    if (options.keepFrames) r.sources.set(t.index, frame);
-    const start = clipStartEndingAt(t.index, layout);
-    if (start !== null) {
-      const indices = clipFrameIndices(start, layout);
-      const got = indices.map((f) => r.crops.get(f));
-      if (got.every((g) => g !== undefined)) {
-        const sources = options.keepFrames ? indices.map((f) => r.sources.get(f)!) : null;
-        await scoreClip(indices.map((f) => r.base + f), got as { crop: Uint8Array; box: BoxPx }[], sources);
-      }
-    }
-    r.crops.delete(t.index - span + 1);
-    r.sources.delete(t.index - span + 1);
-  };
-
-  // Frames are handled one at a time, in order, on one promise chain.
-  let chain: Promise<void> = Promise.resolve();
-  let queued = 0;
-  const enqueue = (job: () => Promise<void>): Promise<void> => {
-    queued += 1;
-    const p = chain.then(job).finally(() => {
-      queued -= 1;
-    });
-    chain = p.catch((err) => emitError(err, false));
-    return p;
-  };
-
-  const processFrame = async (frame: RgbFrame, r: Run) => {
-    if (disposed) return;
-    const index = r.next++;
-    let candidates: { box: BoxPx }[] = [];
-    if (index % config.detectEveryFrames === 0) {
-      const t0 = performance.now();
-      const found = await face.detect(frame);
-      detectMs.add(performance.now() - t0);
-      const mapped = found.map((d) => ({ box: calibrateBox(d.box, calibration), score: d.score }));
-      const choice = chooseBoxByPolicy(null, mapped, frame.width, frame.height, { policy: 'detector' });
-      if (choice.box) candidates = [{ box: choice.box }];
-      emitter.emit('face', { frame: r.base + index, box: choice.box, frameWidth: frame.width, frameHeight: frame.height });
-    }
-    r.pending.set(index, frame);
-    for (const t of r.tracker.push(candidates)) await onFinal(r, t);
-    stats.framesProcessed += 1;
-    const now = performance.now();
-    doneTimes.push(now);
-    while (doneTimes.length > 0 && doneTimes[0]! < now - 2000) doneTimes.shift();
-    if (stats.framesProcessed % 10 === 0) emitStats();
-  };
-
-  const emitStats = () => {
-    const spanSec = doneTimes.length > 1 ? (doneTimes[doneTimes.length - 1]! - doneTimes[0]!) / 1e3 : 0;
-    emitter.emit('stats', {
-      fps: spanSec > 0 ? (doneTimes.length - 1) / spanSec : 0,
-      cameraFps,
-      modelMs: modelMs.mean,
-      detectMs: detectMs.mean,
-      ...stats,
-    });
-  };
-
-  /** Queues a frame of the current run; returns when it is handled. */
-  const pushToRun = (frame: RgbFrame): Promise<void> => {
-    const r = run;
-    frameCounter += 1;
-    return enqueue(() => processFrame(frame, r));
-  };
-
-  /** Ends the current run: its pending frames get their final boxes and complete clips are scored. */
-  const closeRun = (): Promise<void> => {
-    const r = run;
-    run = newRun(frameCounter);
-    stats.runsRestarted += 1;
-    return enqueue(async () => {
-      for (const t of r.tracker.finish()) await onFinal(r, t);
-    });
-  };
-
-  // Camera loop: requestVideoFrameCallback where the browser has it (it reports each frame's media time), else animation frames.
   let running = false;
+  let disposed = false;
   let callbackId: number | null = null;
-  const grabber = createFrameGrabber(contract.decodeWidthPx);
+  const grabber = createFrameGrabber(pipeline.info.model.contract.decodeWidthPx);
   // One training frame apart: the clip layout's frameStride is applied to these frames, as to a training video's.
   const intervalSec = 1 / config.trainingFps;
   let lastTaken: number | null = null;
   let lastMediaTime: number | null = null;
   const cameraIntervals = recentMean(30);
+  let framesTaken = 0;
   let warnedSlowCamera = false;
 
+  const push = (frame: RgbFrame) => {
+    pipeline.pushFrame(frame).catch((err: unknown) => emitter.emit('error', { error: err instanceof Error ? err : new Error(String(err)), fatal: false }));
+  };
   const onVideoFrame = (mediaTime: number) => {
     if (!running || disposed || !video) return;
-    if (lastMediaTime !== null && mediaTime > lastMediaTime) {
+    if (lastMediaTime !== null && mediaTime <= lastMediaTime) return; // the same frame again
+    if (lastMediaTime !== null) {
       cameraIntervals.add(mediaTime - lastMediaTime);
       cameraFps = 1 / cameraIntervals.mean;
     }
-    if (lastMediaTime !== null && mediaTime <= lastMediaTime) return; // the same frame again
     lastMediaTime = mediaTime;
     // A camera faster than training: skip frames until one interval has passed (with a quarter's tolerance).
     if (lastTaken !== null && mediaTime - lastTaken < intervalSec * 0.75) return;
     if (lastTaken !== null && mediaTime - lastTaken > intervalSec * 1.6) {
-      // A hole: the camera (or the page) missed frames; clips must not span it.
-      stats.framesDropped += Math.max(1, Math.round((mediaTime - lastTaken) / intervalSec) - 1);
-      void closeRun();
+      // A hole: frames were missed, and clips must not span it.
+      drop.missed += Math.max(1, Math.round((mediaTime - lastTaken) / intervalSec) - 1);
+      void pipeline.flush();
     }
-    if (!warnedSlowCamera && cameraFps !== null && cameraIntervals.mean > intervalSec * 1.6 && stats.framesProcessed > 30) {
+    if (!warnedSlowCamera && cameraFps !== null && cameraIntervals.mean > intervalSec * 1.6 && framesTaken > 30) {
       warnedSlowCamera = true;
-      emitter.emit('warning', { message: `the camera delivers about ${cameraFps.toFixed(0)} frames per second; the model was trained on ${config.trainingFps} fps video, so clips are cut short of frames` });
+      emitter.emit('warning', { message: `the camera delivers about ${cameraFps.toFixed(0)} frames per second; the model was trained on ${config.trainingFps} fps video, so clips are cut at every missed frame` });
     }
     lastTaken = mediaTime;
-    if (queued > config.maxQueueFrames) {
-      // The page fell behind: drop this frame, and close the run so no clip spans the hole.
-      stats.framesDropped += 1;
+    if (pipeline.pending() > config.maxQueueFrames) {
+      // The pipeline fell behind: drop this frame and close the run, so no clip spans the hole.
+      drop.behind += 1;
       lastTaken = null;
-      void closeRun();
+      void pipeline.flush();
       return;
     }
     let frame: RgbFrame | null;
     try {
       frame = grabber.grab(video);
     } catch (err) {
-      emitError(err, false);
+      emitter.emit('error', { error: err as Error, fatal: false });
       return;
     }
-    if (frame) void pushToRun(frame);
+    if (frame) {
+      framesTaken += 1;
+      push(frame);
+    }
   };
 
   type VideoWithRvfc = HTMLVideoElement & {
     requestVideoFrameCallback?: (cb: (now: number, meta: { mediaTime: number }) => void) => number;
     cancelVideoFrameCallback?: (id: number) => void;
   };
+  // requestVideoFrameCallback where the browser has it (each frame's media time), else animation frames and currentTime.
   const schedule = () => {
     if (!running || !video) return;
     const v = video as VideoWithRvfc;
@@ -520,7 +254,6 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
       });
     }
   };
-
   const stop = () => {
     running = false;
     if (callbackId !== null && video) {
@@ -531,12 +264,14 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
     callbackId = null;
   };
 
+  const { info } = pipeline;
   return {
-    model: { url: model.url, frames: model.frames, inputSize: model.inputSize, loss: model.loss, formatVersion: model.formatVersion, contract, threshold: model.threshold, training: model.training },
-    threshold,
-    config,
-    backends: { onnx: scorer.provider, tf: tfBackend.name, skipped },
-    warnings,
+    model: info.model,
+    threshold: info.threshold,
+    config: info.config,
+    backends: info.backends,
+    warnings: info.warnings,
+    runsIn: worker ? 'worker' : 'page',
     on: (name, handler) => emitter.on(name, handler),
     start() {
       if (disposed) throw new InputError('this liveness session has been disposed');
@@ -553,19 +288,15 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
       if (!frame || !(frame.data instanceof Uint8Array) || frame.data.length !== frame.width * frame.height * 3) {
         return Promise.reject(new InputError('pushFrame: expected an RGB frame {width, height, data: Uint8Array of width·height·3 bytes}'));
       }
-      return pushToRun(frame);
+      return pipeline.pushFrame(frame);
     },
-    flush() {
-      return closeRun();
-    },
+    flush: () => pipeline.flush(),
     async dispose() {
       if (disposed) return;
       stop();
-      await chain;
       disposed = true;
       emitter.clear();
-      face.dispose();
-      await scorer.dispose();
+      await pipeline.dispose();
     },
   };
 }

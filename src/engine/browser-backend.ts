@@ -22,18 +22,18 @@ export async function initBrowserTfBackend(order: readonly BrowserTfBackend[], w
     if (!BROWSER_TF_BACKENDS.includes(b)) throw new ConfigError(`tfBackends[${i}]`, `expected one of ${BROWSER_TF_BACKENDS.join(', ')}, got ${JSON.stringify(b)}`);
   }
   const skipped: { backend: string; reason: string }[] = [];
+  // Before anything asks tfjs for its backend (tf.getBackend() would
+  // initialise the best registered one with default settings):
+  // tfjs-backend-wasm 4.22's threaded build starts its workers from a blob
+  // whose code breaks once bundled (ReferenceError in every worker), so
+  // BlazeFace runs on the single-threaded SIMD build; the threads go to
+  // onnxruntime-web, which runs the bigger network.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (tf.findBackend('wasm') === null) setWasmPaths(wasmBaseUrl);
+  const current = (tf.engine() as unknown as { backendName?: string | null }).backendName ?? null;
   for (const name of order) {
-    if (tf.getBackend() === name) return { name, skipped };
+    if (current === name) return { name, skipped };
     try {
-      // setWasmPaths must precede the wasm backend's first initialisation; later calls are ignored by tfjs, so the first URL wins.
-      if (name === 'wasm' && tf.findBackend('wasm') === null) {
-        setWasmPaths(wasmBaseUrl);
-        // tfjs-backend-wasm 4.22's threaded build starts its workers from a
-        // blob whose code breaks once bundled (ReferenceError in every worker),
-        // so BlazeFace runs on the single-threaded SIMD build; the threads go
-        // to onnxruntime-web, which runs the bigger network.
-        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      }
       if (await tf.setBackend(name)) {
         await tf.ready();
         return { name, skipped };

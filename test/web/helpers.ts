@@ -49,11 +49,14 @@ export interface CameraOptions {
   y4m?: string;
   /** false: no automatic "allow" for the camera prompt, so headless Chromium refuses the camera. */
   allowCamera?: boolean;
+  /** false: no fake camera device at all (this machine has no camera). */
+  camera?: boolean;
 }
 
 /** Headless Chromium with a fake camera. */
 export function launchChromium(options: CameraOptions = {}): Promise<Browser> {
-  const args = ['--use-fake-device-for-media-stream', '--no-sandbox', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'];
+  const args = ['--no-sandbox', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'];
+  if (options.camera ?? true) args.push('--use-fake-device-for-media-stream');
   if (options.allowCamera ?? true) args.push('--use-fake-ui-for-media-stream');
   if (options.y4m) args.push(`--use-file-for-fake-video-capture=${options.y4m}`);
   const launch: LaunchOptions = { executablePath: chromiumPath(), headless: true, args };

@@ -1,0 +1,226 @@
+/**
+ * The liveness page in a real browser: Debian's Chromium (playwright-core,
+ * no downloaded browser) with a fake camera playing y4m files made with
+ * ffmpeg from synthetic videos, the page built by Vite and served by
+ * `vidpad web`'s server, and a tiny model trained for the test on synthetic
+ * live, print and replay videos (test/predict's fixture: the replay attack
+ * carries a screen's blue cast, scan lines and flicker, which it learns in
+ * seconds). The held-out subject plays live, then as a replay.
+ *
+ * Checked: the page shows a face box and a decision; the replay's decision
+ * differs from the live one (attack vs live); a refused camera and a missing
+ * one show their messages; and the page's clip tensor equals the one Node
+ * computes with training's own crop and standardisation from the same frames
+ * and boxes (and Node's BlazeFace and ONNX Runtime agree with the page's).
+ *
+ * VIDPAD_WRITE_SCREENSHOT=1 saves the live page's screenshot as docs/images/web-page.png (the README's).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { cropFace, createFaceDetector, calibrateBox, iou, initBackend, openModelSession, readModelMeta, standardizeClips } from '../../src/index.js';
+import type { BoxPx, ModelMeta, RgbFrame } from '../../src/index.js';
+import { prepareWebModel, startWebServer } from '../../src/web/index.js';
+import type { WebServer } from '../../src/web/index.js';
+import { FIXTURE_SIZE, liveFrames, trainFixtureModel, withCue } from '../predict/fixtures.js';
+import type { Kind } from '../predict/fixtures.js';
+import { buildPage, launchChromium, writeY4m } from './helpers.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** Frames of each fake-camera video (the camera loops it): 2 s at 30 fps. */
+const CAMERA_FRAMES = 60;
+
+interface PageState {
+  decisions: { decision: string; score: number | null; threshold: number; clips: number }[];
+  scores: number[];
+  faces: number;
+  errors: string[];
+  stats: { fps: number; modelMs: number; detectMs: number } | null;
+}
+
+let dir: string;
+let server: WebServer;
+let meta: ModelMeta;
+let modelDir: string;
+const y4m: Partial<Record<Kind, string>> = {};
+const browsers: Browser[] = [];
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vidpad-web-'));
+  const fx = await trainFixtureModel(dir);
+  modelDir = fx.modelDir;
+  await prepareWebModel(modelDir);
+  meta = await readModelMeta(modelDir);
+  await buildPage(path.join(dir, 'page'));
+  // The first held-out subject, live and replayed, rendered longer than the fixture's clips.
+  const subject = fx.inputs[0]!.subject;
+  const base = liveFrames(6, Number(subject.slice(1)) - 1, CAMERA_FRAMES);
+  const { width, height } = FIXTURE_SIZE;
+  for (const kind of ['live', 'replay'] as const) {
+    const file = path.join(dir, `${subject}-${kind}.y4m`);
+    await writeY4m(file, base.map((f, i) => withCue(f.rgb, width, height, kind, i)), width, height);
+    y4m[kind] = file;
+  }
+  server = await startWebServer({ pageDir: path.join(dir, 'page'), modelDir, port: 0 });
+});
+
+after(async () => {
+  for (const b of browsers) await b.close().catch(() => {});
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function openPage(options: Parameters<typeof launchChromium>[0], query = ''): Promise<Page> {
+  const browser = await launchChromium(options);
+  browsers.push(browser);
+  const page = await browser.newPage({ viewport: { width: 1040, height: 600 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${server.url}${query}`);
+  return page;
+}
+
+const pageState = (page: Page) => page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as { vidpadPage: unknown }).vidpadPage)) as unknown) as Promise<PageState>;
+
+/** Waits until the page has scored `clips` clips (or shown an error), then returns its state. */
+async function waitForClips(page: Page, clips: number): Promise<PageState> {
+  await page.waitForFunction(
+    (n) => {
+      const s = (globalThis as unknown as { vidpadPage?: { scores: unknown[]; errors: unknown[] } }).vidpadPage;
+      return !!s && (s.scores.length >= n || s.errors.length > 0);
+    },
+    clips,
+    { timeout: 90_000 },
+  );
+  return pageState(page);
+}
+
+describe('the liveness page in Chromium with a fake camera', { timeout: 600_000 }, () => {
+  const seen: Partial<Record<Kind, { decision: string; meanScore: number }>> = {};
+
+  for (const kind of ['live', 'replay'] as const) {
+    it(`shows the face box and a decision for the ${kind} video`, async () => {
+      const page = await openPage({ y4m: y4m[kind]! });
+      // 30 clips: the decision window (6 clips) filled five times over, across loops of the video.
+      const state = await waitForClips(page, 30);
+      assert.deepEqual(state.errors, []);
+      assert.ok(state.faces > 0, 'BlazeFace found the face');
+      assert.equal(await page.getAttribute('#stage', 'data-face'), 'yes', 'the face box is drawn');
+      const last = state.decisions[state.decisions.length - 1]!;
+      assert.ok(last.decision === 'live' || last.decision === 'attack', JSON.stringify(last));
+      assert.equal(await page.getAttribute('#decision', 'data-decision'), last.decision);
+      assert.equal(last.threshold, meta.threshold!.value);
+      const shown = (await page.textContent('#model')) ?? '';
+      assert.match(shown, /T = 2, 64² crops/);
+      assert.match(shown, new RegExp(`${meta.threshold!.value.toFixed(4)} \\(eer on val\\)`));
+      seen[kind] = { decision: last.decision, meanScore: state.scores.reduce((a, b) => a + b, 0) / state.scores.length };
+      if (kind === 'live' && process.env.VIDPAD_WRITE_SCREENSHOT === '1') {
+        await mkdir(path.join(ROOT, 'docs', 'images'), { recursive: true });
+        await writeFile(path.join(ROOT, 'docs', 'images', 'web-page.png'), await page.screenshot());
+      }
+      await page.context().browser()!.close();
+    });
+  }
+
+  it('decides live for the live video and attack for its replay', () => {
+    assert.ok(seen.live && seen.replay, 'both videos ran');
+    assert.equal(seen.live.decision, 'live', JSON.stringify(seen));
+    assert.equal(seen.replay.decision, 'attack', JSON.stringify(seen));
+    assert.ok(seen.live.meanScore > seen.replay.meanScore, JSON.stringify(seen));
+  });
+
+  it('says so when the camera is refused', async () => {
+    // Without --use-fake-ui-for-media-stream headless Chromium answers the permission prompt with "deny".
+    const page = await openPage({ y4m: y4m.live!, allowCamera: false });
+    await page.waitForSelector('#message:not([hidden])', { timeout: 60_000 });
+    assert.match((await page.textContent('#message')) ?? '', /Camera access was refused/);
+    assert.equal(await page.getAttribute('body', 'data-state'), 'camera-denied');
+    await page.context().browser()!.close();
+  });
+
+  it('says so when there is no camera', async () => {
+    const page = await openPage({ camera: false });
+    await page.waitForSelector('#message:not([hidden])', { timeout: 60_000 });
+    assert.match((await page.textContent('#message')) ?? '', /No camera was found/);
+    assert.equal(await page.getAttribute('body', 'data-state'), 'camera-absent');
+    await page.context().browser()!.close();
+  });
+});
+
+describe('parity: the page crops and standardises as training does', { timeout: 600_000 }, () => {
+  it("the page's clip tensors equal Node's from the same frames and boxes; BlazeFace and ONNX agree", async () => {
+    const page = await openPage({ y4m: y4m.live! }, '?keepFrames=1');
+    await page.waitForFunction(() => ((globalThis as unknown as { vidpadPage?: { clips: unknown[] } }).vidpadPage?.clips.length ?? 0) >= 3, null, { timeout: 90_000 });
+    // A string, not a function: tsx's transform would name the page's functions with a helper the page lacks.
+    const clips = (await page.evaluate(`(() => {
+      const b64 = (a, float) => {
+        const bytes = float ? new Uint8Array(Float32Array.from(a).buffer) : Uint8Array.from(a);
+        let s = '';
+        for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+        return btoa(s);
+      };
+      return globalThis.vidpadPage.clips.slice(0, 3).map((c) => ({
+        frames: c.frames,
+        boxes: c.boxes,
+        crops: c.crops.map((x) => b64(x, false)),
+        input: b64(c.input, true),
+        sources: c.sourceFrames.map((f) => ({ width: f.width, height: f.height, data: b64(f.data, false) })),
+      }));
+    })()`)) as { frames: number[]; boxes: BoxPx[]; crops: string[]; input: string; sources: { width: number; height: number; data: string }[] }[];
+    const faces = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { faceEvents: { frame: number; box: unknown }[] } }).vidpadPage.faceEvents);
+    const pageScores = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { scoreEvents: { clip: number; frames: number[]; score: number }[] } }).vidpadPage.scoreEvents);
+    await page.context().browser()!.close();
+
+    const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+    const floats = (s: string) => {
+      const b = Buffer.from(s, 'base64');
+      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    };
+    const contract = meta.contract!;
+    const size = contract.crop.sizePx;
+    const { session } = await openModelSession(modelDir, { threads: 1 });
+    await initBackend('wasm');
+    const blazeface = await createFaceDetector({ detector: 'blazeface', backend: 'wasm' });
+    const calibration = contract.boxes.calibrations.find((c) => c.detector === 'blazeface')!;
+    let boxesCompared = 0;
+    try {
+      assert.equal(clips.length, 3);
+      for (const clip of clips) {
+        const frames: RgbFrame[] = clip.sources.map((f) => ({ width: f.width, height: f.height, data: bytes(f.data) }));
+        assert.deepEqual([frames[0]!.width, frames[0]!.height], [FIXTURE_SIZE.width, FIXTURE_SIZE.height]);
+        // Training's crop (preprocess: cropFace with the contract's settings) and standardisation (standardizeClips).
+        const crops = frames.map((f, i) => cropFace(f, clip.boxes[i]!, { sizePx: size, marginFrac: contract.crop.marginFrac, edge: contract.crop.edge, antialias: contract.crop.antialias }).frame.data);
+        crops.forEach((c, i) => assert.deepEqual(c, bytes(clip.crops[i]!), `clip ${clip.frames.join(',')}: crop ${i} differs`));
+        const nodeInput = standardizeClips([{ width: size, height: size, frames: crops }]);
+        const pageInput = floats(clip.input);
+        assert.equal(pageInput.length, nodeInput.length);
+        let maxDiff = 0;
+        for (let k = 0; k < nodeInput.length; k++) maxDiff = Math.max(maxDiff, Math.abs(nodeInput[k]! - pageInput[k]!));
+        assert.equal(maxDiff, 0, `clip tensors differ by up to ${maxDiff}`);
+        // onnxruntime-node on Node's tensor against onnxruntime-web's score of the page's.
+        const { liveScore } = await session.run(nodeInput, 1);
+        const pageScore = pageScores.find((s) => s.frames.join() === clip.frames.join());
+        assert.ok(pageScore, `the page scored clip ${clip.frames.join(',')}`);
+        assert.ok(Math.abs(liveScore[0]! - pageScore.score) < 1e-4, `score ${liveScore[0]} (Node) vs ${pageScore.score} (page)`);
+        // Node's BlazeFace on the same frames finds the box the page found (before tracking), mapped with the same calibration.
+        for (const [i, f] of clip.frames.entries()) {
+          const event = faces.find((e) => e.frame === f);
+          if (!event || !event.box) continue;
+          const found = await blazeface.detect(frames[i]!);
+          assert.ok(found.length > 0, `Node's BlazeFace finds the face on frame ${f}`);
+          const nodeBox = calibrateBox(found[0]!.box, calibration);
+          const overlap = iou(nodeBox, event.box as BoxPx);
+          assert.ok(overlap > 0.98, `frame ${f}: IoU ${overlap.toFixed(4)} between Node's and the page's BlazeFace boxes`);
+          boxesCompared += 1;
+        }
+      }
+      assert.ok(boxesCompared > 0, 'some clip frame had a detection to compare');
+    } finally {
+      await session.dispose();
+      blazeface.dispose();
+    }
+  });
+});

@@ -3,7 +3,8 @@
  * of clip scores, built only on the browser entry (`src/browser`), as a web
  * app would embed it. The model folder comes from `?model=URL` (default
  * `model/`, where `vidpad web` serves it). `?keepFrames=1` keeps the first
- * clips' frames on `window.vidpadPage` for the parity test.
+ * clips' frames on `window.vidpadPage` for the parity test; `?worker=0`,
+ * `?onnx=`, `?tf=` and `?camera=0` choose what npm run bench:web compares.
  */
 import { CameraError, createLivenessSession, openCamera } from '../src/browser/index.js';
 import type { BoxPx, ClipEvent, DecisionEvent, FaceEvent, LivenessSession, ScoreEvent, StatsEvent } from '../src/browser/index.js';
@@ -39,6 +40,9 @@ const onnxProviders = (params.get('onnx') ?? 'wasm').split(',') as ('wasm' | 'we
 const tfBackends = (params.get('tf') ?? 'wasm,webgl,cpu').split(',') as ('wasm' | 'webgl' | 'cpu')[];
 // ?worker=0 runs the networks on the page's thread (for comparison in bench:web).
 const useWorker = params.get('worker') !== '0';
+const onnxThreads = params.get('onnxThreads') === null ? null : Number(params.get('onnxThreads'));
+// ?camera=0 opens no camera: frames come through session.pushFrame (npm run bench:web measures the loop's capacity so).
+const useCamera = params.get('camera') !== '0';
 
 function showMessage(text: string, kind: string): void {
   message.textContent = text;
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
   let session: LivenessSession;
   try {
     const worker = useWorker ? new Worker(new URL('../src/browser/pipeline-worker.ts', import.meta.url), { type: 'module' }) : null;
-    session = await createLivenessSession({ model: modelUrl, video, worker, keepFrames, onnxProviders, tfBackends });
+    session = await createLivenessSession({ model: modelUrl, video, worker, keepFrames, onnxProviders, tfBackends, onnxThreads });
   } catch (err) {
     showMessage(`The model could not be loaded: ${(err as Error).message}`, 'model-error');
     return;
@@ -157,6 +161,10 @@ async function main(): Promise<void> {
   session.on('warning', (e) => $('warnings').append(Object.assign(document.createElement('li'), { textContent: e.message })));
   session.on('error', (e) => showMessage(e.error.message, e.fatal ? 'fatal' : 'error'));
 
+  if (!useCamera) {
+    document.body.dataset.state = 'ready';
+    return;
+  }
   try {
     await openCamera(video, { idealWidthPx: m.contract.decodeWidthPx });
   } catch (err) {

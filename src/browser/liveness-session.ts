@@ -13,8 +13,9 @@
  * Timing: a frame is taken once per training frame interval (1 / trainingFps;
  * a faster camera's extra frames are skipped). A clip must be T consecutive
  * frames at that interval, so when frames are missed (the camera skipped,
- * or more than `maxQueueFrames` wait because the pipeline fell behind) the
- * run is closed (its complete clips still scored) and a new one starts.
+ * or more than `maxQueueFrames` waited because the pipeline fell behind,
+ * and frames are left out until it has caught up) the run is closed (its
+ * complete clips still scored) and a new one starts.
  */
 import type { RgbFrame } from '../face/types.js';
 import { ConfigError, InputError, VidpadError } from '../errors.js';
@@ -190,6 +191,7 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
   const cameraIntervals = recentMean(30);
   let framesTaken = 0;
   let warnedSlowCamera = false;
+  let catchingUp = false;
 
   const push = (frame: RgbFrame) => {
     pipeline.pushFrame(frame).catch((err: unknown) => emitter.emit('error', { error: err instanceof Error ? err : new Error(String(err)), fatal: false }));
@@ -214,12 +216,21 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
       emitter.emit('warning', { message: `the camera delivers about ${cameraFps.toFixed(0)} frames per second; the model was trained on ${config.trainingFps} fps video, so clips are cut at every missed frame` });
     }
     lastTaken = mediaTime;
-    if (pipeline.pending() > config.maxQueueFrames) {
-      // The pipeline fell behind: drop this frame and close the run, so no clip spans the hole.
-      drop.behind += 1;
-      lastTaken = null;
+    // The pipeline fell behind: take no frames until it has caught up, then
+    // start a new run (a clip never spans the frames left out). Waiting for
+    // the queue to empty, rather than to dip below the limit, keeps the runs
+    // long enough to hold whole clips.
+    if (!catchingUp && pipeline.pending() > config.maxQueueFrames) {
+      catchingUp = true;
       void pipeline.flush();
-      return;
+    }
+    if (catchingUp) {
+      if (pipeline.pending() > 0) {
+        drop.behind += 1;
+        lastTaken = null;
+        return;
+      }
+      catchingUp = false;
     }
     let frame: RgbFrame | null;
     try {

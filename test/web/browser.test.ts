@@ -13,11 +13,11 @@
  * computes with training's own crop and standardisation from the same frames
  * and boxes (and Node's BlazeFace and ONNX Runtime agree with the page's).
  *
- * VIDPAD_WRITE_SCREENSHOT=1 saves the live page's screenshot as docs/images/web-page.png (the README's).
+ * VIDPAD_WRITE_SCREENSHOT=1 saves the live page's screenshot as docs/web-page.png (the README's).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -28,6 +28,7 @@ import type { WebServer } from '../../src/web/index.js';
 import { FIXTURE_SIZE, liveFrames, trainFixtureModel, withCue } from '../predict/fixtures.js';
 import type { Kind } from '../predict/fixtures.js';
 import { buildPage, launchChromium, writeY4m } from './helpers.js';
+import { build } from 'vite';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** Frames of each fake-camera video (the camera loops it): 2 s at 30 fps. */
@@ -118,8 +119,7 @@ describe('the liveness page in Chromium with a fake camera', { timeout: 600_000 
       assert.match(shown, new RegExp(`${meta.threshold!.value.toFixed(4)} \\(eer on val\\)`));
       seen[kind] = { decision: last.decision, meanScore: state.scores.reduce((a, b) => a + b, 0) / state.scores.length };
       if (kind === 'live' && process.env.VIDPAD_WRITE_SCREENSHOT === '1') {
-        await mkdir(path.join(ROOT, 'docs', 'images'), { recursive: true });
-        await writeFile(path.join(ROOT, 'docs', 'images', 'web-page.png'), await page.screenshot());
+        await writeFile(path.join(ROOT, 'docs', 'web-page.png'), await page.screenshot());
       }
       await page.context().browser()!.close();
     });
@@ -223,4 +223,76 @@ describe('parity: the page crops and standardises as training does', { timeout: 
       blazeface.dispose();
     }
   });
+});
+
+/** The ```typescript blocks of a Markdown file: the browser examples (```ts blocks run in Node, test/docs/ts-examples.test.ts). */
+function browserBlocks(markdown: string): { line: number; code: string }[] {
+  const out: { line: number; code: string }[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() !== '```typescript') continue;
+    let j = i + 1;
+    while (j < lines.length && lines[j]!.trim() !== '```') j++;
+    out.push({ line: i + 2, code: lines.slice(i + 1, j).join('\n') });
+    i = j;
+  }
+  return out;
+}
+
+describe("the documentation's browser examples", { timeout: 600_000 }, () => {
+  for (const file of ['README.md', 'docs/web.md']) {
+    it(`${file}: every typescript block runs in a page with the fake camera, logging faces and decisions`, async () => {
+      const blocks = browserBlocks(await readFile(path.join(ROOT, file), 'utf8'));
+      assert.ok(blocks.length > 0, `${file} has browser examples`);
+      for (const [k, block] of blocks.entries()) {
+        const exDir = path.join(dir, `example-${path.basename(file, '.md')}-${k}`);
+        await mkdir(exDir, { recursive: true });
+        await writeFile(path.join(exDir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><video muted playsinline></video><script type="module" src="./example.ts"></script>');
+        await writeFile(path.join(exDir, 'example.ts'), block.code);
+        const out = path.join(exDir, 'out');
+        const saved = process.env.VIDPAD_WEB_OUT;
+        process.env.VIDPAD_WEB_OUT = out;
+        try {
+          // The page's own Vite config (runtime files, onnxruntime-web's condition), 'vidpad/browser' pointed at this checkout.
+          await build({
+            configFile: path.join(ROOT, 'web', 'vite.config.ts'),
+            root: exDir,
+            logLevel: 'error',
+            resolve: {
+              alias: [
+                { find: /^vidpad\/browser\/worker/, replacement: path.join(ROOT, 'src', 'browser', 'pipeline-worker.ts') },
+                { find: /^vidpad\/browser$/, replacement: path.join(ROOT, 'src', 'browser', 'index.ts') },
+              ],
+            },
+          });
+        } finally {
+          if (saved === undefined) delete process.env.VIDPAD_WEB_OUT;
+          else process.env.VIDPAD_WEB_OUT = saved;
+        }
+        const exServer = await startWebServer({ pageDir: out, modelDir, port: 0 });
+        const browser = await launchChromium({ y4m: y4m.live! });
+        browsers.push(browser);
+        try {
+          const page = await browser.newPage();
+          const logs: string[] = [];
+          const errors: string[] = [];
+          page.on('console', (m) => (m.type() === 'error' ? errors : logs).push(m.text()));
+          page.on('pageerror', (e) => errors.push(e.message));
+          await page.goto(exServer.url);
+          const deadline = Date.now() + 90_000;
+          while (Date.now() < deadline && !(logs.some((l) => /^decision (live|attack)/.test(l)) && logs.some((l) => l.startsWith('face {')))) {
+            if (errors.length > 0) break;
+            await page.waitForTimeout(200);
+          }
+          assert.deepEqual(errors, [], `${file}:${block.line}`);
+          assert.ok(logs.some((l) => l.startsWith('face {')), `${file}:${block.line} logged a face box: ${logs.slice(0, 5).join(' | ')}`);
+          assert.ok(logs.some((l) => /^clip \d+ -?\d\.\d{3}$/.test(l)), `${file}:${block.line} logged clip scores`);
+          assert.ok(logs.some((l) => /^decision (live|attack) /.test(l)), `${file}:${block.line} logged a decision`);
+        } finally {
+          await browser.close();
+          await exServer.close();
+        }
+      }
+    });
+  }
 });

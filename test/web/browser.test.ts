@@ -77,7 +77,7 @@ after(async () => {
 async function openPage(options: Parameters<typeof launchChromium>[0], query = ''): Promise<Page> {
   const browser = await launchChromium(options);
   browsers.push(browser);
-  const page = await browser.newPage({ viewport: { width: 1040, height: 600 } });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 660 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(`${server.url}${query}`);
@@ -119,7 +119,7 @@ describe('the liveness page in Chromium with a fake camera', { timeout: 600_000 
       assert.match(shown, new RegExp(`${meta.threshold!.value.toFixed(4)} \\(eer on val\\)`));
       seen[kind] = { decision: last.decision, meanScore: state.scores.reduce((a, b) => a + b, 0) / state.scores.length };
       if (kind === 'live' && process.env.VIDPAD_WRITE_SCREENSHOT === '1') {
-        await writeFile(path.join(ROOT, 'docs', 'web-page.png'), await page.screenshot());
+        await writeFile(path.join(ROOT, 'docs', 'web-page.png'), await page.screenshot({ fullPage: true }));
       }
       await page.context().browser()!.close();
     });

@@ -193,8 +193,10 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
   let warnedSlowCamera = false;
   let catchingUp = false;
 
+  // The pipeline reports a frame's failure as an `error` event; the camera loop only keeps going.
+  const ignore = () => {};
   const push = (frame: RgbFrame) => {
-    pipeline.pushFrame(frame).catch((err: unknown) => emitter.emit('error', { error: err instanceof Error ? err : new Error(String(err)), fatal: false }));
+    pipeline.pushFrame(frame).catch(ignore);
   };
   const onVideoFrame = (mediaTime: number) => {
     if (!running || disposed || !video) return;
@@ -209,7 +211,7 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
     if (lastTaken !== null && mediaTime - lastTaken > intervalSec * 1.6) {
       // A hole: frames were missed, and clips must not span it.
       drop.missed += Math.max(1, Math.round((mediaTime - lastTaken) / intervalSec) - 1);
-      void pipeline.flush();
+      pipeline.flush().catch(ignore);
     }
     if (!warnedSlowCamera && cameraFps !== null && cameraIntervals.mean > intervalSec * 1.6 && framesTaken > 30) {
       warnedSlowCamera = true;
@@ -222,7 +224,7 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
     // long enough to hold whole clips.
     if (!catchingUp && pipeline.pending() > config.maxQueueFrames) {
       catchingUp = true;
-      void pipeline.flush();
+      pipeline.flush().catch(ignore);
     }
     if (catchingUp) {
       if (pipeline.pending() > 0) {

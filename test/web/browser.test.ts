@@ -25,7 +25,7 @@ import { cropFace, createFaceDetector, calibrateBox, iou, initBackend, openModel
 import type { BoxPx, ModelMeta, RgbFrame } from '../../src/index.js';
 import { prepareWebModel, startWebServer } from '../../src/web/index.js';
 import type { WebServer } from '../../src/web/index.js';
-import { FIXTURE_SIZE, liveFrames, trainFixtureModel, withCue } from '../predict/fixtures.js';
+import { FIXTURE_SIZE, liveFrames, randomModelFolder, trainFixtureModel, withCue } from '../predict/fixtures.js';
 import type { Kind } from '../predict/fixtures.js';
 import { buildPage, launchChromium, writeY4m } from './helpers.js';
 import { build } from 'vite';
@@ -150,77 +150,104 @@ describe('the liveness page in Chromium with a fake camera', { timeout: 600_000 
   });
 });
 
-describe('parity: the page crops and standardises as training does', { timeout: 600_000 }, () => {
-  it("the page's clip tensors equal Node's from the same frames and boxes; BlazeFace and ONNX agree", async () => {
-    const page = await openPage({ y4m: y4m.live! }, '?keepFrames=1');
-    await page.waitForFunction(() => ((globalThis as unknown as { vidpadPage?: { clips: unknown[] } }).vidpadPage?.clips.length ?? 0) >= 3, null, { timeout: 90_000 });
-    // A string, not a function: tsx's transform would name the page's functions with a helper the page lacks.
-    const clips = (await page.evaluate(`(() => {
-      const b64 = (a, float) => {
-        const bytes = float ? new Uint8Array(Float32Array.from(a).buffer) : Uint8Array.from(a);
-        let s = '';
-        for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
-        return btoa(s);
-      };
-      return globalThis.vidpadPage.clips.slice(0, 3).map((c) => ({
-        frames: c.frames,
-        boxes: c.boxes,
-        crops: c.crops.map((x) => b64(x, false)),
-        input: b64(c.input, true),
-        sources: c.sourceFrames.map((f) => ({ width: f.width, height: f.height, data: b64(f.data, false) })),
-      }));
-    })()`)) as { frames: number[]; boxes: BoxPx[]; crops: string[]; input: string; sources: { width: number; height: number; data: string }[] }[];
-    const faces = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { faceEvents: { frame: number; box: unknown }[] } }).vidpadPage.faceEvents);
-    const pageScores = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { scoreEvents: { clip: number; frames: number[]; score: number }[] } }).vidpadPage.scoreEvents);
-    await page.context().browser()!.close();
-
-    const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
-    const floats = (s: string) => {
-      const b = Buffer.from(s, 'base64');
-      return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+/**
+ * Runs the page with `keepFrames` on the model served by `srv` and checks its
+ * first clips against Node: the crops and the clip tensor bit for bit,
+ * BlazeFace's boxes, onnxruntime's score.
+ */
+async function checkParity(srv: WebServer, dirOfModel: string, modelMeta: ModelMeta): Promise<void> {
+  const browser = await launchChromium({ y4m: y4m.live! });
+  browsers.push(browser);
+  const page = await browser.newPage();
+  await page.goto(`${srv.url}?keepFrames=1`);
+  await page.waitForFunction(() => ((globalThis as unknown as { vidpadPage?: { clips: unknown[] } }).vidpadPage?.clips.length ?? 0) >= 3, null, { timeout: 90_000 });
+  // A string, not a function: tsx's transform would name the page's functions with a helper the page lacks.
+  const clips = (await page.evaluate(`(() => {
+    const b64 = (a, float) => {
+      const bytes = float ? new Uint8Array(Float32Array.from(a).buffer) : Uint8Array.from(a);
+      let s = '';
+      for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+      return btoa(s);
     };
-    const contract = meta.contract!;
-    const size = contract.crop.sizePx;
-    const { session } = await openModelSession(modelDir, { threads: 1 });
-    await initBackend('wasm');
-    const blazeface = await createFaceDetector({ detector: 'blazeface', backend: 'wasm' });
-    const calibration = contract.boxes.calibrations.find((c) => c.detector === 'blazeface')!;
-    let boxesCompared = 0;
-    try {
-      assert.equal(clips.length, 3);
-      for (const clip of clips) {
-        const frames: RgbFrame[] = clip.sources.map((f) => ({ width: f.width, height: f.height, data: bytes(f.data) }));
-        assert.deepEqual([frames[0]!.width, frames[0]!.height], [FIXTURE_SIZE.width, FIXTURE_SIZE.height]);
-        // Training's crop (preprocess: cropFace with the contract's settings) and standardisation (standardizeClips).
-        const crops = frames.map((f, i) => cropFace(f, clip.boxes[i]!, { sizePx: size, marginFrac: contract.crop.marginFrac, edge: contract.crop.edge, antialias: contract.crop.antialias }).frame.data);
-        crops.forEach((c, i) => assert.deepEqual(c, bytes(clip.crops[i]!), `clip ${clip.frames.join(',')}: crop ${i} differs`));
-        const nodeInput = standardizeClips([{ width: size, height: size, frames: crops }]);
-        const pageInput = floats(clip.input);
-        assert.equal(pageInput.length, nodeInput.length);
-        let maxDiff = 0;
-        for (let k = 0; k < nodeInput.length; k++) maxDiff = Math.max(maxDiff, Math.abs(nodeInput[k]! - pageInput[k]!));
-        assert.equal(maxDiff, 0, `clip tensors differ by up to ${maxDiff}`);
-        // onnxruntime-node on Node's tensor against onnxruntime-web's score of the page's.
-        const { liveScore } = await session.run(nodeInput, 1);
-        const pageScore = pageScores.find((s) => s.frames.join() === clip.frames.join());
-        assert.ok(pageScore, `the page scored clip ${clip.frames.join(',')}`);
-        assert.ok(Math.abs(liveScore[0]! - pageScore.score) < 1e-4, `score ${liveScore[0]} (Node) vs ${pageScore.score} (page)`);
-        // Node's BlazeFace on the same frames finds the box the page found (before tracking), mapped with the same calibration.
-        for (const [i, f] of clip.frames.entries()) {
-          const event = faces.find((e) => e.frame === f);
-          if (!event || !event.box) continue;
-          const found = await blazeface.detect(frames[i]!);
-          assert.ok(found.length > 0, `Node's BlazeFace finds the face on frame ${f}`);
-          const nodeBox = calibrateBox(found[0]!.box, calibration);
-          const overlap = iou(nodeBox, event.box as BoxPx);
-          assert.ok(overlap > 0.98, `frame ${f}: IoU ${overlap.toFixed(4)} between Node's and the page's BlazeFace boxes`);
-          boxesCompared += 1;
-        }
+    return globalThis.vidpadPage.clips.slice(0, 3).map((c) => ({
+      frames: c.frames,
+      boxes: c.boxes,
+      crops: c.crops.map((x) => b64(x, false)),
+      input: b64(c.input, true),
+      sources: c.sourceFrames.map((f) => ({ width: f.width, height: f.height, data: b64(f.data, false) })),
+    }));
+  })()`)) as { frames: number[]; boxes: BoxPx[]; crops: string[]; input: string; sources: { width: number; height: number; data: string }[] }[];
+  const faces = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { faceEvents: { frame: number; box: unknown }[] } }).vidpadPage.faceEvents);
+  const pageScores = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { scoreEvents: { clip: number; frames: number[]; score: number }[] } }).vidpadPage.scoreEvents);
+  await page.context().browser()!.close();
+
+  const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+  const floats = (s: string) => {
+    const b = Buffer.from(s, 'base64');
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const contract = modelMeta.contract!;
+  const size = contract.crop.sizePx;
+  const { session } = await openModelSession(dirOfModel, { threads: 1 });
+  await initBackend('wasm');
+  const blazeface = await createFaceDetector({ detector: 'blazeface', backend: 'wasm' });
+  // A model trained on a dataset's boxes maps BlazeFace's with its calibration; one trained on BlazeFace's takes them as they are.
+  const calibration = contract.boxes.policy === 'detector' ? null : contract.boxes.calibrations.find((c) => c.detector === 'blazeface')!;
+  let boxesCompared = 0;
+  try {
+    assert.equal(clips.length, 3);
+    for (const clip of clips) {
+      assert.equal(clip.frames.length, contract.clip.frames);
+      clip.frames.forEach((f, i) => assert.equal(f, clip.frames[0]! + i, `clip ${clip.frames.join(',')}: T consecutive frames`));
+      const frames: RgbFrame[] = clip.sources.map((f) => ({ width: f.width, height: f.height, data: bytes(f.data) }));
+      assert.deepEqual([frames[0]!.width, frames[0]!.height], [FIXTURE_SIZE.width, FIXTURE_SIZE.height]);
+      // Training's crop (preprocess: cropFace with the contract's settings) and standardisation (standardizeClips).
+      const crops = frames.map((f, i) => cropFace(f, clip.boxes[i]!, { sizePx: size, marginFrac: contract.crop.marginFrac, edge: contract.crop.edge, antialias: contract.crop.antialias }).frame.data);
+      crops.forEach((c, i) => assert.deepEqual(c, bytes(clip.crops[i]!), `clip ${clip.frames.join(',')}: crop ${i} differs`));
+      const nodeInput = standardizeClips([{ width: size, height: size, frames: crops }]);
+      const pageInput = floats(clip.input);
+      assert.equal(pageInput.length, nodeInput.length);
+      let maxDiff = 0;
+      for (let k = 0; k < nodeInput.length; k++) maxDiff = Math.max(maxDiff, Math.abs(nodeInput[k]! - pageInput[k]!));
+      assert.equal(maxDiff, 0, `clip tensors differ by up to ${maxDiff}`);
+      // onnxruntime-node on Node's tensor against onnxruntime-web's score of the page's.
+      const { liveScore } = await session.run(nodeInput, 1);
+      const pageScore = pageScores.find((s) => s.frames.join() === clip.frames.join());
+      assert.ok(pageScore, `the page scored clip ${clip.frames.join(',')}`);
+      assert.ok(Math.abs(liveScore[0]! - pageScore.score) < 1e-4, `score ${liveScore[0]} (Node) vs ${pageScore.score} (page)`);
+      // Node's BlazeFace on the same frames finds the box the page found (before tracking), mapped with the same calibration.
+      for (const [i, f] of clip.frames.entries()) {
+        const event = faces.find((e) => e.frame === f);
+        if (!event || !event.box) continue;
+        const found = await blazeface.detect(frames[i]!);
+        assert.ok(found.length > 0, `Node's BlazeFace finds the face on frame ${f}`);
+        const nodeBox = calibrateBox(found[0]!.box, calibration);
+        const overlap = iou(nodeBox, event.box as BoxPx);
+        assert.ok(overlap > 0.98, `frame ${f}: IoU ${overlap.toFixed(4)} between Node's and the page's BlazeFace boxes`);
+        boxesCompared += 1;
       }
-      assert.ok(boxesCompared > 0, 'some clip frame had a detection to compare');
+    }
+    assert.ok(boxesCompared > 0, 'some clip frame had a detection to compare');
+  } finally {
+    await session.dispose();
+    blazeface.dispose();
+  }
+}
+
+describe('parity: the page crops and standardises as training does', { timeout: 600_000 }, () => {
+  it("with the trained 2-frame model: the page's clip tensors equal Node's from the same frames and boxes; BlazeFace and ONNX agree", async () => {
+    await checkParity(server, modelDir, meta);
+  });
+
+  it('with a 5-frame model at 112 px fed BlazeFace boxes: the same, on clips of 5 consecutive frames', async () => {
+    await initBackend('cpu');
+    const dir5 = await randomModelFolder(path.join(dir, 'model-t5'), { frames: 5, size: 112 });
+    await prepareWebModel(dir5);
+    const srv = await startWebServer({ pageDir: path.join(dir, 'page'), modelDir: dir5, port: 0 });
+    try {
+      await checkParity(srv, dir5, await readModelMeta(dir5));
     } finally {
-      await session.dispose();
-      blazeface.dispose();
+      await srv.close();
     }
   });
 });

@@ -6,8 +6,8 @@
  *   3rd frame, tracking, crops, the model per clip, decisions), with the
  *   networks in a worker (the default) and on the page's thread;
  * - the loop's capacity: frames pushed as fast as it takes them (no camera
- *   clock), for each backend tried: onnxruntime-web wasm on the page's
- *   threads and on 1 thread, WebGPU (reported absent when it is), and
+ *   clock), for each backend tried: onnxruntime-web wasm with its default
+ *   threads (cores - 1), 1 and 2 threads, WebGPU (reported absent when it is), and
  *   BlazeFace on tfjs wasm and webgl;
  * - baselines measured in the same run: onnxruntime-node per clip and
  *   BlazeFace on Node's tfjs-wasm per frame, the same model and frames.
@@ -189,8 +189,9 @@ try {
 
   await camera('camera 30 fps, networks in a worker (default)', '');
   await camera('camera 30 fps, networks on the page thread', 'worker=0');
-  await capacity('capacity, ONNX wasm (threads: page default)', '');
+  await capacity('capacity, ONNX wasm (default threads: cores - 1)', '');
   await capacity('capacity, ONNX wasm, 1 thread', 'onnxThreads=1');
+  await capacity('capacity, ONNX wasm, 2 threads', 'onnxThreads=2');
   await capacity('capacity, ONNX webgpu (else wasm)', 'onnx=webgpu,wasm');
   await capacity('capacity, BlazeFace on tfjs webgl', 'tf=webgl');
   await server.close();
@@ -202,7 +203,7 @@ try {
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.scenario} | ${f(r.fps)} | ${f(r.modelMs)} | ${f(r.detectMs)} | ${r.onnx} | tfjs-${r.tf} | ${r.runsIn} | ${r.note} |`);
   console.log(`\nbaselines in Node, same run: onnxruntime-node ${f(nodeOnnx[1]!)} ms/clip on 1 thread, ${f(nodeOnnx[2]!)} on 2; BlazeFace tfjs-wasm ${f(nodeBlazeMs)} ms/frame`);
-  const def = rows.find((r) => r.scenario.startsWith('capacity, ONNX wasm (threads'));
+  const def = rows.find((r) => r.scenario.startsWith('capacity, ONNX wasm (default'));
   if (def) {
     console.log(`ratios: page model call / Node (2 threads) ${f(def.modelMs / nodeOnnx[2]!, 2)}; page BlazeFace / Node ${f(def.detectMs / nodeBlazeMs, 2)}`);
     console.log(`target >= 15 fps end to end: capacity ${f(def.fps)} fps (${def.fps >= 15 ? 'met' : 'NOT met'}); camera loop ${f(rows[0]?.fps ?? NaN)} fps of the camera's 30`);

@@ -18,6 +18,8 @@ export const webCommand: CliCommand = {
     'scores against the model\'s threshold) and a short history. No frame leaves the browser. Browsers give\n' +
     'cameras only to https pages and localhost, hence the default host 127.0.0.1. The responses make the page\n' +
     'cross-origin isolated, so WebAssembly runs on several threads. Runs until interrupted.',
+  // Ctrl-C and SIGTERM close the server and end with status 0 (run waits for them).
+  handlesSignals: true,
   options: [
     { name: 'model', type: 'string', valueName: 'DIR', description: 'the trained model folder (required)' },
     { name: 'port', type: 'string', valueName: 'N', description: 'the port to listen on (0: a free one)', default: '8080' },

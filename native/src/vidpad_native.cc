@@ -15,6 +15,16 @@
 // included. Activations stay NHWC, which those kernels accept (blocked
 // activations measured no better for the backward passes), so only the small
 // filter tensors are reordered, on every call, since they change every step.
+//
+// Precision (setPrecision): fp32; bf16, where convolutions (all three passes)
+// and matrix products take bf16 operands and accumulate and write fp32, on
+// oneDNN's bf16 kernels (AVX512-BF16 or AMX; refused on CPUs without them);
+// and bf16-emulated, which rounds the same operands to bf16 (round to nearest
+// even) and runs the fp32 kernels: the numbers a bf16 kernel with fp32
+// accumulation computes, up to summation order, on any CPU, so that bf16's
+// effect on accuracy can be tested and measured where the hardware is absent.
+// Outputs, and everything outside convolutions and matrix products (batch
+// norm, pooling, elementwise), stay fp32 in every mode.
 
 #include <napi.h>
 #include <omp.h>
@@ -31,6 +41,19 @@
 #include <vector>
 
 #include "dnnl.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#define VIDPAD_X86 1
+#endif
+
+// Hot loops get an AVX2+FMA clone chosen at load time; other machines run the
+// portable build of the same code.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VIDPAD_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define VIDPAD_SIMD_CLONES
+#endif
 
 namespace {
 
@@ -112,6 +135,131 @@ class PrimitiveCache {
   std::unordered_map<std::string, std::pair<std::unique_ptr<Entry>, std::list<std::string>::iterator>> map_;
 };
 
+
+// What the convolutions and matrix products compute in (see the header).
+enum class Precision { kFp32 = 0, kBf16 = 1, kBf16Emulated = 2 };
+
+// The bf16 that is nearest to f, ties to even (bf16 keeps fp32's sign and
+// exponent and the top 7 of its 23 mantissa bits). NaN stays a quiet NaN;
+// values beyond bf16's largest finite round to infinity, as IEEE rounding does.
+inline uint16_t Bf16Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+VIDPAD_SIMD_CLONES
+void ToBf16(const float* x, uint16_t* y, int64_t n, int nthr) {
+#pragma omp parallel for schedule(static) num_threads(nthr)
+  for (int64_t i = 0; i < n; ++i) y[i] = Bf16Bits(x[i]);
+}
+
+// x rounded to bf16 and widened back to fp32 (the emulated mode's operands).
+VIDPAD_SIMD_CLONES
+void RoundToBf16(const float* x, float* y, int64_t n, int nthr) {
+#pragma omp parallel for schedule(static) num_threads(nthr)
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t u = static_cast<uint32_t>(Bf16Bits(x[i])) << 16;
+    std::memcpy(y + i, &u, 4);
+  }
+}
+
+// The CPU's own account of its bf16 and int8 instructions (cpuid), and
+// whether the OS saves the registers they need (xgetbv): an AVX-512 or AMX
+// instruction the kernel does not enable faults however cpuid reports it.
+struct CpuFeatures {
+  std::string vendor, brand;
+  bool avx2 = false, fma = false, avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
+  bool avx512_vnni = false, avx_vnni = false, avx512_bf16 = false, amx_tile = false, amx_bf16 = false, amx_int8 = false;
+  bool os_avx = false, os_avx512 = false, os_amx = false;
+};
+
+CpuFeatures DetectCpu() {
+  CpuFeatures f;
+#ifdef VIDPAD_X86
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return f;
+  unsigned max_leaf = a;
+  char vendor[13] = {0};
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  f.vendor = vendor;
+  __get_cpuid(1, &a, &b, &c, &d);
+  f.fma = (c >> 12) & 1;
+  bool osxsave = (c >> 27) & 1;
+  uint64_t xcr0 = 0;
+  if (osxsave) {
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = (static_cast<uint64_t>(hi) << 32) | lo;
+  }
+  f.os_avx = (xcr0 & 0x6) == 0x6;
+  f.os_avx512 = f.os_avx && (xcr0 & 0xe0) == 0xe0;
+  f.os_amx = (xcr0 & 0x60000) == 0x60000;
+  if (max_leaf >= 7) {
+    __cpuid_count(7, 0, a, b, c, d);
+    f.avx2 = (b >> 5) & 1;
+    f.avx512f = (b >> 16) & 1;
+    f.avx512dq = (b >> 17) & 1;
+    f.avx512bw = (b >> 30) & 1;
+    f.avx512vl = (b >> 31) & 1;
+    f.avx512_vnni = (c >> 11) & 1;
+    f.amx_bf16 = (d >> 22) & 1;
+    f.amx_tile = (d >> 24) & 1;
+    f.amx_int8 = (d >> 25) & 1;
+    unsigned sub = a;
+    if (sub >= 1) {
+      __cpuid_count(7, 1, a, b, c, d);
+      f.avx_vnni = (a >> 4) & 1;
+      f.avx512_bf16 = (a >> 5) & 1;
+    }
+  }
+  __get_cpuid(0x80000000, &a, &b, &c, &d);
+  if (a >= 0x80000004) {
+    char brand[49] = {0};
+    for (unsigned i = 0; i < 3; ++i) {
+      __get_cpuid(0x80000002 + i, &a, &b, &c, &d);
+      std::memcpy(brand + 16 * i, &a, 4);
+      std::memcpy(brand + 16 * i + 4, &b, 4);
+      std::memcpy(brand + 16 * i + 8, &c, 4);
+      std::memcpy(brand + 16 * i + 12, &d, 4);
+    }
+    f.brand = brand;
+    f.brand.erase(0, f.brand.find_first_not_of(' '));
+    f.brand.erase(f.brand.find_last_not_of(' ') + 1);
+  }
+#endif
+  return f;
+}
+
+// Whether oneDNN's bf16 kernels can run: AVX512-BF16 (with the OS saving the
+// AVX-512 state) or AMX-BF16 (with the tile state). oneDNN 2.6 also emulates
+// bf16 on plain AVX-512, slower than its fp32 kernels, which is no reason to
+// train in bf16, so it does not count.
+bool HasBf16Hardware(const CpuFeatures& f) {
+  bool avx512 = f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.os_avx512;
+  return (avx512 && f.avx512_bf16) || (avx512 && f.amx_tile && f.amx_bf16 && f.os_amx);
+}
+
+const char* OneDnnIsaName(dnnl_cpu_isa_t isa) {
+  switch (static_cast<int>(isa)) {
+    case 0x1: return "sse41";
+    case 0x3: return "avx";
+    case 0x7: return "avx2";
+    case 0x407: return "avx2_vnni";
+    case 0xf: return "avx512_mic";
+    case 0x1f: return "avx512_mic_4ops";
+    case 0x27: return "avx512_core";
+    case 0x67: return "avx512_core_vnni";
+    case 0xe7: return "avx512_core_bf16";
+    case 0x3e7: return "avx512_core_amx";
+    default: return "other";
+  }
+}
+
 struct ConvShape {
   int64_t n, h, w, c;       // input NHWC
   int64_t kh, kw, o;        // filter HWIO (i = c)
@@ -125,10 +273,10 @@ struct ConvShape {
       << ow << ',' << sh << ',' << sw << ',' << pt << ',' << pb << ',' << pl << ',' << pr;
     return s.str();
   }
-  memory::desc Src() const { return memory::desc({n, c, h, w}, dt::f32, tag::nhwc); }
-  memory::desc Dst() const { return memory::desc({n, o, oh, ow}, dt::f32, tag::nhwc); }
-  memory::desc UserW() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::hwio); }
-  memory::desc AnyW() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::any); }
+  memory::desc Src(dt t = dt::f32) const { return memory::desc({n, c, h, w}, t, tag::nhwc); }
+  memory::desc Dst(dt t = dt::f32) const { return memory::desc({n, o, oh, ow}, t, tag::nhwc); }
+  memory::desc UserW(dt t = dt::f32) const { return memory::desc({o, c, kh, kw}, t, tag::hwio); }
+  memory::desc AnyW(dt t = dt::f32) const { return memory::desc({o, c, kh, kw}, t, tag::any); }
   double Flops() const { return 2.0 * n * oh * ow * o * kh * kw * c; }
   memory::dims Strides() const { return {sh, sw}; }
   memory::dims PadL() const { return {pt, pl}; }
@@ -199,13 +347,6 @@ ConvShape ReadConv(const Napi::Value& v) {
 // pass (the same float expression as the forward's, so the same bits) rather
 // than read from y, which saves a read of a tensor per pass.
 
-// Hot loops get an AVX2+FMA clone chosen at load time; other machines run the
-// portable build of the same code.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define VIDPAD_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
-#else
-#define VIDPAD_SIMD_CLONES
-#endif
 
 // Rows summed in float before they join a thread's double totals: float
 // adds vectorise, and 32 terms lose nothing that matters.
@@ -373,12 +514,15 @@ class Context : public Napi::ObjectWrap<Context> {
                            InstanceMethod("batchNormTrain", &Context::BatchNormTrain),
                            InstanceMethod("batchNormGrad", &Context::BatchNormGrad),
                            InstanceMethod("batchNormInfer", &Context::BatchNormInfer),
+                           InstanceMethod("setPrecision", &Context::SetPrecision),
+                           InstanceMethod("precision", &Context::GetPrecision),
                        });
   }
 
   explicit Context(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<Context>(info), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_), cache_(512) {
     threads_ = std::max(1, omp_get_max_threads());
+    bf16_hardware_ = HasBf16Hardware(DetectCpu());
   }
 
  private:
@@ -386,6 +530,52 @@ class Context : public Napi::ObjectWrap<Context> {
   dnnl::stream stream_;
   PrimitiveCache cache_;
   int threads_;
+  Precision precision_ = Precision::kFp32;
+  bool bf16_hardware_ = false;
+  // Operands converted for the current precision, one buffer per operand
+  // slot of a kernel (bf16 bits for kBf16, rounded floats for the emulation),
+  // kept between calls so a training step allocates nothing.
+  std::vector<uint16_t> bf16_[2];
+  std::vector<float> rounded_[2];
+
+  // setPrecision(0 fp32 | 1 bf16 | 2 bf16 emulated). bf16 is refused where
+  // the CPU lacks the instructions (the JS side says so before getting here).
+  Napi::Value SetPrecision(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int p = info[0].As<Napi::Number>().Int32Value();
+    if (p < 0 || p > 2) throw Napi::RangeError::New(env, "precision: expected 0 (fp32), 1 (bf16) or 2 (bf16 emulated)");
+    if (p == 1 && !bf16_hardware_) {
+      throw Napi::Error::New(env, "precision bf16: this CPU has neither AVX512-BF16 nor AMX-BF16 (cpuid)");
+    }
+    if (static_cast<Precision>(p) != precision_) cache_.Clear();
+    precision_ = static_cast<Precision>(p);
+    for (auto& v : bf16_) std::vector<uint16_t>().swap(v);
+    for (auto& v : rounded_) std::vector<float>().swap(v);
+    return env.Undefined();
+  }
+  Napi::Value GetPrecision(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<int>(precision_));
+  }
+
+  // The type convolution and matmul operands are read in.
+  dt OperandType() const { return precision_ == Precision::kBf16 ? dt::bf16 : dt::f32; }
+
+  // Operand `slot` of a kernel as the current precision reads it: the
+  // caller's array (fp32), converted to bf16, or rounded to bf16 in fp32.
+  void* Operand(int slot, float* p, int64_t n) {
+    int nthr = n > kParallelElements ? threads_ : 1;
+    if (precision_ == Precision::kFp32) return p;
+    if (precision_ == Precision::kBf16) {
+      auto& v = bf16_[slot];
+      if (static_cast<int64_t>(v.size()) < n) v.resize(n);
+      ToBf16(p, v.data(), n, nthr);
+      return v.data();
+    }
+    auto& v = rounded_[slot];
+    if (static_cast<int64_t>(v.size()) < n) v.resize(n);
+    RoundToBf16(p, v.data(), n, nthr);
+    return v.data();
+  }
 
   // oneDNN decides a primitive's work split at creation from the thread count,
   // so primitives are dropped whenever it changes.
@@ -415,7 +605,10 @@ class Context : public Napi::ObjectWrap<Context> {
   static constexpr double kParallelFlops = 2e6;
   int ThreadsFor(double flops) const { return flops < kParallelFlops ? 1 : threads_; }
   // Primitives are built for the thread count current at creation (set by Guard).
-  static std::string ThreadKey() { return "@" + std::to_string(omp_get_max_threads()); }
+  // and for the precision (which setPrecision also clears the cache for).
+  std::string ThreadKey() const {
+    return "@" + std::to_string(omp_get_max_threads()) + "p" + std::to_string(static_cast<int>(precision_));
+  }
 
   // Run oneDNN code on `nthr` threads, turning its errors into JS exceptions.
   template <typename F>
@@ -430,7 +623,7 @@ class Context : public Napi::ObjectWrap<Context> {
 
   dnnl::convolution_forward::primitive_desc FwdPd(const ConvShape& s, bool bias, bool relu, dnnl::prop_kind kind) {
     memory::desc bias_md = bias ? memory::desc({s.o}, dt::f32, tag::a) : memory::desc();
-    dnnl::convolution_forward::desc d(kind, dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), bias_md, s.Dst(),
+    dnnl::convolution_forward::desc d(kind, dnnl::algorithm::convolution_direct, s.Src(OperandType()), s.AnyW(OperandType()), bias_md, s.Dst(),
                                       s.Strides(), s.PadL(), s.PadR());
     dnnl::primitive_attr attr;
     if (relu) {
@@ -447,9 +640,9 @@ class Context : public Napi::ObjectWrap<Context> {
     auto e = std::make_unique<ConvFwdEntry>();
     auto pd = FwdPd(s, bias, relu, dnnl::prop_kind::forward_inference);
     e->prim = dnnl::convolution_forward(pd);
-    e->src_md = s.Src();
+    e->src_md = s.Src(OperandType());
     e->dst_md = s.Dst();
-    e->user_w_md = s.UserW();
+    e->user_w_md = s.UserW(OperandType());
     e->w_md = pd.weights_desc();
     e->has_bias = bias;
     if (bias) e->bias_md = memory::desc({s.o}, dt::f32, tag::a);
@@ -472,7 +665,9 @@ class Context : public Napi::ObjectWrap<Context> {
     bool relu = info[5].ToBoolean();
     Guard(env, "conv2d", ThreadsFor(s.Flops()), [&] {
       auto* e = GetConvFwd(s, b != nullptr, relu);
-      memory src(e->src_md, engine_, x), dst(e->dst_md, engine_, y), uw(e->user_w_md, engine_, w);
+      void* xs = Operand(0, x, s.n * s.h * s.w * s.c);
+      void* ws = Operand(1, w, s.kh * s.kw * s.c * s.o);
+      memory src(e->src_md, engine_, xs), dst(e->dst_md, engine_, y), uw(e->user_w_md, engine_, ws);
       memory wm = uw;
       if (e->reorder_w) {
         e->w_reorder.execute(stream_, uw, e->w_mem);
@@ -491,13 +686,13 @@ class Context : public Napi::ObjectWrap<Context> {
     if (auto* e = cache_.Find(key)) return static_cast<ConvBwdDataEntry*>(e);
     auto e = std::make_unique<ConvBwdDataEntry>();
     auto hint = FwdPd(s, false, false, dnnl::prop_kind::forward_training);
-    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), s.Dst(),
-                                            s.Strides(), s.PadL(), s.PadR());
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(OperandType()),
+                                            s.Dst(OperandType()), s.Strides(), s.PadL(), s.PadR());
     dnnl::convolution_backward_data::primitive_desc pd(d, engine_, hint);
     e->prim = dnnl::convolution_backward_data(pd);
     e->diff_src_md = s.Src();
-    e->diff_dst_md = s.Dst();
-    e->user_w_md = s.UserW();
+    e->diff_dst_md = s.Dst(OperandType());
+    e->user_w_md = s.UserW(OperandType());
     e->w_md = pd.weights_desc();
     e->reorder_w = e->w_md != e->user_w_md;
     if (e->reorder_w) {
@@ -516,7 +711,9 @@ class Context : public Napi::ObjectWrap<Context> {
     float* dx = F32(info[2], s.n * s.h * s.w * s.c, "conv2dBackpropInput dx");
     Guard(env, "conv2dBackpropInput", ThreadsFor(s.Flops()), [&] {
       auto* e = GetConvBwdData(s);
-      memory ddst(e->diff_dst_md, engine_, dy), dsrc(e->diff_src_md, engine_, dx), uw(e->user_w_md, engine_, w);
+      void* dys = Operand(0, dy, s.n * s.oh * s.ow * s.o);
+      void* ws = Operand(1, w, s.kh * s.kw * s.c * s.o);
+      memory ddst(e->diff_dst_md, engine_, dys), dsrc(e->diff_src_md, engine_, dx), uw(e->user_w_md, engine_, ws);
       memory wm = uw;
       if (e->reorder_w) {
         e->w_reorder.execute(stream_, uw, e->w_mem);
@@ -534,12 +731,12 @@ class Context : public Napi::ObjectWrap<Context> {
     auto e = std::make_unique<ConvBwdWeightsEntry>();
     auto hint = FwdPd(s, bias, false, dnnl::prop_kind::forward_training);
     memory::desc bias_md = bias ? memory::desc({s.o}, dt::f32, tag::a) : memory::desc();
-    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), bias_md,
-                                               s.Dst(), s.Strides(), s.PadL(), s.PadR());
+    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, s.Src(OperandType()), s.AnyW(),
+                                               bias_md, s.Dst(OperandType()), s.Strides(), s.PadL(), s.PadR());
     dnnl::convolution_backward_weights::primitive_desc pd(d, engine_, hint);
     e->prim = dnnl::convolution_backward_weights(pd);
-    e->src_md = s.Src();
-    e->diff_dst_md = s.Dst();
+    e->src_md = s.Src(OperandType());
+    e->diff_dst_md = s.Dst(OperandType());
     e->user_dw_md = s.UserW();
     e->dw_md = pd.diff_weights_desc();
     e->has_bias = bias;
@@ -562,7 +759,9 @@ class Context : public Napi::ObjectWrap<Context> {
     float* db = OptF32(info[3], s.o, "conv2dBackpropFilter dbias");
     Guard(env, "conv2dBackpropFilter", ThreadsFor(s.Flops()), [&] {
       auto* e = GetConvBwdWeights(s, db != nullptr);
-      memory src(e->src_md, engine_, x), ddst(e->diff_dst_md, engine_, dy), udw(e->user_dw_md, engine_, dw);
+      void* xs = Operand(0, x, s.n * s.h * s.w * s.c);
+      void* dys = Operand(1, dy, s.n * s.oh * s.ow * s.o);
+      memory src(e->src_md, engine_, xs), ddst(e->diff_dst_md, engine_, dys), udw(e->user_dw_md, engine_, dw);
       memory dwm = e->reorder_dw ? e->dw_mem : udw;
       std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, dwm}};
       if (db) args.insert({DNNL_ARG_DIFF_BIAS, memory(e->diff_bias_md, engine_, db)});
@@ -598,10 +797,11 @@ class Context : public Napi::ObjectWrap<Context> {
       if (!e) {
         auto ne = std::make_unique<MatMulEntry>();
         // Transposes are strides over the same buffer: no copies.
-        ne->a_md = ta ? memory::desc({ba, m, k}, dt::f32, memory::dims{m * k, 1, m})
-                      : memory::desc({ba, m, k}, dt::f32, memory::dims{m * k, k, 1});
-        ne->b_md = tb ? memory::desc({bb, k, n}, dt::f32, memory::dims{k * n, 1, k})
-                      : memory::desc({bb, k, n}, dt::f32, memory::dims{k * n, n, 1});
+        dt ot = OperandType();
+        ne->a_md = ta ? memory::desc({ba, m, k}, ot, memory::dims{m * k, 1, m})
+                      : memory::desc({ba, m, k}, ot, memory::dims{m * k, k, 1});
+        ne->b_md = tb ? memory::desc({bb, k, n}, ot, memory::dims{k * n, 1, k})
+                      : memory::desc({bb, k, n}, ot, memory::dims{k * n, n, 1});
         ne->c_md = memory::desc({batch, m, n}, dt::f32, memory::dims{m * n, n, 1});
         ne->has_bias = bias != nullptr;
         if (bias) ne->bias_md = memory::desc({1, 1, n}, dt::f32, memory::dims{n, n, 1});
@@ -616,8 +816,10 @@ class Context : public Napi::ObjectWrap<Context> {
         ne->prim = dnnl::matmul(dnnl::matmul::primitive_desc(md, attr, engine_));
         e = static_cast<MatMulEntry*>(cache_.Insert(key, std::move(ne)));
       }
-      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e->a_md, engine_, a)},
-                                           {DNNL_ARG_WEIGHTS, memory(e->b_md, engine_, b)},
+      void* as = Operand(0, a, ba * m * k);
+      void* bs = Operand(1, b, bb * k * n);
+      std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e->a_md, engine_, as)},
+                                           {DNNL_ARG_WEIGHTS, memory(e->b_md, engine_, bs)},
                                            {DNNL_ARG_DST, memory(e->c_md, engine_, c)}};
       if (bias) args.insert({DNNL_ARG_BIAS, memory(e->bias_md, engine_, bias)});
       e->prim.execute(stream_, args);
@@ -947,12 +1149,12 @@ class Context : public Napi::ObjectWrap<Context> {
       auto fwd = FwdPd(s, false, false, dnnl::prop_kind::forward_training);
       if (kind == "forward") return Napi::String::New(env, fwd.impl_info_str());
       if (kind == "backwardData") {
-        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), s.Dst(),
-                                                s.Strides(), s.PadL(), s.PadR());
+        dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(OperandType()),
+                                                s.Dst(OperandType()), s.Strides(), s.PadL(), s.PadR());
         return Napi::String::New(env, dnnl::convolution_backward_data::primitive_desc(d, engine_, fwd).impl_info_str());
       }
-      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, s.Src(), s.AnyW(), s.Dst(),
-                                                 s.Strides(), s.PadL(), s.PadR());
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, s.Src(OperandType()), s.AnyW(),
+                                                 s.Dst(OperandType()), s.Strides(), s.PadL(), s.PadR());
       return Napi::String::New(env, dnnl::convolution_backward_weights::primitive_desc(d, engine_, fwd).impl_info_str());
     });
   }
@@ -967,10 +1169,32 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 
 Napi::Value MaxThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_num_procs()); }
 
+// cpuFeatures(): what cpuid and xgetbv report, and the ISA oneDNN dispatches to.
+Napi::Value CpuFeaturesJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CpuFeatures f = DetectCpu();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("vendor", f.vendor);
+  o.Set("brand", f.brand);
+  o.Set("avx2", f.avx2 && f.os_avx);
+  o.Set("fma", f.fma && f.os_avx);
+  o.Set("avx512f", f.avx512f && f.os_avx512);
+  o.Set("avx512Core", f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.os_avx512);
+  o.Set("avx512Vnni", f.avx512_vnni && f.os_avx512);
+  o.Set("avxVnni", f.avx_vnni && f.os_avx);
+  o.Set("avx512Bf16", f.avx512_bf16 && f.os_avx512);
+  o.Set("amxBf16", f.amx_bf16 && f.amx_tile && f.os_amx);
+  o.Set("amxInt8", f.amx_int8 && f.amx_tile && f.os_amx);
+  o.Set("bf16Hardware", HasBf16Hardware(f));
+  o.Set("oneDnnIsa", OneDnnIsaName(dnnl_get_effective_cpu_isa()));
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Context", Context::Define(env));
   exports.Set("oneDnnVersion", Napi::Function::New(env, Version));
   exports.Set("numProcs", Napi::Function::New(env, MaxThreads));
+  exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeaturesJs));
   return exports;
 }
 

@@ -20,6 +20,8 @@ import { BackendError, ConfigError } from '../errors.js';
 import { availableNames, describeProbes } from '../probes.js';
 import type { Probe } from '../probes.js';
 import { registerWasmKernels } from './wasm-kernels.js';
+import { DEFAULT_PRECISION_REQUEST, bf16Refusal, checkPrecisionRequest, detectCpuFeatures, resolvePrecision } from './precision.js';
+import type { Precision, PrecisionRequest } from './precision.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -30,6 +32,12 @@ export const DEFAULT_BACKEND_REQUEST: BackendRequest = 'auto';
 export interface BackendOptions {
   /** Threads for backends that can use several (native). Default: the cores available. */
   threads?: number;
+  /**
+   * What training computes in (see `engine/precision.ts`): fp32 (default), bf16 (native backend on
+   * a CPU with AVX512-BF16 or AMX-BF16, else refused), auto (bf16 where that holds, else fp32),
+   * bf16-emulated (bf16's numbers at fp32's speed, native backend, any CPU).
+   */
+  precision?: PrecisionRequest;
 }
 
 /** Whether a backend can run here, and if not why and what to install. */
@@ -40,6 +48,8 @@ export interface ActiveBackend {
   /** The name tfjs knows the backend by (`tf.getBackend()`). */
   tfName: string;
   threads: number;
+  /** What convolutions and matrix products compute in. */
+  precision: Precision;
 }
 
 interface BackendProvider {
@@ -179,12 +189,16 @@ function resolveThreads(threads: number | undefined): number {
  */
 export async function initBackend(request: BackendRequest | string = DEFAULT_BACKEND_REQUEST, options: BackendOptions = {}): Promise<ActiveBackend> {
   const threads = resolveThreads(options.threads);
+  const precisionRequest = checkPrecisionRequest(options.precision ?? DEFAULT_PRECISION_REQUEST, 'backend.precision');
   const valid = ['auto', ...BACKEND_NAMES];
   if (!valid.includes(request)) {
     const probes = await probeBackends();
     throw new BackendError(`unknown backend '${request}': valid names are ${valid.join(', ')}; available on this machine: ${availableNames(probes)}\n${describeProbes(probes)}`);
   }
   const candidates: BackendName[] = request === 'auto' ? [...BACKEND_NAMES] : [request as BackendName];
+  const cpu = detectCpuFeatures();
+  // A CPU without bf16 hardware refuses bf16 whatever the backend: one line, before anything changes.
+  if (precisionRequest === 'bf16' && !(cpu.known && cpu.features.bf16Hardware)) throw new BackendError(bf16Refusal(cpu));
   const failures: string[] = [];
   for (const name of candidates) {
     const probe = await PROVIDERS[name].probe();
@@ -192,9 +206,24 @@ export async function initBackend(request: BackendRequest | string = DEFAULT_BAC
       failures.push(`${name}: ${probe.reason ?? 'unavailable'}`);
       continue;
     }
+    // Refused before the backend changes, so a bf16 request on the wrong CPU leaves everything as it was;
+    // `auto` passes over a backend that cannot compute in the precision asked for.
+    let precision: Precision;
+    try {
+      precision = resolvePrecision(precisionRequest, name, cpu);
+    } catch (err) {
+      if (request !== 'auto') throw err;
+      failures.push(`${name}: ${(err as Error).message}`);
+      continue;
+    }
     try {
       const tfName = await PROVIDERS[name].activate(threads);
-      return { name, tfName, threads: name === 'native' ? threads : 1 };
+      if (name === 'native') {
+        // Always set, so an earlier run's precision never carries over to this one.
+        const { setNativePrecision } = await import('./native/backend.js');
+        setNativePrecision(precision);
+      }
+      return { name, tfName, threads: name === 'native' ? threads : 1, precision };
     } catch (err) {
       if (request !== 'auto') throw err;
       failures.push(`${name}: ${(err as Error).message}`);

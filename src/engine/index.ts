@@ -8,5 +8,7 @@ export type { Conv2Plus1DSpec, SpatialConvSpec, SpatialPadding, TemporalConvSpec
 export { batchNormInference, batchNormTrain, updateRunningStats, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './batch-norm.js';
 export type { BatchNormOptions, BatchNormTrainResult, NormActivation, RunningStats } from './batch-norm.js';
 export { checkBackend, maxRelativeError } from './check.js';
+export { PRECISIONS, PRECISION_REQUESTS, DEFAULT_PRECISION_REQUEST, detectCpuFeatures, describeCpu, checkPrecisionRequest, resolvePrecision, bf16Refusal, roundToBf16 } from './precision.js';
+export type { Precision, PrecisionRequest, CpuFeatures, CpuReport } from './precision.js';
 export type { BackendCheck } from './check.js';
 export * from './onnx/index.js';

@@ -26,7 +26,7 @@ import {
   InputError,
 } from '../../index.js';
 import type { ProtocolFold, TrainConfigInput } from '../../index.js';
-import { backendOption } from '../backend-option.js';
+import { backendOption, precisionFromArgs, precisionOption } from '../backend-option.js';
 import { normFromArgs, normOption } from '../train-args.js';
 
 /** The demo's training recipe: the paper's, at a size a CPU trains in a minute or two per protocol. */
@@ -51,7 +51,7 @@ export const DEMO_TRAIN_CONFIG: Readonly<TrainConfigInput> = Object.freeze<Train
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'generate a small synthetic SiW, train and evaluate on protocols 1 and 3, write the report',
-  usage: '[--out DIR] [--subjects N] [--epochs N] [--norm batch|none] [--backend NAME]',
+  usage: '[--out DIR] [--subjects N] [--epochs N] [--norm batch|none] [--backend NAME] [--precision fp32|bf16|auto]',
   description:
     'Runs the method end to end on the built-in synthetic SiW: vidpad synth (OUT/siw), vidpad preprocess with the\n' +
     "generator's exact face boxes (OUT/cache), then AlexNet-(2+1)D (width ×0.25, 112×112, T = 5) trained with ArcFace\n" +
@@ -67,6 +67,7 @@ export const demoCommand: CliCommand = {
     normOption(DEMO_TRAIN_CONFIG.model?.norm),
     { name: 'seed', type: 'string', valueName: 'S', description: 'seed of the dataset and the training', default: '7' },
     backendOption('compute backend for training'),
+    precisionOption(),
     { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it', default: false },
   ],
   async run(args, io) {
@@ -76,14 +77,15 @@ export const demoCommand: CliCommand = {
     const seed = numberOption(args, 'seed', { integer: true, min: 0 })!;
     const frames = numberOption(args, 'frames', { integer: true, min: 8 })!;
     const norm = normFromArgs(args);
+    const precision = precisionFromArgs(args);
     const train = { ...DEMO_TRAIN_CONFIG, model: { ...DEMO_TRAIN_CONFIG.model, norm }, maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!, seed };
     resolveTrainConfig(train);
     // The demo's folder is an experiment folder holding its dataset and cache: claimed before anything is written.
     await claimOutputFolder(out, experimentFolderOptions({ overwrite: Boolean(args.options.overwrite), option: '--out' }));
     io.interrupt?.set(() => 'what is finished (videos, crops, trained epochs) is kept: run the same command again to continue');
     const stderr = io.stderr as NodeJS.WritableStream;
-    const backend = await initBackend(String(args.options.backend));
-    stderr.write(`vidpad demo → ${out} (training on ${backend.name})\n\n1/3 synthetic SiW\n`);
+    const backend = await initBackend(String(args.options.backend), { precision });
+    stderr.write(`vidpad demo → ${out} (training on ${backend.name}, ${backend.precision})\n\n1/3 synthetic SiW\n`);
 
     const root = path.join(out, 'siw');
     let synthBar: ReturnType<typeof createProgressBar> | null = null;

@@ -29,7 +29,7 @@ import {
   UsageError,
 } from '../../index.js';
 import type { BaselineScores, DatasetName, ExperimentGrid, ExperimentResult, ProtocolFold } from '../../index.js';
-import { backendOption } from '../backend-option.js';
+import { backendOption, precisionFromArgs, precisionOption } from '../backend-option.js';
 
 function parseBaselines(text: string | undefined): BaselineScores[] {
   if (!text) return [];
@@ -84,6 +84,7 @@ export const experimentCommand: CliCommand = {
     { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it', default: false },
     ...trainOptions(),
     backendOption('compute backend for training'),
+    precisionOption(),
   ],
   async run(args, io) {
     const o = args.options;
@@ -98,6 +99,7 @@ export const experimentCommand: CliCommand = {
     if (!EXPERIMENT_GRIDS.includes(grid as ExperimentGrid)) throw new UsageError(`--grid must be one of ${EXPERIMENT_GRIDS.join(', ')}, got '${grid}'`);
     const shard = shardOption(args);
     const base = trainConfigFromArgs(args);
+    const precision = precisionFromArgs(args);
     // Every cell's configuration is valid before the first one trains.
     for (const c of gridConfigs(grid as ExperimentGrid, base)) validateTrainConfigArgs(args, c.train);
     const root = stringOption(args, 'root', 'experiment');
@@ -142,9 +144,9 @@ export const experimentCommand: CliCommand = {
     }
     folds = folds.filter((f) => onlyFold === undefined || (f.split.fold ?? 1) === onlyFold);
     const cache = await findCropCache(cacheDir, base.model!.inputSize!, o['cache-key'] as string | undefined);
-    const backend = await initBackend(String(o.backend));
+    const backend = await initBackend(String(o.backend), { precision });
     const cells = experimentCells(grid, gridConfigs(grid as ExperimentGrid, base), folds);
-    io.stderr.write(`experiment ${grid}: ${cells.length} cell(s)${shard ? `, shard ${shard.index}/${shard.count}` : ''} on ${backend.name}\n`);
+    io.stderr.write(`experiment ${grid}: ${cells.length} cell(s)${shard ? `, shard ${shard.index}/${shard.count}` : ''} on ${backend.name} (${backend.precision})\n`);
     io.interrupt?.set(() => 'finished cells are kept, and the cell in training resumes from its last finished epoch: run the same command again to continue');
     const result = await runExperiment({
       cells,

@@ -8,7 +8,7 @@ import { createProgressBar } from '../progress.js';
 import { DEFAULT_FLOW_PRETRAIN_CONFIG, FLOW_PRETRAIN_FILES, claimOutputFolder, initBackend, resolveFlowPretrainConfig, runFlowPretraining, UsageError } from '../../index.js';
 import { numberOption } from '../dataset-args.js';
 import type { FlowPretrainConfig } from '../../index.js';
-import { backendOption } from '../backend-option.js';
+import { backendOption, precisionFromArgs, precisionOption } from '../backend-option.js';
 import { withFlag } from '../interrupt.js';
 
 const d = DEFAULT_FLOW_PRETRAIN_CONFIG;
@@ -38,6 +38,7 @@ export const pretrainFlowCommand: CliCommand = {
     { name: 'held-out', type: 'string', valueName: 'N', description: 'held-out pairs for the EPE (fixed seed)', default: String(d.heldOutSize) },
     { name: 'checkpoint-every', type: 'string', valueName: 'N', description: 'steps between checkpoints', default: String(d.checkpointEvery) },
     backendOption(),
+    precisionOption(),
     { name: 'resume', type: 'boolean', description: 'continue from DIR/' + FLOW_PRETRAIN_FILES.checkpoint + ' if it exists', default: false },
     { name: 'json', type: 'boolean', description: 'print the result as JSON', default: false },
   ],
@@ -55,6 +56,7 @@ export const pretrainFlowCommand: CliCommand = {
       checkpointEvery: numberOption(args, 'checkpoint-every')!,
     };
     resolveFlowPretrainConfig(config);
+    const precision = precisionFromArgs(args);
     // Written only into a new or empty folder, or one pretrain-flow made (its files, from before the marker file).
     await claimOutputFolder(o.out, {
       kind: 'flow-pretrain',
@@ -62,8 +64,8 @@ export const pretrainFlowCommand: CliCommand = {
       overwrite: o.overwrite === true,
       legacy: (entries) => Object.values(FLOW_PRETRAIN_FILES).some((f) => entries.includes(f)),
     });
-    const backend = await initBackend(o.backend as string);
-    io.stderr.write(`pretrain-flow: backend ${backend.name}, output ${o.out}\n`);
+    const backend = await initBackend(o.backend as string, { precision });
+    io.stderr.write(`pretrain-flow: backend ${backend.name} (${backend.precision}), output ${o.out}\n`);
     io.interrupt?.set((commandLine) => `the last checkpoint in ${o.out} is kept; continue with:\n  ${withFlag(commandLine, '--resume')}`);
     const stream = io.stderr as NodeJS.WritableStream & { isTTY?: boolean };
     let bar: ReturnType<typeof createProgressBar> | undefined;

@@ -8,7 +8,7 @@ import { createProgressBar, formatDuration } from '../progress.js';
 import { DATASET_OPTIONS, chooseSplits, findCropCache, numberOption, pickFold, stringOption } from '../dataset-args.js';
 import { trainConfigFromArgs, trainOptions } from '../train-args.js';
 import { initBackend, trainModel, checkTrainOutput, TRAINING_SUBDIR } from '../../index.js';
-import { backendOption } from '../backend-option.js';
+import { backendOption, precisionFromArgs, precisionOption } from '../backend-option.js';
 import { withFlag } from '../interrupt.js';
 
 export const trainCommand: CliCommand = {
@@ -31,6 +31,7 @@ export const trainCommand: CliCommand = {
     { name: 'out', type: 'string', valueName: 'MODEL_DIR', description: 'model folder to write' },
     ...trainOptions(),
     backendOption(),
+    precisionOption(),
     { name: 'resume', type: 'boolean', description: 'continue the checkpoint in --out', default: false },
     { name: 'overwrite', type: 'boolean', description: 'replace a model or checkpoint in --out, or write into a folder vidpad did not make', default: false },
     { name: 'json', type: 'boolean', description: 'print the result as JSON', default: false },
@@ -41,6 +42,7 @@ export const trainCommand: CliCommand = {
     const out = stringOption(args, 'out', 'train');
     const cacheDir = stringOption(args, 'cache', 'train');
     const config = trainConfigFromArgs(args);
+    const precision = precisionFromArgs(args);
     const fold = numberOption(args, 'fold', { integer: true, min: 1 });
     const resume = Boolean(o.resume);
     const overwrite = Boolean(o.overwrite);
@@ -49,8 +51,8 @@ export const trainCommand: CliCommand = {
     const chosen = await chooseSplits(args, 'train');
     const split = pickFold(chosen.splits, fold);
     const cache = await findCropCache(cacheDir, size, o['cache-key'] as string | undefined);
-    const backend = await initBackend(String(o.backend));
-    io.stderr.write(`train: ${split.name} on ${backend.name}; ${split.train.length} training, ${split.val.length} validation videos; model → ${out}\n`);
+    const backend = await initBackend(String(o.backend), { precision });
+    io.stderr.write(`train: ${split.name} on ${backend.name} (${backend.precision}); ${split.train.length} training, ${split.val.length} validation videos; model → ${out}\n`);
     const checkpoint = `${out}/${TRAINING_SUBDIR}/checkpoint.safetensors`;
     io.interrupt?.set(() => (resume ? `no further epoch had finished; ${checkpoint} is kept: continue with the same command` : 'no epoch had finished, so there is nothing to resume: run the same command again to start over'));
     let bar: ReturnType<typeof createProgressBar> | null = null;

@@ -49,14 +49,42 @@ export interface NativeContext {
   batchNormGrad(x: Float32Array, dy: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, channels: number, epsilon: number, relu: boolean): void;
   /** Batch normalisation with given statistics (inference). */
   batchNormInfer(x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, y: Float32Array, rows: number, channels: number, epsilon: number, relu: boolean): void;
-  /** The oneDNN implementation chosen for a convolution pass (e.g. `brgconv:avx512_core`). */
+  /**
+   * What convolutions and matrix products compute in from now on: 0 fp32, 1 bf16 (oneDNN's bf16
+   * kernels, fp32 accumulation and outputs; throws where the CPU has neither AVX512-BF16 nor
+   * AMX-BF16), 2 bf16 emulated (operands rounded to bf16, fp32 kernels). See `engine/precision.ts`.
+   */
+  setPrecision(code: 0 | 1 | 2): void;
+  precision(): 0 | 1 | 2;
+  /** The oneDNN implementation chosen for a convolution pass (e.g. `brgconv:avx512_core`), in the current precision. */
   implInfo(kind: 'forward' | 'backwardData' | 'backwardWeights', dims: ConvDims): string;
+}
+
+/** What cpuid and xgetbv report (each flag true only when the OS also saves the registers it needs). */
+export interface CpuFeatures {
+  vendor: string;
+  brand: string;
+  avx2: boolean;
+  fma: boolean;
+  avx512f: boolean;
+  /** AVX-512 F, BW, VL and DQ: what oneDNN calls avx512_core. */
+  avx512Core: boolean;
+  avx512Vnni: boolean;
+  avxVnni: boolean;
+  avx512Bf16: boolean;
+  amxBf16: boolean;
+  amxInt8: boolean;
+  /** AVX512-BF16 or AMX-BF16 usable: what bf16 training needs. */
+  bf16Hardware: boolean;
+  /** The instruction set oneDNN dispatches to here (e.g. avx2, avx512_core_bf16, avx512_core_amx). */
+  oneDnnIsa: string;
 }
 
 export interface NativeAddon {
   Context: new () => NativeContext;
   oneDnnVersion(): string;
   numProcs(): number;
+  cpuFeatures(): CpuFeatures;
 }
 
 export const INSTALL_HINT = 'install libdnnl-dev (apt-get install libdnnl-dev g++ make python3), then run npm run build:native';

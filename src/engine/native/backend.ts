@@ -14,6 +14,8 @@ import { BackendError } from '../../errors.js';
 import { tf } from '../tf.js';
 import { defaultAddonPath, loadNativeAddon } from './addon.js';
 import { NATIVE_BACKEND_NAME, NativeBackend, registerNativeBackend } from './kernels.js';
+import { PRECISION_CODES } from '../precision.js';
+import type { Precision } from '../precision.js';
 
 /**
  * Whether the native backend can run here; the reason, when not, names the
@@ -47,6 +49,21 @@ export async function activateNativeBackend(
   }
   backend.native.setThreads(threads);
   return NATIVE_BACKEND_NAME;
+}
+
+/**
+ * Sets what the native backend's convolutions and matrix products compute in
+ * (see `engine/precision.ts`); the backend must be active. Throws BackendError
+ * when the addon refuses (bf16 on a CPU without the instructions).
+ */
+export function setNativePrecision(precision: Precision): void {
+  const backend = tf.findBackend(NATIVE_BACKEND_NAME);
+  if (!(backend instanceof NativeBackend)) throw new BackendError('the native backend is not active, so its precision cannot be set');
+  try {
+    backend.native.setPrecision(PRECISION_CODES[precision]);
+  } catch (cause) {
+    throw new BackendError((cause as Error).message, { cause });
+  }
 }
 
 export { NativeBackend } from './kernels.js';

@@ -23,15 +23,27 @@
  * the bests varied by ~±5% from run to run; the median of per-pair ratios,
  * tried first, by ~±15%.)
  *
+ * Precision (issue 17): on the native backend the BatchNorm network's
+ * training step runs once more per precision in --precisions (default fp32
+ * and bf16), interleaved step for step with fp32, and a third table gives
+ * each one's speed-up over fp32. bf16 runs only where the CPU has
+ * AVX512-BF16 or AMX-BF16 (cpuid); elsewhere the bench says so and why, and
+ * measures no bf16 figure. `--precisions fp32,bf16-emulated` times the
+ * emulation instead (bf16's numbers on fp32 kernels: a cost, not a speed-up).
+ * `--precision-only` skips the other tables.
+ *
  * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 7
  *          --baseline-reps 1  --no-baseline  --backends wasm,native  --json FILE
+ *          --precisions fp32,bf16  --precision-only
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, planAlexNet2Plus1D } from '../src/index.js';
-import type { AlexNet2Plus1D, BackendName, ModelNorm, PoolPlan, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
+import { detectCpuFeatures, describeCpu, bf16Refusal, PRECISIONS } from '../src/index.js';
+import type { AlexNet2Plus1D, BackendName, ModelNorm, PoolPlan, Precision, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
+import { setNativePrecision } from '../src/engine/native/backend.js';
 
 const args = parseArgs({
   options: {
@@ -44,6 +56,8 @@ const args = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     backends: { type: 'string', default: 'wasm,native' },
     json: { type: 'string' },
+    precisions: { type: 'string', default: 'fp32,bf16' },
+    'precision-only': { type: 'boolean', default: false },
   },
 }).values;
 
@@ -61,6 +75,7 @@ interface Row {
   norm: ModelNorm;
   backend: BackendName;
   task: 'train step' | 'inference';
+  precision: Precision;
   msPerStep: number;
   /** CPU time of the process (user + system, all threads) for the step. */
   cpuMsPerStep: number;
@@ -141,6 +156,8 @@ async function measurePeak(available: Set<BackendName>): Promise<{ backend: Back
 interface Variant {
   mode: Mode;
   norm: ModelNorm;
+  /** Native backend only; fp32 when absent. */
+  precision?: Precision;
 }
 
 /** One network on the current backend, ready to time: a training step and an inference pass. */
@@ -186,13 +203,24 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
   const runs = variants.map((v) => setUp(size, v));
   try {
     // The first call of each pays for kernel set-up (and, for training, the optimizer's slots).
-    const firstLoss = runs.map((r) => r.firstLoss());
-    runs.forEach((r) => r.infer());
     // Every repetition of every variant, interleaved.
+    // Each variant computes in its own precision; the native context keeps primitives for each, so switching costs nothing.
+    const inPrecision = (k: number) => {
+      if (backend === 'native') setNativePrecision(variants[k]!.precision ?? 'fp32');
+    };
+    const firstLoss = runs.map((r, k) => {
+      inPrecision(k);
+      return r.firstLoss();
+    });
+    runs.forEach((r, k) => {
+      inPrecision(k);
+      r.infer();
+    });
     const best = (fn: (r: (typeof runs)[number]) => () => void) => {
       const out = runs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
       for (let i = 0; i < repsHere; i++) {
         runs.forEach((r, k) => {
+          inPrecision(k);
           const t = timeBoth(fn(r));
           out[k]!.wall.push(t.wall);
           out[k]!.cpu.push(t.cpu);
@@ -201,7 +229,10 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
       return out;
     };
     const bestInfer = best((r) => r.infer);
-    runs.forEach((r) => r.trainStep());
+    runs.forEach((r, k) => {
+      inPrecision(k);
+      r.trainStep();
+    });
     const bestTrain = best((r) => r.trainStep);
     return variants.flatMap((v, k) => {
       const run = runs[k]!;
@@ -209,11 +240,12 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
       const row = (task: Row['task'], samples: { wall: number[]; cpu: number[] }, flopsPerClip: number): Row => {
         const wall = Math.min(...samples.wall);
         const gflops = (flopsPerClip * batch) / (wall / 1e3) / 1e9;
-        return { size, mode: v.mode, norm: v.norm, backend, task, msPerStep: wall, cpuMsPerStep: Math.min(...samples.cpu), samples, msPerClip: wall / batch, gflops, ofPeak: gflops / peak };
+        return { size, mode: v.mode, norm: v.norm, precision: v.precision ?? 'fp32', backend, task, msPerStep: wall, cpuMsPerStep: Math.min(...samples.cpu), samples, msPerClip: wall / batch, gflops, ofPeak: gflops / peak };
       };
       return [{ ...row('train step', bestTrain[k]!, run.cost.trainFlops), loss: firstLoss[k]! }, row('inference', bestInfer[k]!, run.cost.forwardFlops)];
     });
   } finally {
+    if (backend === 'native') setNativePrecision('fp32');
     runs.forEach((r) => r.dispose());
   }
 }
@@ -246,9 +278,33 @@ async function main(): Promise<void> {
   console.log(`# vidpad bench:engine — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} cores, node ${process.version}`);
   console.log(`# AlexNet-(2+1)D, width ×${widthMultiplier}, batch ${batch}, T=${frames}; peak = sgemm 2048² on ${peak.backend}: ${fmt(peak.gflops)} GFLOP/s`);
   const all: Row[] = [];
+  const precisionRows: Row[] = [];
+  const precisionNotes: string[] = [];
+  const asked = args.precisions!.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const bad = asked.filter((p) => !(PRECISIONS as readonly string[]).includes(p));
+  if (bad.length > 0) throw new Error(`--precisions: unknown ${bad.join(', ')}; valid: ${PRECISIONS.join(', ')}`);
+  const cpu = detectCpuFeatures();
+  console.log(`# ${describeCpu(cpu)}`);
+  // fp32 is the baseline of the comparison; the others run only where they can.
+  const others = (asked as Precision[]).filter((p) => p !== 'fp32').filter((p) => {
+    if (!engineBackends.includes('native')) {
+      precisionNotes.push(`${p}: not measured: the native backend is not benched here (${probes.find((q) => q.name === 'native')?.reason ?? 'not in --backends'})`);
+      return false;
+    }
+    if (p === 'bf16' && !(cpu.known && cpu.features.bf16Hardware)) {
+      precisionNotes.push(`bf16: NOT MEASURED on this machine: ${bf16Refusal(cpu).replace(/^precision bf16: /, '').replace(/; use --precision.*$/, '')}. Run npm run bench:engine on a CPU with AVX512-BF16 (AMD Zen 4, Intel Cooper Lake or later) or AMX (Intel Sapphire Rapids or later).`);
+      return false;
+    }
+    return true;
+  });
   for (const size of sizes) {
     const cost = estimateCost(planAlexNet2Plus1D(modelConfig(size)));
     console.log(`# ${frames}×${size}²: ${(cost.parameters / 1e6).toFixed(2)} M parameters, ${(cost.forwardFlops / 1e9).toFixed(2)} GFLOP/clip forward, ${(cost.trainFlops / 1e9).toFixed(2)} train`);
+    if (others.length > 0) {
+      // The default network (BatchNorm), fp32 and each other precision interleaved step for step.
+      precisionRows.push(...(await benchGroup(size, 'native', [{ mode: 'engine', norm: 'batch', precision: 'fp32' }, ...others.map((p) => ({ mode: 'engine' as const, norm: 'batch' as const, precision: p }))], reps, peak.gflops)));
+    }
+    if (args['precision-only']) continue;
     let baseline: Row[] = [];
     if (!args['no-baseline']) {
       baseline = await benchGroup(size, 'wasm', [{ mode: 'baseline conv3d', norm: 'none' }], baselineReps, peak.gflops);
@@ -281,7 +337,7 @@ async function main(): Promise<void> {
     r.vsBaseline !== undefined ? `${fmt(r.vsBaseline)}×` : '1×',
     `${(100 * r.ofPeak).toFixed(1)}%`,
   ]);
-  printTable(header, lines);
+  if (lines.length > 0) printTable(header, lines);
   // BatchNorm's cost: the BN network's best step against the plain one's, measured interleaved in this run.
   const normRatios = all
     .filter((r) => r.mode === 'engine' && r.norm === 'batch')
@@ -318,9 +374,25 @@ async function main(): Promise<void> {
       ]),
     );
   }
+  console.log('');
+  console.log('# Precision: the BatchNorm network on native, fp32 and each other precision interleaved step for step; speed-up = fp32 ms / ms (issue 17: bf16 >= 1.6× with AVX512-BF16, >= 3× with AMX, at 5×224²)');
+  for (const note of precisionNotes) console.log(`# ${note}`);
+  const precisionTable = precisionRows
+    .filter((r) => r.precision !== 'fp32')
+    .map((r) => {
+      const fp32 = precisionRows.find((q) => q.precision === 'fp32' && q.size === r.size && q.task === r.task)!;
+      return { size: r.size, task: r.task, precision: r.precision, fp32Ms: fp32.msPerStep, ms: r.msPerStep, speedup: fp32.msPerStep / r.msPerStep, loss: r.loss, fp32Loss: fp32.loss };
+    });
+  if (precisionTable.length > 0) {
+    printTable(
+      ['size', 'task', 'precision', 'fp32 ms', 'ms', 'speed-up over fp32', 'first loss (fp32 → this)'],
+      precisionTable.map((r) => [`${frames}×${r.size}²`, r.task, r.precision, fmt(r.fp32Ms), fmt(r.ms), `${r.speedup.toFixed(2)}×`, r.loss !== undefined ? `${r.fp32Loss!.toFixed(5)} → ${r.loss.toFixed(5)}` : '']),
+    );
+    if (precisionTable.some((r) => r.precision === 'bf16-emulated')) console.log('# bf16-emulated rounds operands to bf16 and runs the fp32 kernels: its figure is the cost of the emulation, not a bf16 speed.');
+  }
   if (args.json) {
     mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
-    writeFileSync(args.json, JSON.stringify({ peak, widthMultiplier, batch, frames, rows: all, normRatios }, null, 2));
+    writeFileSync(args.json, JSON.stringify({ peak, widthMultiplier, batch, frames, cpu: cpu.known ? cpu.features : null, rows: all, normRatios, precision: { rows: precisionRows, table: precisionTable, notes: precisionNotes } }, null, 2));
   }
 }
 

@@ -547,10 +547,9 @@ class Context : public Napi::ObjectWrap<Context> {
     if (p == 1 && !bf16_hardware_) {
       throw Napi::Error::New(env, "precision bf16: this CPU has neither AVX512-BF16 nor AMX-BF16 (cpuid)");
     }
-    if (static_cast<Precision>(p) != precision_) cache_.Clear();
+    // Primitives are cached per precision (ThreadKey), so switching back and
+    // forth, as the benchmark does step for step, rebuilds nothing.
     precision_ = static_cast<Precision>(p);
-    for (auto& v : bf16_) std::vector<uint16_t>().swap(v);
-    for (auto& v : rounded_) std::vector<float>().swap(v);
     return env.Undefined();
   }
   Napi::Value GetPrecision(const Napi::CallbackInfo& info) {

@@ -29,7 +29,7 @@
  */
 import { temporalPadAmounts } from '../engine/conv2plus1d.js';
 import { createOnnxSession, encodeOnnxModel, OnnxGraphBuilder, onnxFloat, onnxInt, onnxInts, permute, variableData } from '../engine/onnx/index.js';
-import type { OnnxSessionOptions } from '../engine/onnx/index.js';
+import type { OnnxModel, OnnxSessionOptions } from '../engine/onnx/index.js';
 import { BATCH_NORM_EPSILON } from '../engine/batch-norm.js';
 import type { Variable } from '../engine/tf.js';
 import { InputError, ShapeError } from '../errors.js';
@@ -118,6 +118,11 @@ function flowBranch(g: OnnxGraphBuilder, model: AlexNet2Plus1D): { output: strin
  * is included when the model has one.
  */
 export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<number>, options: OnnxExportOptions = {}): Uint8Array {
+  return encodeOnnxModel(buildModelOnnx(model, prototype, options));
+}
+
+/** The inference graph `exportModelOnnx` writes, as a value (for passes such as int8 quantisation). */
+export function buildModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<number>, options: OnnxExportOptions = {}): OnnxModel {
   const { plan, variables, state } = model;
   const { frames: t, inputSize: size, temporalKernel: kt, embeddingSize } = plan.config;
   const form = options.form ?? DEFAULT_ONNX_GRAPH_FORM;
@@ -199,7 +204,7 @@ export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<numb
   const p = g.floats('live_prototype_unit', [embeddingSize, 1], proto);
   g.op('Reshape', [g.op('MatMul', [unit, p]), g.shape([-1])], {}, ONNX_OUTPUT_NAMES[1]);
 
-  return encodeOnnxModel({
+  return {
     producerName: 'vidpad',
     producerVersion: options.producerVersion ?? '',
     docString: `AlexNet-(2+1)D inference graph (${form} form): clip [batch, ${t}, ${size}, ${size}, 3], RGB, each frame standardised to mean 0 and variance 1 → embedding [batch, ${embeddingSize}], liveScore [batch] (cosine to the live prototype; higher = more likely live)`,
@@ -222,7 +227,7 @@ export function exportModelOnnx(model: AlexNet2Plus1D, prototype: ArrayLike<numb
       'vidpad.norm': plan.config.norm === 'batch' ? 'batch (folded into the convolutions, running statistics)' : 'none',
       ...(options.metadata ?? {}),
     },
-  });
+  };
 }
 
 /** What a clip session gives for a batch. */

@@ -3,4 +3,6 @@ export { OnnxGraphBuilder, onnxFloat, onnxInt, onnxInts, permute, variableData }
 export { createOnnxSession } from './session.js';
 export type { OnnxIoNames, OnnxSession, OnnxSessionOptions } from './session.js';
 export { decodeOnnxModel, encodeOnnxModel, ONNX_IR_VERSION, ONNX_OPSET } from './onnx-proto.js';
-export type { DecodedOnnxModel, OnnxAttribute, OnnxGraph, OnnxInitializer, OnnxModel, OnnxNode, OnnxValueInfo } from './onnx-proto.js';
+export type { DecodedOnnxModel, OnnxAttribute, OnnxGraph, OnnxInitializer, OnnxModel, OnnxNode, OnnxTensorData, OnnxValueInfo } from './onnx-proto.js';
+export { calibrateRanges, int8CalibrationValues, quantizeOnnxInt8, quantizeWeightsPerChannel, uint8Params } from './quantize.js';
+export type { CalibrationBatch, Int8QuantizeOptions, TensorRange, Uint8Params } from './quantize.js';

@@ -11,7 +11,7 @@
  * GraphProto: node 1, name 2, initializer 5, doc_string 10, input 11, output 12.
  * NodeProto: input 1, output 2, name 3, op_type 4, attribute 5.
  * AttributeProto: name 1, f 2, i 3, s 4, ints 8, type 20 (FLOAT 1, INT 2, STRING 3, INTS 7).
- * TensorProto: dims 1, data_type 2 (FLOAT 1, INT64 7), name 8, raw_data 9.
+ * TensorProto: dims 1, data_type 2 (FLOAT 1, UINT8 2, INT8 3, INT32 6, INT64 7), name 8, raw_data 9.
  * ValueInfoProto: name 1, type 2. TypeProto: tensor_type 1.
  * TypeProto.Tensor: elem_type 1, shape 2. TensorShapeProto: dim 1.
  * Dimension: dim_value 1, dim_param 2.
@@ -25,6 +25,9 @@ export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
 
 const DTYPE_FLOAT = 1;
+const DTYPE_UINT8 = 2;
+const DTYPE_INT8 = 3;
+const DTYPE_INT32 = 6;
 const DTYPE_INT64 = 7;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
@@ -33,11 +36,21 @@ const ATTR_INTS = 7;
 
 export type OnnxElemType = 'float' | 'int64';
 
+/** Initializer values, row-major: float32, int64 (shapes), and the int8/uint8/int32 of quantised graphs. */
+export type OnnxTensorData = Float32Array | BigInt64Array | Int8Array | Uint8Array | Int32Array;
+
 export interface OnnxInitializer {
   name: string;
   dims: readonly number[];
-  /** float32 or int64 values, row-major. */
-  data: Float32Array | BigInt64Array;
+  data: OnnxTensorData;
+}
+
+function dataTypeOf(data: OnnxTensorData): number {
+  if (data instanceof Float32Array) return DTYPE_FLOAT;
+  if (data instanceof BigInt64Array) return DTYPE_INT64;
+  if (data instanceof Int8Array) return DTYPE_INT8;
+  if (data instanceof Uint8Array) return DTYPE_UINT8;
+  return DTYPE_INT32;
 }
 
 export type OnnxAttribute =
@@ -57,8 +70,8 @@ export interface OnnxNode {
 export interface OnnxValueInfo {
   name: string;
   elemType: OnnxElemType;
-  /** A number for a fixed size, a string for a named dynamic one (e.g. 'batch'). */
-  dims: ReadonlyArray<number | string>;
+  /** A number for a fixed size, a string for a named dynamic one (e.g. 'batch'); null leaves the shape unstated (an intermediate value exposed as an output). */
+  dims: ReadonlyArray<number | string> | null;
 }
 
 export interface OnnxGraph {
@@ -80,12 +93,13 @@ export interface OnnxModel {
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
-function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+function littleEndianBytes(data: OnnxTensorData): Uint8Array {
+  if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const out = new Uint8Array(data.byteLength);
   const view = new DataView(out.buffer);
   if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  else data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  else if (data instanceof Int32Array) data.forEach((v, i) => view.setInt32(i * 4, v, true));
+  else (data as BigInt64Array).forEach((v, i) => view.setBigInt64(i * 8, v, true));
   return out;
 }
 
@@ -94,7 +108,7 @@ function encodeTensor(t: OnnxInitializer): ProtoWriter {
   if (count !== t.data.length) throw new InputError(`ONNX initializer '${t.name}': dims [${t.dims.join(', ')}] hold ${count} values but ${t.data.length} were given`);
   const w = new ProtoWriter();
   if (t.dims.length > 0) w.packedInts(1, t.dims);
-  w.int(2, t.data instanceof Float32Array ? DTYPE_FLOAT : DTYPE_INT64);
+  w.int(2, dataTypeOf(t.data));
   w.string(8, t.name);
   w.bytes(9, littleEndianBytes(t.data));
   return w;
@@ -124,9 +138,12 @@ function encodeNode(n: OnnxNode): ProtoWriter {
 }
 
 function encodeValueInfo(v: OnnxValueInfo): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const d of v.dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
-  const tensorType = new ProtoWriter().int(1, v.elemType === 'float' ? DTYPE_FLOAT : DTYPE_INT64).message(2, shape);
+  const tensorType = new ProtoWriter().int(1, v.elemType === 'float' ? DTYPE_FLOAT : DTYPE_INT64);
+  if (v.dims !== null) {
+    const shape = new ProtoWriter();
+    for (const d of v.dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
+    tensorType.message(2, shape);
+  }
   return new ProtoWriter().string(1, v.name).message(2, new ProtoWriter().message(1, tensorType));
 }
 

@@ -48,6 +48,8 @@ export {
   MODEL_FORMAT_VERSION,
   MODEL_JSON_FILE,
   MODEL_ONNX_FILE,
+  MODEL_INT8_ONNX_FILE,
+  INFERENCE_PRECISIONS,
   MODEL_WEIGHTS_FILE,
   PROTOTYPE_SOURCES,
   checkWeightsFile,
@@ -58,6 +60,6 @@ export {
   saveModelFolder,
   validateModelMeta,
 } from './model-files.js';
-export type { WeightsFileCheck, WeightsFileState, LinearHeadSpec, LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
-export { checkModelFolder, exportModelFolderOnnx, isVidpadOnnxFile, modelOnnxStatus, openModelSession } from './model-onnx.js';
-export type { ModelFolderCheck, ModelOnnxExport, OnnxFileStatus, OpenedModelSession } from './model-onnx.js';
+export type { InferencePrecision, QuantizedExportRecord, WeightsFileCheck, WeightsFileState, LinearHeadSpec, LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
+export { checkModelFolder, exportModelFolderOnnx, isVidpadOnnxFile, modelOnnxStatus, openModelSession, quantizeModelFolderInt8, INT8_SCHEME } from './model-onnx.js';
+export type { ModelFolderCheck, ModelOnnxExport, OnnxFileStatus, OpenedModelSession, OpenModelSessionOptions, QuantizeModelFolderOptions, QuantizedModelExport } from './model-onnx.js';

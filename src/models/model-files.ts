@@ -52,6 +52,24 @@ export const MODEL_ARCHITECTURE = 'alexnet-2plus1d';
 export const MODEL_JSON_FILE = 'model.json';
 export const MODEL_WEIGHTS_FILE = 'weights.safetensors';
 export const MODEL_ONNX_FILE = 'model.onnx';
+/** The int8 ONNX export (`vidpad export --quantize int8`), recorded in model.json's `quantized.int8`. */
+export const MODEL_INT8_ONNX_FILE = 'model.int8.onnx';
+/** The inference precisions a model folder can be opened in: its float export, or the int8 one. */
+export const INFERENCE_PRECISIONS = ['fp32', 'int8'] as const;
+export type InferencePrecision = (typeof INFERENCE_PRECISIONS)[number];
+
+/** What model.json records of a quantised export: the file, and what it was made from. */
+export interface QuantizedExportRecord {
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** SHA-256 of the weights file it was quantised from: a later save makes it stale. */
+  weightsSha256: string | null;
+  /** How activations were calibrated: how many clips, of what (e.g. "validation split of SiW P1"). */
+  calibration: { clips: number; source: string };
+  /** The quantisation scheme, in words (activations, weights, bias). */
+  scheme: string;
+}
 
 export const WEIGHTS_LAYOUT_NOTE =
   'tfjs layouts: *.spatial.weight [kh,kw,cin,cout] (HWIO), *.temporal.weight [kt,1,cin,cout], dense *.weight [in,out]; ' +
@@ -138,6 +156,8 @@ export interface ModelMeta {
     bytes?: number;
     sha256?: string;
   };
+  /** Quantised exports of the folder, when made (`vidpad export --quantize int8`). */
+  quantized?: { int8?: QuantizedExportRecord };
   extra: Record<string, unknown>;
 }
 
@@ -312,6 +332,7 @@ export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE):
   if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256)) throw fieldError(file, 'weights.sha256', 'expected 64 lower-case hex digits');
   const extra = raw.extra === undefined || raw.extra === null ? {} : raw.extra;
   if (!isObject(extra)) throw fieldError(file, 'extra', 'expected an object');
+  const quantized = validateQuantized(file, raw.quantized);
   return {
     format: MODEL_FORMAT,
     formatVersion,
@@ -330,7 +351,34 @@ export function validateModelMeta(raw: unknown, file: string = MODEL_JSON_FILE):
       ...(bytes !== null ? { bytes } : {}),
       ...(sha256 !== null ? { sha256 } : {}),
     },
+    ...(quantized ? { quantized } : {}),
     extra,
+  };
+}
+
+function validateQuantized(file: string, raw: unknown): ModelMeta['quantized'] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) throw fieldError(file, 'quantized', 'expected an object');
+  if (raw.int8 === undefined || raw.int8 === null) return {};
+  const q = raw.int8;
+  if (!isObject(q)) throw fieldError(file, 'quantized.int8', 'expected {file, bytes, sha256, weightsSha256, calibration, scheme}');
+  const name = nullableString(file, 'quantized.int8.file', q.file) ?? MODEL_INT8_ONNX_FILE;
+  if (path.basename(name) !== name) throw fieldError(file, 'quantized.int8.file', `expected a file name inside the model folder, got ${JSON.stringify(name)}`);
+  const bytes = nullableNumber(file, 'quantized.int8.bytes', q.bytes, true);
+  if (bytes === null) throw fieldError(file, 'quantized.int8.bytes', 'expected the file size in bytes');
+  const sha = nullableString(file, 'quantized.int8.sha256', q.sha256);
+  if (sha === null || !/^[0-9a-f]{64}$/.test(sha)) throw fieldError(file, 'quantized.int8.sha256', 'expected 64 lower-case hex digits');
+  const weightsSha256 = nullableString(file, 'quantized.int8.weightsSha256', q.weightsSha256);
+  const cal = isObject(q.calibration) ? q.calibration : {};
+  return {
+    int8: {
+      file: name,
+      bytes,
+      sha256: sha,
+      weightsSha256,
+      calibration: { clips: typeof cal.clips === 'number' ? cal.clips : 0, source: typeof cal.source === 'string' ? cal.source : '' },
+      scheme: typeof q.scheme === 'string' ? q.scheme : '',
+    },
   };
 }
 
@@ -383,6 +431,8 @@ export async function saveModelFolder(dir: string, input: { model: AlexNet2Plus1
   }
   await writeFileAtomic(path.join(dir, MODEL_WEIGHTS_FILE), weights);
   await rm(path.join(dir, MODEL_ONNX_FILE), { force: true });
+  // The int8 export came from the previous weights too; the fresh model.json no longer records it.
+  await rm(path.join(dir, MODEL_INT8_ONNX_FILE), { force: true });
   await writeFileAtomic(jsonFile, JSON.stringify({ ...validated, savedAt: new Date().toISOString() }, null, 2) + '\n');
   return validated;
 }
@@ -498,7 +548,7 @@ export async function checkWeightsFile(dir: string, meta: ModelMeta): Promise<We
 }
 
 /** Sizes of the files a model folder holds (bytes), and whether model.onnx exists. */
-export async function modelFolderFiles(dir: string): Promise<{ json: number; weights: number | null; onnx: number | null }> {
+export async function modelFolderFiles(dir: string): Promise<{ json: number; weights: number | null; onnx: number | null; int8Onnx: number | null }> {
   const size = async (name: string) => {
     try {
       return (await stat(path.join(dir, name))).size;
@@ -507,5 +557,5 @@ export async function modelFolderFiles(dir: string): Promise<{ json: number; wei
       throw new VidpadError('E_IO', `${path.join(dir, name)}: ${(err as Error).message}`, { cause: err });
     }
   };
-  return { json: (await size(MODEL_JSON_FILE)) ?? 0, weights: await size(MODEL_WEIGHTS_FILE), onnx: await size(MODEL_ONNX_FILE) };
+  return { json: (await size(MODEL_JSON_FILE)) ?? 0, weights: await size(MODEL_WEIGHTS_FILE), onnx: await size(MODEL_ONNX_FILE), int8Onnx: await size(MODEL_INT8_ONNX_FILE) };
 }

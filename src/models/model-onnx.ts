@@ -8,12 +8,13 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { decodeOnnxModel } from '../engine/onnx/index.js';
-import { DEFAULT_ONNX_GRAPH_FORM, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
+import { calibrateRanges, decodeOnnxModel, encodeOnnxModel, int8CalibrationValues, quantizeOnnxInt8 } from '../engine/onnx/index.js';
+import type { CalibrationBatch, Int8QuantizeOptions } from '../engine/onnx/index.js';
+import { DEFAULT_ONNX_GRAPH_FORM, buildModelOnnx, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
 import type { ClipOnnxSession, OnnxGraphForm } from './alexnet-2plus1d-onnx.js';
 import { checkOutputFile, vidpadVersion, writeFileAtomic } from '../io/index.js';
-import { MODEL_JSON_FILE, MODEL_ONNX_FILE, checkWeightsFile, loadModelFolder, readModelMeta } from './model-files.js';
-import type { ModelMeta, WeightsFileCheck } from './model-files.js';
+import { INFERENCE_PRECISIONS, MODEL_INT8_ONNX_FILE, MODEL_JSON_FILE, MODEL_ONNX_FILE, checkWeightsFile, loadModelFolder, readModelMeta, validateModelMeta } from './model-files.js';
+import type { InferencePrecision, ModelMeta, QuantizedExportRecord, WeightsFileCheck } from './model-files.js';
 
 /** metadata_props keys that tie an export to the folder it came from. */
 export const ONNX_META_WEIGHTS_SHA256 = 'vidpad.weightsSha256';
@@ -60,22 +61,90 @@ export async function exportModelFolderOnnx(dir: string, options: { out?: string
   const { model, meta } = await loadModelFolder(dir);
   let bytes: Uint8Array;
   try {
-    bytes = exportModelOnnx(model, meta.liveScore.prototype, {
-      form,
-      producerVersion: vidpadVersion(),
-      metadata: {
-        ...(meta.weights.sha256 ? { [ONNX_META_WEIGHTS_SHA256]: meta.weights.sha256 } : {}),
-        [ONNX_META_PROTOTYPE_SHA256]: prototypeHash(meta.liveScore.prototype),
-        'vidpad.loss': meta.loss,
-        'vidpad.prototypeSource': meta.liveScore.source,
-        ...(meta.threshold ? { 'vidpad.threshold': String(meta.threshold.value), 'vidpad.thresholdChosenOn': meta.threshold.chosenOn } : {}),
-      },
-    });
+    bytes = exportModelOnnx(model, meta.liveScore.prototype, { form, producerVersion: vidpadVersion(), metadata: exportMetadata(meta) });
   } finally {
     model.dispose();
   }
   await writeFileAtomic(file, bytes);
   return { file, bytes: bytes.length, form };
+}
+
+/** metadata_props that tie an export to its folder's weights, prototype and threshold. */
+function exportMetadata(meta: ModelMeta): Record<string, string> {
+  return {
+    ...(meta.weights.sha256 ? { [ONNX_META_WEIGHTS_SHA256]: meta.weights.sha256 } : {}),
+    [ONNX_META_PROTOTYPE_SHA256]: prototypeHash(meta.liveScore.prototype),
+    'vidpad.loss': meta.loss,
+    'vidpad.prototypeSource': meta.liveScore.source,
+    ...(meta.threshold ? { 'vidpad.threshold': String(meta.threshold.value), 'vidpad.thresholdChosenOn': meta.threshold.chosenOn } : {}),
+  };
+}
+
+/** The int8 scheme `quantizeModelFolderInt8` writes, in the words model.json records. */
+export const INT8_SCHEME =
+  'QDQ: convolutions on uint8 activations (asymmetric, per tensor, min/max calibration) and int8 weights (symmetric, per output channel, 7-bit), int32 bias; fully connected head and cosine in float32';
+
+export interface QuantizeModelFolderOptions extends Int8QuantizeOptions {
+  /** Standardised clips `[batch, T, H, W, 3]` whose activation ranges set the scales: validation clips, never test ones. */
+  calibration: AsyncIterable<CalibrationBatch> | Iterable<CalibrationBatch>;
+  /** What the calibration clips are, in words, for model.json (e.g. "validation split of SiW P1"). */
+  calibrationSource: string;
+  form?: OnnxGraphForm;
+  threads?: number;
+}
+
+export interface QuantizedModelExport extends QuantizedExportRecord {
+  /** The int8 file's full path. */
+  path: string;
+}
+
+/**
+ * Writes `DIR/model.int8.onnx`: the folder's inference graph with its
+ * convolutions statically quantised to int8 (engine/onnx/quantize.ts),
+ * calibrated on `options.calibration`; then records its size, SHA-256 and
+ * provenance in model.json (`quantized.int8`). Both writes are atomic; the
+ * ONNX file is written first, so a torn run leaves a file model.json does not
+ * vouch for, which `openModelSession` refuses.
+ */
+export async function quantizeModelFolderInt8(dir: string, options: QuantizeModelFolderOptions): Promise<QuantizedModelExport> {
+  const { model, meta } = await loadModelFolder(dir);
+  let graph;
+  try {
+    graph = buildModelOnnx(model, meta.liveScore.prototype, {
+      form: options.form ?? DEFAULT_ONNX_GRAPH_FORM,
+      producerVersion: vidpadVersion(),
+      metadata: { ...exportMetadata(meta), 'vidpad.precision': 'int8', 'vidpad.quantization': INT8_SCHEME },
+    });
+  } finally {
+    model.dispose();
+  }
+  let clips = 0;
+  async function* counted() {
+    for await (const b of options.calibration) {
+      clips += b.batch;
+      yield b;
+    }
+  }
+  const ranges = await calibrateRanges(graph, int8CalibrationValues(graph), counted(), options.threads !== undefined ? { threads: options.threads } : {});
+  const bytes = encodeOnnxModel(quantizeOnnxInt8(graph, ranges, options.weightMax !== undefined ? { weightMax: options.weightMax } : {}));
+  const file = path.join(dir, MODEL_INT8_ONNX_FILE);
+  await writeFileAtomic(file, bytes);
+  const record: QuantizedExportRecord = {
+    file: MODEL_INT8_ONNX_FILE,
+    bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    weightsSha256: meta.weights.sha256 ?? null,
+    calibration: { clips, source: options.calibrationSource },
+    scheme: INT8_SCHEME,
+  };
+  // model.json as it is on disk, every field kept, plus the record.
+  const jsonFile = path.join(dir, MODEL_JSON_FILE);
+  const raw = JSON.parse(await readFile(jsonFile, 'utf8')) as Record<string, unknown>;
+  const quantized = typeof raw.quantized === 'object' && raw.quantized !== null ? (raw.quantized as Record<string, unknown>) : {};
+  const updated = { ...raw, quantized: { ...quantized, int8: record } };
+  validateModelMeta(updated, jsonFile);
+  await writeFileAtomic(jsonFile, JSON.stringify(updated, null, 2) + '\n');
+  return { ...record, path: file };
 }
 
 /** The one message for a model.onnx that cannot be decoded, with the command that makes a good one. */
@@ -161,8 +230,23 @@ export interface OpenedModelSession {
  * a missing, stale or invalid export, naming the command that makes a fresh
  * one, and checks the weights file against model.json (`warnings`).
  */
-export async function openModelSession(dir: string, options: { threads?: number } = {}): Promise<OpenedModelSession> {
+export interface OpenModelSessionOptions {
+  threads?: number;
+  /**
+   * Which export to run: 'fp32' (model.onnx, the default) or 'int8'
+   * (model.int8.onnx, made by `vidpad export --quantize int8`), checked
+   * against the size, SHA-256 and source weights model.json records.
+   */
+  precision?: InferencePrecision;
+}
+
+export async function openModelSession(dir: string, options: OpenModelSessionOptions = {}): Promise<OpenedModelSession> {
+  const precision = options.precision ?? 'fp32';
+  if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) {
+    throw new InputError(`inference precision '${String(precision)}': expected one of ${INFERENCE_PRECISIONS.join(', ')}`);
+  }
   const meta = await readModelMeta(dir);
+  if (precision === 'int8') return openInt8Session(dir, meta, options.threads);
   const file = path.join(dir, MODEL_ONNX_FILE);
   let bytes: Buffer;
   try {
@@ -175,12 +259,16 @@ export async function openModelSession(dir: string, options: { threads?: number 
   }
   let session: ClipOnnxSession;
   try {
-    session = await openClipSession(bytes, options);
+    session = await openClipSession(bytes, options.threads !== undefined ? { threads: options.threads } : {});
   } catch (err) {
     // The header decoded, yet ONNX Runtime refuses the graph: a damaged or foreign file.
     if (err instanceof InputError && /onnxruntime cannot load it/.test(err.message)) throw invalidOnnx(file, err);
     throw err;
   }
+  return finishOpen(dir, meta, file, session);
+}
+
+async function finishOpen(dir: string, meta: ModelMeta, file: string, session: ClipOnnxSession): Promise<OpenedModelSession> {
   const [frames, size] = session.clipShape;
   if (frames !== meta.config.frames || size !== meta.config.inputSize || session.embeddingSize !== meta.config.embeddingSize) {
     await session.dispose();
@@ -189,4 +277,32 @@ export async function openModelSession(dir: string, options: { threads?: number 
   const weights = await checkWeightsFile(dir, meta);
   const warnings = weights.problem ? [`${weights.problem}; scoring uses ${file}, exported from the weights ${MODEL_JSON_FILE} records`] : [];
   return { session, meta, warnings };
+}
+
+/** Opens model.int8.onnx after checking it against model.json's `quantized.int8` record. */
+async function openInt8Session(dir: string, meta: ModelMeta, threads: number | undefined): Promise<OpenedModelSession> {
+  const remake = `run 'vidpad export --model ${dir} --quantize int8 --root ... --cache ...'`;
+  const record = meta.quantized?.int8;
+  const file = path.join(dir, record?.file ?? MODEL_INT8_ONNX_FILE);
+  if (!record) throw new InputError(`${dir}: ${MODEL_JSON_FILE} records no int8 export; ${remake}`);
+  if (record.weightsSha256 !== null && meta.weights.sha256 !== undefined && record.weightsSha256 !== meta.weights.sha256) {
+    throw new InputError(`${file}: quantised from other weights than the folder holds now; ${remake} again`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new InputError(`${file}: missing or unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); ${remake}`, { cause: err });
+  }
+  if (bytes.length !== record.bytes || createHash('sha256').update(bytes).digest('hex') !== record.sha256) {
+    throw new InputError(`${file}: ${bytes.length} bytes and a SHA-256 that differ from what ${MODEL_JSON_FILE} records (${record.bytes} bytes): damaged, or from another export; ${remake}`);
+  }
+  let session: ClipOnnxSession;
+  try {
+    session = await openClipSession(bytes, threads !== undefined ? { threads } : {});
+  } catch (err) {
+    if (err instanceof InputError && /onnxruntime cannot load it/.test(err.message)) throw invalidOnnx(file, err);
+    throw err;
+  }
+  return finishOpen(dir, meta, file, session);
 }

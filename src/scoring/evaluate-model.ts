@@ -10,7 +10,7 @@
 import type { ProtocolSplit } from '../data/index.js';
 import type { CropCacheLayout } from '../preprocess/index.js';
 import { exportModelFolderOnnx, modelOnnxStatus, openModelSession, readModelMeta } from '../models/index.js';
-import type { ModelMeta, ThresholdSpec } from '../models/index.js';
+import type { InferencePrecision, ModelMeta, ThresholdSpec } from '../models/index.js';
 import { evaluateScores } from '../eval/index.js';
 import type { EvaluationReport } from '../eval/index.js';
 import { InputError } from '../errors.js';
@@ -26,6 +26,8 @@ export interface EvaluateModelOptions {
   meta?: ModelMeta;
   /** Frames between clip starts; default the clip's length (non-overlapping clips). */
   hop?: number;
+  /** Which export scores: 'fp32' (model.onnx, made if absent or stale) or 'int8' (model.int8.onnx, which must exist: `vidpad export --quantize int8`). */
+  precision?: InferencePrecision;
   /** ONNX Runtime threads; default the cores available. */
   threads?: number;
   batchSize?: number;
@@ -57,13 +59,14 @@ export async function evaluateModelOnSplit(options: EvaluateModelOptions): Promi
   const { modelDir, split } = options;
   const meta = options.meta ?? (await readModelMeta(modelDir));
   if (!meta.threshold) throw new InputError(`${modelDir}: model.json has no threshold; train it with 'vidpad train' (which chooses one on validation)`);
-  const status = await modelOnnxStatus(modelDir, meta);
-  const exported = !status.present || status.matchesModel === false;
+  const precision = options.precision ?? 'fp32';
+  const status = precision === 'fp32' ? await modelOnnxStatus(modelDir, meta) : null;
+  const exported = status !== null && (!status.present || status.matchesModel === false);
   if (exported) {
     await options.beforeExport?.();
     await exportModelFolderOnnx(modelDir);
   }
-  const { session, warnings } = await openModelSession(modelDir, options.threads !== undefined ? { threads: options.threads } : {});
+  const { session, warnings } = await openModelSession(modelDir, { precision, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
   let scores: SplitScores;
   try {
     scores = await scoreSplit({

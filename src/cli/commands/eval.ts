@@ -10,7 +10,8 @@ import type { CliCommand } from '../command.js';
 import { createProgressBar } from '../progress.js';
 import { DATASET_OPTIONS, chooseSplits, findCropCache, numberOption, pickFold, stringOption } from '../dataset-args.js';
 import { DEFAULT_BACKEND_REQUEST, evaluateModelOnSplit, formatEvaluationReport, initBackend, readModelMeta, scoresToCsv, writeFileAtomic, rocAuc, aggregateByVideo, checkOutputFolder, claimOutputFolder } from '../../index.js';
-import type { OutputFolderOptions } from '../../index.js';
+import { INFERENCE_PRECISIONS, UsageError } from '../../index.js';
+import type { InferencePrecision, OutputFolderOptions } from '../../index.js';
 
 const EVAL_FILES = ['scores.csv', 'metrics.json'];
 
@@ -44,6 +45,7 @@ export const evalCommand: CliCommand = {
     { name: 'out', type: 'string', valueName: 'DIR', description: 'where to write scores.csv and metrics.json (default: MODEL/eval-<protocol>[-<fold>])' },
     { name: 'hop', type: 'string', valueName: 'N', description: 'frames between clip starts (default: the clip length)' },
     { name: 'threads', type: 'string', valueName: 'N', description: 'ONNX Runtime threads (default: the cores available)' },
+    { name: 'precision', type: 'string', valueName: 'fp32|int8', description: "which export scores: model.onnx (fp32) or model.int8.onnx (int8, made by 'vidpad export --quantize int8')", default: 'fp32' },
     { name: 'overwrite', type: 'boolean', description: 'write into --out even if vidpad did not make it (replacing its scores.csv and metrics.json)', default: false },
     { name: 'json', type: 'boolean', description: 'print the metrics as JSON', default: false },
   ],
@@ -54,6 +56,8 @@ export const evalCommand: CliCommand = {
     const fold = numberOption(args, 'fold', { integer: true, min: 1 });
     const threads = numberOption(args, 'threads', { integer: true, min: 1 });
     const hop = numberOption(args, 'hop', { integer: true, min: 1 });
+    const precision = String(o.precision ?? 'fp32');
+    if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) throw new UsageError(`--precision must be one of ${INFERENCE_PRECISIONS.join(', ')}, got '${precision}'`);
     const meta = await readModelMeta(modelDir);
     const chosen = await chooseSplits(args, 'eval');
     const split = pickFold(chosen.splits, fold);
@@ -70,6 +74,7 @@ export const evalCommand: CliCommand = {
       split,
       cache,
       meta,
+      precision: precision as InferencePrecision,
       ...(threads !== undefined ? { threads } : {}),
       ...(hop !== undefined ? { hop } : {}),
       beforeExport: async () => {
@@ -88,11 +93,11 @@ export const evalCommand: CliCommand = {
     await writeFileAtomic(path.join(outDir, 'scores.csv'), scoresToCsv(scores.rows));
     // The cross-dataset tables' figures: HTER at the threshold chosen on the sources, and the threshold-free AUC.
     const cross = split.dataset === 'cross' ? { hter: clip.folds[0]!.metrics.hter, auc: rocAuc(scores.rows, `${split.name} test clips`), videoHter: video.folds[0]!.metrics.hter, videoAuc: rocAuc(aggregateByVideo(scores.rows), `${split.name} test videos`) } : null;
-    const report = { model: modelDir, split: split.name, threshold, clips: scores.rows.length, ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}), missingVideos: scores.missingVideos, noFaceClips: scores.noFaceClips, clip, video, ...(cross ? { cross } : {}) };
+    const report = { model: modelDir, precision, split: split.name, threshold, clips: scores.rows.length, ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}), missingVideos: scores.missingVideos, noFaceClips: scores.noFaceClips, clip, video, ...(cross ? { cross } : {}) };
     await writeFileAtomic(path.join(outDir, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
     if (o.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
-      io.stdout.write(`${split.name}: threshold ${threshold.value} (EER point of the ${threshold.chosenOn} split)\n\n`);
+      io.stdout.write(`${split.name} (${precision === 'int8' ? 'model.int8.onnx' : 'model.onnx'}): threshold ${threshold.value} (EER point of the ${threshold.chosenOn} split)\n\n`);
       io.stdout.write('Clip level (the paper\'s):\n' + formatEvaluationReport(clip, { test: 'test clips' }) + '\n');
       io.stdout.write('Video level (mean of each video\'s clips):\n' + formatEvaluationReport(video, { test: 'test videos' }) + '\n');
       if (cross) io.stdout.write(`Cross-dataset, on the target: HTER ${(100 * cross.hter).toFixed(2)}%, AUC ${(100 * cross.auc).toFixed(2)}% (clips); HTER ${(100 * cross.videoHter).toFixed(2)}%, AUC ${(100 * cross.videoAuc).toFixed(2)}% (videos)\n\n`);

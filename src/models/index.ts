@@ -12,7 +12,7 @@ export {
   resolveAlexNetConfig,
 } from './alexnet-2plus1d.js';
 export type { AlexNet2Plus1D, AlexNet2Plus1DConfig, AlexNet2Plus1DPlan, ConvLayerPlan, CostEstimate, DenseLayerPlan, ForwardOptions, ModelNorm, PoolPlan } from './alexnet-2plus1d.js';
-export { DEFAULT_ONNX_GRAPH_FORM, ONNX_GRAPH_FORMS, ONNX_INPUT_NAME, ONNX_OUTPUT_NAMES, convWeightsForInference, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
+export { DEFAULT_ONNX_GRAPH_FORM, ONNX_GRAPH_FORMS, ONNX_INPUT_NAME, ONNX_OUTPUT_NAMES, buildModelOnnx, convWeightsForInference, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
 export type { ClipOnnxSession, OnnxExportOptions, OnnxGraphForm, OnnxScores } from './alexnet-2plus1d-onnx.js';
 export type { ClipScorer } from './clip-scorer.js';
 export { variableFromWeights } from './initial-weights.js';

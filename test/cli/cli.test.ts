@@ -107,3 +107,37 @@ test('train, experiment and demo take --norm batch|none, declared once; a bad va
   assert.equal(await main(['demo', '--norm', 'group', '--out', '/nonexistent/vidpad-demo-norm'], io), 2);
   assert.match(out.stderr, /--norm must be one of batch, none, got 'group'/);
 });
+
+test('every command that trains takes --precision, checked before any work; export --quantize and eval --precision check theirs', async () => {
+  const { detectCpuFeatures } = await import('../../src/index.js');
+  for (const name of ['train', 'experiment', 'demo', 'pretrain-flow']) {
+    const spec = COMMANDS.find((c) => c.name === name)!.options.find((o) => o.name === 'precision');
+    assert.ok(spec, `${name} has --precision`);
+    assert.equal(spec.default, 'fp32');
+  }
+  const run = async (...argv: string[]) => {
+    const { out, io } = capture();
+    const code = await main(argv, io);
+    return { code, stderr: out.stderr };
+  };
+  let r = await run('demo', '--precision', 'fp16', '--out', '/nonexistent/vidpad-demo-precision');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--precision must be one of fp32, bf16, auto, bf16-emulated, got 'fp16'/);
+  const cpu = detectCpuFeatures();
+  if (!(cpu.known && cpu.features.bf16Hardware)) {
+    // Refused in one line naming what the CPU lacks, before the dataset is even looked at.
+    r = await run('train', '--root', '/nonexistent/root', '--cache', '/nonexistent/cache', '--out', '/nonexistent/out', '--precision', 'bf16');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--precision bf16: this CPU \(.*\) lacks (AVX512-BF16 and AMX-BF16|AVX512-BF16|AMX-BF16)/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+  r = await run('export', '--model', '/nonexistent/m', '--quantize', 'int4');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--quantize: unknown quantisation 'int4'; expected int8/);
+  r = await run('export', '--model', '/nonexistent/m', '--quantize', 'int8', '--out', '/tmp/x.onnx');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /drop --out/);
+  r = await run('eval', '--model', '/nonexistent/m', '--cache', '/nonexistent/c', '--precision', 'fp16');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--precision must be one of fp32, int8, got 'fp16'/);
+});

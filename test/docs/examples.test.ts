@@ -1,5 +1,5 @@
 /**
- * The `vidpad` command lines of docs/data.md, docs/cluster.md, docs/reliability.md and README.md
+ * The `vidpad` command lines of docs/data.md, docs/cluster.md, docs/reliability.md, docs/precision.md and README.md
  * (the dataset and cross-dataset sections): every one parses against its
  * command's declared options with valid dataset, grid and shard values, and
  * every `vidpad dataset` example runs on placeholder trees in each layout,
@@ -17,7 +17,7 @@ import { DATASET_NAMES, EXPERIMENT_GRIDS, parseShard } from '../../src/index.js'
 import { captureIo } from '../helpers/capture-io.js';
 import { writeAllTrees } from '../data/benchmark-trees.js';
 
-const DOCS = ['docs/data.md', 'docs/cluster.md', 'docs/reliability.md', 'README.md'];
+const DOCS = ['docs/data.md', 'docs/cluster.md', 'docs/reliability.md', 'docs/precision.md', 'README.md'];
 
 /** Every line of a fenced block that runs vidpad, with the file it came from. */
 function commandLines(file: string): string[] {

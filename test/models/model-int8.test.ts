@@ -82,7 +82,7 @@ test('precision int8 refuses a folder without the export, a changed file, and an
   const file = path.join(dir, MODEL_INT8_ONNX_FILE);
   const good = await readFile(file);
   const bad = Buffer.from(good);
-  bad[bad.length - 10] ^= 0xff;
+  bad[bad.length - 10] = bad[bad.length - 10]! ^ 0xff;
   await writeFile(file, bad);
   await assert.rejects(openModelSession(dir, { precision: 'int8' }), /SHA-256 that differ from what model.json records/);
   await writeFile(file, good.subarray(0, 1000));

@@ -35,14 +35,15 @@ export const infoCommand: CliCommand = {
     const files = await modelFolderFiles(dir);
     const check = await checkModelFolder(dir, meta);
     const onnx = check.onnx;
-    const onDisk = files.json + (files.weights ?? 0) + (files.onnx ?? 0);
+    const onDisk = files.json + (files.weights ?? 0) + (files.onnx ?? 0) + (files.int8Onnx ?? 0);
+    const int8 = meta.quantized?.int8;
     if (o.json) {
       const report = {
         model: path.resolve(dir),
         ...meta,
         parameters: cost.parameters,
         forwardFlopsPerClip: cost.forwardFlops,
-        files: { 'model.json': files.json, 'weights.safetensors': files.weights, 'model.onnx': files.onnx, total: onDisk },
+        files: { 'model.json': files.json, 'weights.safetensors': files.weights, 'model.onnx': files.onnx, 'model.int8.onnx': files.int8Onnx, total: onDisk },
         onnx: { present: onnx.present, matchesModel: onnx.matchesModel, state: onnx.state },
         weightsCheck: { state: check.weights.state, verified: check.weights.verified },
         problems: check.problems,
@@ -62,6 +63,7 @@ export const infoCommand: CliCommand = {
       ['size on disk', `${mb(onDisk)}: weights ${mb(files.weights)}, model.json ${mb(files.json)}, model.onnx ${mb(files.onnx)}`],
       ['liveScore', `cosine to the live prototype (${meta.liveScore.source}, ${meta.liveScore.prototype.length} values)`],
       ['threshold', meta.threshold ? `${meta.threshold.value} (${meta.threshold.rule} on ${meta.threshold.chosenOn}${meta.threshold.chosenOn === 'test' ? ', an oracle' : ''})` : 'none'],
+      ['int8', int8 ? `${int8.file}, ${mb(int8.bytes)}, calibrated on ${int8.calibration.clips} clips of the ${int8.calibration.source}${files.int8Onnx === null ? ' (the file is missing)' : ''}` : `none (vidpad export --model ${dir} --quantize int8 --root … --cache …)`],
       ['loss', meta.loss],
       ['training', `dataset ${orDash(t.dataset)}, protocol ${orDash(t.protocol)}, fold ${orDash(t.fold)}, seed ${orDash(t.seed)}, epochs ${orDash(t.epochs)}`],
       ['versions', `vidpad ${t.versions.vidpad}, tfjs ${t.versions.tfjs}, node ${t.versions.node}`],

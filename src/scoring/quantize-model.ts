@@ -55,6 +55,8 @@ export interface QuantizeOnSplitOptions {
   cache: CropCacheLayout;
   maxClips?: number;
   threads?: number;
+  /** Largest weight code: 63 (7-bit, the default: no int16 saturation on AVX2) or 127. */
+  weightMax?: 63 | 127;
 }
 
 /** Writes DIR/model.int8.onnx calibrated on `split.val` and records it in model.json. */
@@ -71,5 +73,6 @@ export async function quantizeModelOnSplit(options: QuantizeOnSplitOptions): Pro
     }),
     calibrationSource: `validation split of ${options.split.name}`,
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.weightMax !== undefined ? { weightMax: options.weightMax } : {}),
   });
 }

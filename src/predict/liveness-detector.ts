@@ -17,7 +17,8 @@ import { ConfigError, InputError } from '../errors.js';
 import { calibrateBox, chooseBoxByPolicy, createFaceDetector, createFaceTracker, listFaceDetectors, resizeRgb, scaleBox } from '../face/index.js';
 import type { BoxPx, FaceCandidate, FaceDetector, FaceDetectorName, FaceDetectorRequest, IndexedTrackedBox, RgbFrame } from '../face/index.js';
 import { ensureBackend, initBackend } from '../engine/index.js';
-import { exportModelOnnx, loadModelFolder, modelOnnxStatus, openClipSession, openModelSession, readModelMeta } from '../models/index.js';
+import { INFERENCE_PRECISIONS, exportModelOnnx, loadModelFolder, modelOnnxStatus, openClipSession, openModelSession, readModelMeta } from '../models/index.js';
+import type { InferencePrecision } from '../models/index.js';
 import { vidpadVersion } from '../io/index.js';
 import type { ClipScorer, ModelInputContract, ModelMeta, ThresholdSpec } from '../models/index.js';
 import { createTfjsScorer } from '../scoring/index.js';
@@ -110,6 +111,8 @@ export interface LivenessDetectorOptions {
   scorer?: ScorerName;
   /** ONNX Runtime threads (default: the cores available). */
   threads?: number;
+  /** The onnx scorer's export: 'fp32' (default: model.onnx) or 'int8' (model.int8.onnx from `vidpad export --quantize int8`; see docs/precision.md). */
+  precision?: InferencePrecision;
   /** Clips scored per model run. Default 8. */
   batchClips?: number;
   /** Overrides the model's threshold (live when score >= threshold). */
@@ -205,6 +208,9 @@ export async function createLivenessDetector(options: LivenessDetectorOptions): 
   const batchClips = wholeOption('batchClips', options.batchClips, 1) ?? 8;
   wholeOption('clipStride', options.clipStride, 1);
   wholeOption('threads', options.threads, 1);
+  const precision = options.precision ?? 'fp32';
+  if (!INFERENCE_PRECISIONS.includes(precision)) throw new ConfigError('predict.precision', `expected one of ${INFERENCE_PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`);
+  if (precision === 'int8' && scorerName !== 'onnx') throw new ConfigError('predict.precision', "int8 runs on the onnx scorer (model.int8.onnx); the tfjs scorer computes in fp32");
   if (options.threshold !== undefined && (typeof options.threshold !== 'number' || !Number.isFinite(options.threshold))) {
     throw new ConfigError('predict.threshold', `expected a finite number, got ${JSON.stringify(options.threshold)}`);
   }
@@ -243,7 +249,11 @@ export async function createLivenessDetector(options: LivenessDetectorOptions): 
       await ensureBackend(options.backend ?? 'auto');
       built.scorer = (await createTfjsScorer(dir)).scorer;
     } else {
-      built.scorer = await openOnnxScorer(dir, meta, options.threads, setupWarnings);
+      // int8 has no in-memory fallback: the quantised export needs its calibration clips, so it must exist.
+      built.scorer =
+        precision === 'int8'
+          ? (await openModelSession(dir, { precision, ...(options.threads !== undefined ? { threads: options.threads } : {}) })).session
+          : await openOnnxScorer(dir, meta, options.threads, setupWarnings);
     }
   } catch (err) {
     if (ownsDetector) built.detector?.dispose();

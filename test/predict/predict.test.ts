@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import { createLivenessDetector, createTfjsScorer, loadModelFolder, readFrames, readModelMeta, readVideoCrops, standardizeClips, tf, VIDEO_SCORE_RULE, RESULT_CSV_HEADER } from '../../src/index.js';
+import { createLivenessDetector, createTfjsScorer, loadModelFolder, quantizeModelFolderInt8, readFrames, readModelMeta, readVideoCrops, standardizeClips, tf, VIDEO_SCORE_RULE, RESULT_CSV_HEADER } from '../../src/index.js';
 import type { LivenessResult } from '../../src/index.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { makeVideo } from '../video/make-video.js';
@@ -158,6 +158,33 @@ describe('predict with a model trained on synthetic live, print and replay video
     } finally {
       await onnx.dispose();
       await tfjs.dispose();
+    }
+  });
+
+  it("scores with the int8 export when asked for (precision 'int8'), close to fp32, and refuses int8 on the tfjs scorer", async () => {
+    // Calibrated on clips of the training cache (a test of the plumbing; vidpad export --quantize int8 takes validation clips).
+    const meta = await readModelMeta(fx.modelDir);
+    const t = meta.config.frames;
+    const batches = [];
+    for (const v of fx.videos.slice(0, 4)) {
+      const { meta: cm, crops } = await readVideoCrops(fx.cache, v.id);
+      const side = cm.cropSizePx;
+      const clip = { width: side, height: side, frames: Array.from({ length: t }, (_, f) => crops.subarray(f * side * side * 3, (f + 1) * side * side * 3)) };
+      batches.push({ data: standardizeClips([clip]), batch: 1 });
+    }
+    await quantizeModelFolderInt8(fx.modelDir, { calibration: batches, calibrationSource: 'fixture training clips' });
+    await assert.rejects(createLivenessDetector({ model: fx.modelDir, scorer: 'tfjs', precision: 'int8' }), /int8 runs on the onnx scorer/);
+    const fp32 = await createLivenessDetector({ model: fx.modelDir });
+    const int8 = await createLivenessDetector({ model: fx.modelDir, precision: 'int8' });
+    try {
+      const a = await fp32.predictVideo(fx.inputs[0]!.file);
+      const b = await int8.predictVideo(fx.inputs[0]!.file);
+      assert.equal(b.clips.length, a.clips.length);
+      a.clips.forEach((c, i) => assert.ok(Math.abs(c.score - b.clips[i]!.score) < 0.05, `clip ${i}: fp32 ${c.score} vs int8 ${b.clips[i]!.score}`));
+      assert.ok(a.clips.some((c, i) => c.score !== b.clips[i]!.score), 'int8 scored with its own export');
+    } finally {
+      await fp32.dispose();
+      await int8.dispose();
     }
   });
 });

@@ -25,10 +25,11 @@ import {
   PREDICT_DEFAULT_DETECTOR,
   PREDICT_DEFAULT_DETECT_EVERY,
   SCORERS,
+  INFERENCE_PRECISIONS,
   UsageError,
   VidpadError,
 } from '../../index.js';
-import type { CamReportWriter, ClipExplainer, FaceDetectorRequest, LivenessResult, ScorerName } from '../../index.js';
+import type { CamReportWriter, ClipExplainer, FaceDetectorRequest, InferencePrecision, LivenessResult, ScorerName } from '../../index.js';
 
 /** True when `file` begins with predict's CSV header: a verdict file vidpad wrote, which a new run may replace. */
 export async function isPredictCsv(file: string): Promise<boolean> {
@@ -101,6 +102,7 @@ export const predictCommand: CliCommand = {
     { name: 'scorer', type: 'string', valueName: 'NAME', description: `where clips are scored: ${SCORERS.join(', ')}`, default: 'onnx' },
     { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface, the tfjs scorer and Grad-CAM: auto, native, wasm, cpu, tensorflow (default: the fastest for blazeface, wasm here unless tfjs-node is installed)' },
     { name: 'threads', type: 'string', valueName: 'N', description: 'ONNX Runtime threads (default: the cores available)' },
+    { name: 'precision', type: 'string', valueName: 'fp32|int8', description: "the onnx scorer's export: model.onnx (fp32) or model.int8.onnx (int8, made by 'vidpad export --quantize int8'; see docs/precision.md)", default: 'fp32' },
     { name: 'quiet', type: 'boolean', description: 'no progress bar and no warnings on stderr', default: false },
     { name: 'overwrite', type: 'boolean', description: 'write --csv over a file vidpad did not write, and --cam into a folder vidpad did not make', default: false },
   ],
@@ -119,6 +121,9 @@ export const predictCommand: CliCommand = {
     const threshold = numberOption(args, 'threshold');
     const clipStride = numberOption(args, 'clip-stride', { integer: true, min: 1 });
     const threads = numberOption(args, 'threads', { integer: true, min: 1 });
+    const precision = String(o.precision ?? 'fp32');
+    if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) throw new UsageError(`--precision must be one of ${INFERENCE_PRECISIONS.join(', ')}, got '${precision}'`);
+    if (precision === 'int8' && scorer !== 'onnx') throw new UsageError('--precision int8 runs on --scorer onnx (model.int8.onnx)');
     const detectEvery = numberOption(args, 'detect-every', { integer: true, min: 1 })!;
     const backend = optionalBackend(o.backend);
     const quiet = Boolean(o.quiet);
@@ -135,6 +140,7 @@ export const predictCommand: CliCommand = {
       model: modelDir,
       ...(backend !== undefined ? { backend } : {}),
       scorer: scorer as ScorerName,
+      precision: precision as InferencePrecision,
       detectEveryFrames: detectEvery,
       ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}),
       ...(clipStride !== undefined ? { clipStride } : {}),

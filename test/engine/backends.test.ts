@@ -59,7 +59,9 @@ test('vidpad backends and the errors describe probes the same way', async () => 
   const probes = await probeBackends();
   const { out, io } = captureIo();
   assert.equal(await main(['backends'], io), 0);
-  assert.equal(out.stdout, describeProbes(probes) + '\n');
+  // The probes' lines, then one line of what the CPU reports (engine/precision.ts's describeCpu).
+  const { describeCpu, detectCpuFeatures } = await import('../../src/engine/precision.js');
+  assert.equal(out.stdout, describeProbes(probes) + '\n' + describeCpu(detectCpuFeatures()) + '\n');
   for (const p of probes) assert.ok(out.stdout.includes(p.available ? `  ${p.name} (available)` : `  ${p.name} (unavailable: ${p.reason})`));
   await assert.rejects(initBackend('tpu'), (err: unknown) => err instanceof BackendError && err.message.includes(describeProbes(probes)));
 });

@@ -25,18 +25,15 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  createAlexNet2Plus1D,
   createLivenessDetector,
   initBackend,
-  inputContractFor,
   listFaceDetectors,
   probeVideo,
-  resolvePreprocessConfig,
-  saveModelFolder,
   streamFrames,
 } from '../src/index.js';
 import type { FaceDetectorName } from '../src/index.js';
 import { planSynthSiw, renderSynthVideo } from '../src/synth/index.js';
+import { writeDemoShapedModel } from './demo-shaped-model.js';
 
 const args = parseArgs({
   options: {
@@ -69,24 +66,6 @@ async function makeVideo(file: string): Promise<void> {
   await done;
 }
 
-async function demoShapedModel(dir: string): Promise<void> {
-  // A backend chosen before the first tensor op, so tfjs does not fall back to cpu with its "install tfjs-node" banner.
-  await initBackend('auto');
-  const model = createAlexNet2Plus1D({ frames: 5, inputSize: 112, widthMultiplier: 0.25, embeddingSize: 64, seed: 1 });
-  try {
-    await saveModelFolder(dir, {
-      model,
-      meta: {
-        liveScore: { prototype: Float32Array.from({ length: 64 }, (_, i) => Math.cos(i)), source: 'class-weight' },
-        loss: 'arcface',
-        threshold: { value: 0, chosenOn: 'val', rule: 'eer' },
-        contract: inputContractFor(resolvePreprocessConfig({ cropSizePx: 112, boxPolicy: 'dataset' }), 'none', { length: 5, stride: 1 }),
-      },
-    });
-  } finally {
-    model.dispose();
-  }
-}
 
 /** ffmpeg's own CPU time per frame for the decode predict runs (same filter chain), from /usr/bin/time. */
 async function ffmpegCpuMsPerFrame(file: string, frames: number): Promise<number> {
@@ -112,7 +91,9 @@ if (!existsSync(video)) {
 const info = await probeVideo(video);
 const modelDir = path.join(outDir, 'predict-model');
 await rm(modelDir, { recursive: true, force: true });
-await demoShapedModel(modelDir);
+// A backend chosen before the first tensor op, so tfjs does not fall back to cpu with its "install tfjs-node" banner.
+await initBackend('auto');
+await writeDemoShapedModel(modelDir, 'none');
 
 console.log(`\npredict on ${info.width}×${info.height} ${info.fps} fps H.264, ${info.frameCount} frames; ${os.availableParallelism()} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 

@@ -25,7 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { createAlexNet2Plus1D, createLivenessDetector, initBackend, inputContractFor, resolvePreprocessConfig, saveModelFolder } from '../src/index.js';
+import { createLivenessDetector, initBackend } from '../src/index.js';
+import { writeDemoShapedModel } from './demo-shaped-model.js';
 import { planSynthSiw, renderSynthVideo } from '../src/synth/index.js';
 
 const args = parseArgs({
@@ -59,23 +60,6 @@ async function makeVideo(file: string): Promise<void> {
   }
   child.stdin.end();
   await done;
-}
-
-async function demoShapedModel(dir: string): Promise<void> {
-  const model = createAlexNet2Plus1D({ frames: 5, inputSize: 112, widthMultiplier: 0.25, embeddingSize: 64, seed: 1 });
-  try {
-    await saveModelFolder(dir, {
-      model,
-      meta: {
-        liveScore: { prototype: Float32Array.from({ length: 64 }, (_, i) => Math.cos(i)), source: 'class-weight' },
-        loss: 'arcface',
-        threshold: { value: 0, chosenOn: 'val', rule: 'eer' },
-        contract: inputContractFor(resolvePreprocessConfig({ cropSizePx: 112, boxPolicy: 'detector', detector: 'blazeface' }), 'blazeface', { length: 5, stride: 1 }),
-      },
-    });
-  } finally {
-    model.dispose();
-  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -192,7 +176,7 @@ const modelDir = path.join(outDir, 'serve-model');
 await rm(modelDir, { recursive: true, force: true });
 // A backend chosen before the model is built (else tfjs picks its cpu backend and prints its install banner).
 await initBackend('auto');
-await demoShapedModel(modelDir);
+await writeDemoShapedModel(modelDir, 'blazeface');
 const loadStart = os.loadavg();
 console.log(`\nbench:serve: POST /v1/predict with a ${frameCount}-frame 320×240 H.264 video (${body.length} bytes), ${workers} worker(s) × ${threads} ONNX thread(s), queue ${maxQueue}; ${os.availableParallelism()} cores, load average ${loadStart.map((l) => l.toFixed(1)).join(' ')}\n`);
 

@@ -20,7 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { createAlexNet2Plus1D, createFaceDetector, initBackend, inputContractFor, openModelSession, resolvePreprocessConfig, saveModelFolder } from '../src/index.js';
+import { createFaceDetector, initBackend, openModelSession } from '../src/index.js';
+import { writeDemoShapedModel } from './demo-shaped-model.js';
 import { planSynthSiw, renderSynthVideo } from '../src/synth/index.js';
 import { prepareWebModel, startWebServer } from '../src/web/index.js';
 import { buildPage, launchChromium } from '../test/web/helpers.js';
@@ -50,20 +51,7 @@ try {
   // The model: the demo's shape, random weights (speed does not depend on them), fed BlazeFace boxes.
   await initBackend('cpu');
   const modelDir = path.join(dir, 'model');
-  const net = createAlexNet2Plus1D({ frames: 5, inputSize: 112, widthMultiplier: 0.25, embeddingSize: 64, seed: 1 });
-  try {
-    await saveModelFolder(modelDir, {
-      model: net,
-      meta: {
-        liveScore: { prototype: Float32Array.from({ length: 64 }, (_, i) => Math.cos(i)), source: 'class-weight' },
-        loss: 'arcface',
-        threshold: { value: 0, chosenOn: 'val', rule: 'eer' },
-        contract: inputContractFor(resolvePreprocessConfig({ cropSizePx: 112, boxPolicy: 'detector', detector: 'blazeface' }), 'blazeface', { length: 5, stride: 1 }),
-      },
-    });
-  } finally {
-    net.dispose();
-  }
+  await writeDemoShapedModel(modelDir, 'blazeface');
   await prepareWebModel(modelDir);
   const pageDir = path.join(dir, 'page');
   await buildPage(pageDir);

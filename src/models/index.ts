@@ -61,5 +61,5 @@ export {
   validateModelMeta,
 } from './model-files.js';
 export type { InferencePrecision, QuantizedExportRecord, WeightsFileCheck, WeightsFileState, LinearHeadSpec, LiveScoreSpec, LoadedModel, ModelInputSpec, ModelMeta, ModelMetaInput, PrototypeSource, SoftwareVersions, ThresholdSpec, TrainingProvenance } from './model-files.js';
-export { checkModelFolder, exportModelFolderOnnx, isVidpadOnnxFile, modelOnnxStatus, openModelSession, quantizeModelFolderInt8, INT8_SCHEME } from './model-onnx.js';
+export { checkModelFolder, exportModelFolderOnnx, isVidpadOnnxFile, modelOnnxStatus, openModelSession, quantizeModelFolderInt8, readInt8Export, INT8_SCHEME } from './model-onnx.js';
 export type { ModelFolderCheck, ModelOnnxExport, OnnxFileStatus, OpenedModelSession, OpenModelSessionOptions, QuantizeModelFolderOptions, QuantizedModelExport } from './model-onnx.js';

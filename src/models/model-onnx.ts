@@ -279,8 +279,14 @@ async function finishOpen(dir: string, meta: ModelMeta, file: string, session: C
   return { session, meta, warnings };
 }
 
-/** Opens model.int8.onnx after checking it against model.json's `quantized.int8` record. */
-async function openInt8Session(dir: string, meta: ModelMeta, threads: number | undefined): Promise<OpenedModelSession> {
+/**
+ * Reads `DIR/model.int8.onnx` and checks it against model.json's
+ * `quantized.int8` record (size, SHA-256, the weights it was quantised from);
+ * an InputError naming the file and `vidpad export --quantize int8` when the
+ * export is absent, damaged or stale. What a service checks before starting.
+ */
+export async function readInt8Export(dir: string, known?: ModelMeta): Promise<{ file: string; bytes: Buffer; meta: ModelMeta }> {
+  const meta = known ?? (await readModelMeta(dir));
   const remake = `run 'vidpad export --model ${dir} --quantize int8 --root ... --cache ...'`;
   const record = meta.quantized?.int8;
   const file = path.join(dir, record?.file ?? MODEL_INT8_ONNX_FILE);
@@ -297,6 +303,12 @@ async function openInt8Session(dir: string, meta: ModelMeta, threads: number | u
   if (bytes.length !== record.bytes || createHash('sha256').update(bytes).digest('hex') !== record.sha256) {
     throw new InputError(`${file}: ${bytes.length} bytes and a SHA-256 that differ from what ${MODEL_JSON_FILE} records (${record.bytes} bytes): damaged, or from another export; ${remake}`);
   }
+  return { file, bytes, meta };
+}
+
+/** Opens model.int8.onnx after checking it against model.json's `quantized.int8` record. */
+async function openInt8Session(dir: string, meta: ModelMeta, threads: number | undefined): Promise<OpenedModelSession> {
+  const { file, bytes } = await readInt8Export(dir, meta);
   let session: ClipOnnxSession;
   try {
     session = await openClipSession(bytes, threads !== undefined ? { threads } : {});

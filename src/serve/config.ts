@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../errors.js';
+import { INFERENCE_PRECISIONS } from '../models/index.js';
 import type { LivenessDetectorOptions } from '../predict/index.js';
 
 export interface ServeLimits {
@@ -92,8 +93,13 @@ export function resolveServeConfig(options: ServeOptions): ServeConfig {
   const keys = options.apiKeys ?? [];
   if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string' || k.length === 0)) throw new ConfigError('serve.apiKeys', 'expected a list of non-empty strings');
   const threads = d.threads ?? Math.max(1, Math.floor(availableParallelism() / workers));
+  const precision = d.precision ?? 'fp32';
+  if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) {
+    throw new ConfigError('serve.detector.precision', `expected one of ${INFERENCE_PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`);
+  }
+  if (precision === 'int8' && (d.scorer ?? 'onnx') !== 'onnx') throw new ConfigError('serve.detector.precision', 'int8 runs on the onnx scorer (model.int8.onnx)');
   return Object.freeze({
-    detector: Object.freeze({ ...d, threads }),
+    detector: Object.freeze({ ...d, threads, precision }),
     workers,
     limits: Object.freeze(limits),
     apiKeys: Object.freeze([...keys]),

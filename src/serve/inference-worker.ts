@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       },
     );
   });
-  post({ type: 'ready', info: modelInfoOf(detector, options.model), warmup });
+  post({ type: 'ready', info: modelInfoOf(detector, options.model, options.precision ?? 'fp32'), warmup });
 }
 
 void main();

@@ -2,6 +2,7 @@
  * What `GET /v1/model` answers: the model's configuration, input contract,
  * threshold and provenance, as the loaded LivenessDetector sees them.
  */
+import type { InferencePrecision } from '../models/index.js';
 import type { LivenessDetector } from '../predict/index.js';
 
 export interface ModelInfo {
@@ -22,9 +23,11 @@ export interface ModelInfo {
   /** Dataset, protocol, fold, seed, epochs and software versions of training. */
   training: Record<string, unknown>;
   weights: { file: string; bytes: number | null; sha256: string | null };
+  /** The export clips are scored with: 'fp32' (model.onnx, or the tfjs scorer) or 'int8' (model.int8.onnx). */
+  precision: InferencePrecision;
 }
 
-export function modelInfoOf(detector: LivenessDetector, dir: string): ModelInfo {
+export function modelInfoOf(detector: LivenessDetector, dir: string, precision: InferencePrecision): ModelInfo {
   const { meta } = detector;
   return {
     dir,
@@ -41,5 +44,6 @@ export function modelInfoOf(detector: LivenessDetector, dir: string): ModelInfo 
     detector: detector.detectorName,
     training: JSON.parse(JSON.stringify(meta.training)) as Record<string, unknown>,
     weights: { file: meta.weights.file, bytes: meta.weights.bytes ?? null, sha256: meta.weights.sha256 ?? null },
+    precision,
   };
 }

@@ -106,7 +106,7 @@ export const readySchema = {
 export const modelInfoSchema = {
   type: 'object',
   description: "The loaded model: its config, input contract, the threshold applied and training provenance (model.json's).",
-  required: ['dir', 'format', 'formatVersion', 'architecture', 'loss', 'config', 'input', 'threshold', 'contract', 'contractSource', 'clipLayout', 'detector', 'training', 'weights', 'limits'],
+  required: ['dir', 'format', 'formatVersion', 'architecture', 'loss', 'config', 'input', 'threshold', 'contract', 'contractSource', 'clipLayout', 'detector', 'training', 'weights', 'precision', 'limits'],
   properties: {
     dir: str,
     format: str,
@@ -122,6 +122,7 @@ export const modelInfoSchema = {
     detector: str,
     training: { type: 'object', additionalProperties: true },
     weights: { type: 'object', required: ['file', 'bytes', 'sha256'], properties: { file: str, bytes: nullable('integer'), sha256: nullable('string') } },
+    precision: { type: 'string', enum: ['fp32', 'int8'], description: "The export clips are scored with: fp32 (model.onnx) or int8 (model.int8.onnx, from 'vidpad export --quantize int8')." },
     limits: {
       type: 'object',
       description: "The service's limits.",

@@ -6,8 +6,8 @@
 import type { CliCommand } from '../command.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED } from '../exit-codes.js';
 import { numberOption, stringOption } from '../dataset-args.js';
-import { FACE_DETECTOR_NAMES, SCORERS, UsageError } from '../../index.js';
-import type { FaceDetectorRequest, ScorerName } from '../../index.js';
+import { FACE_DETECTOR_NAMES, INFERENCE_PRECISIONS, InputError, SCORERS, UsageError, readInt8Export } from '../../index.js';
+import type { FaceDetectorRequest, InferencePrecision, ScorerName } from '../../index.js';
 import { createServer, DEFAULT_SERVE_LIMITS, loadApiKeys } from '../../serve/index.js';
 import type { ServeLimits, WorkerDetectorOptions } from '../../serve/index.js';
 
@@ -16,7 +16,7 @@ const MIB = 1024 * 1024;
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'the liveness check as an HTTP service (POST /v1/predict; health, model, metrics, OpenAPI)',
-  usage: '--model DIR [--host H] [--port P] [--workers N] [--api-key-file FILE] [limits]',
+  usage: '--model DIR [--host H] [--port P] [--workers N] [--precision fp32|int8] [--api-key-file FILE] [limits]',
   handlesSignals: true,
   description:
     'Serves the model in --model over HTTP. POST /v1/predict takes a video or an image (multipart/form-data with a file\n' +
@@ -49,6 +49,7 @@ export const serveCommand: CliCommand = {
     { name: 'threshold', type: 'string', valueName: 'X', description: "decide live at score >= X instead of the model's threshold" },
     { name: 'scorer', type: 'string', valueName: 'NAME', description: `where clips are scored: ${SCORERS.join(', ')}`, default: 'onnx' },
     { name: 'backend', type: 'string', valueName: 'NAME', description: 'tfjs backend for blazeface and the tfjs scorer: auto, native, wasm, cpu' },
+    { name: 'precision', type: 'string', valueName: 'fp32|int8', description: "the onnx scorer's export: model.onnx (fp32) or model.int8.onnx (int8, made by 'vidpad export --quantize int8', checked at start; see docs/precision.md)", default: 'fp32' },
     { name: 'quiet', type: 'boolean', description: 'no log line per request (startup and errors only)', default: false },
   ],
   async run(args, io) {
@@ -62,6 +63,18 @@ export const serveCommand: CliCommand = {
     if (!(SCORERS as readonly string[]).includes(scorer)) throw new UsageError(`--scorer must be one of ${SCORERS.join(', ')}, got '${scorer}'`);
     const detector = o.detector as string | undefined;
     if (detector !== undefined && !['auto', ...FACE_DETECTOR_NAMES].includes(detector)) throw new UsageError(`--detector must be one of auto, ${FACE_DETECTOR_NAMES.join(', ')}, got '${detector}'`);
+    const precision = String(o.precision ?? 'fp32');
+    if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) throw new UsageError(`--precision must be one of ${INFERENCE_PRECISIONS.join(', ')}, got '${precision}'`);
+    if (precision === 'int8' && scorer !== 'onnx') throw new UsageError('--precision int8 runs on --scorer onnx (model.int8.onnx)');
+    // Checked here, before any worker starts: a missing or stale int8 export is the operator's mistake, not a load failure.
+    if (precision === 'int8') {
+      try {
+        await readInt8Export(model);
+      } catch (err) {
+        if (err instanceof InputError) throw new UsageError(`--precision int8: ${err.message}`);
+        throw err;
+      }
+    }
     const limits: ServeLimits = {
       maxQueue: numberOption(args, 'max-queue', { integer: true, min: 0 })!,
       maxUploadBytes: Math.round(positive(args, 'max-upload-mb') * MIB),
@@ -81,6 +94,7 @@ export const serveCommand: CliCommand = {
     const detectorOptions: WorkerDetectorOptions = {
       model,
       scorer: scorer as ScorerName,
+      precision: precision as InferencePrecision,
       ...(detector !== undefined ? { detector: detector as FaceDetectorRequest } : {}),
       ...(typeof o.backend === 'string' ? { backend: o.backend } : {}),
       ...(threads !== undefined ? { threads } : {}),
@@ -122,7 +136,7 @@ export const serveCommand: CliCommand = {
       }
       const { config } = app.vidpad;
       stderr.write(
-        `vidpad serve: listening on ${address} (model ${model}, ${config.workers} worker${config.workers === 1 ? '' : 's'}, queue ${config.limits.maxQueue}${apiKeys ? `, ${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : ''}); loading the model, GET /readyz answers 200 when ready\n`,
+        `vidpad serve: listening on ${address} (model ${model}, ${precision}, ${config.workers} worker${config.workers === 1 ? '' : 's'}, queue ${config.limits.maxQueue}${apiKeys ? `, ${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}` : ''}); loading the model, GET /readyz answers 200 when ready\n`,
       );
       const loaded = app.vidpad.whenReady().then(
         () => {

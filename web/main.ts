@@ -36,6 +36,8 @@ const history = $<HTMLCanvasElement>('history');
 const params = new URLSearchParams(location.search);
 const modelUrl = new URL(params.get('model') ?? 'model/', location.href).href;
 const keepFrames = params.get('keepFrames') === '1';
+// ?precision=int8 runs model.int8.onnx (vidpad web --precision int8 serves it and prints this URL).
+const precision = params.get('precision') === 'int8' ? 'int8' : 'fp32';
 const onnxProviders = (params.get('onnx') ?? 'wasm').split(',') as ('wasm' | 'webgpu')[];
 const tfBackends = (params.get('tf') ?? 'wasm,webgl,cpu').split(',') as ('wasm' | 'webgl' | 'cpu')[];
 // ?worker=0 runs the networks on the page's thread (for comparison in bench:web).
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
   let session: LivenessSession;
   try {
     const worker = useWorker ? new Worker(new URL('../src/browser/pipeline-worker.ts', import.meta.url), { type: 'module' }) : null;
-    session = await createLivenessSession({ model: modelUrl, video, worker, keepFrames, onnxProviders, tfBackends, onnxThreads });
+    session = await createLivenessSession({ model: modelUrl, video, worker, keepFrames, onnxProviders, tfBackends, onnxThreads, precision });
   } catch (err) {
     showMessage(`The model could not be loaded: ${(err as Error).message}`, 'model-error');
     return;

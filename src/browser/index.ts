@@ -21,8 +21,8 @@ export type {
 } from './pipeline.js';
 export { cameraErrorFrom, openCamera } from './camera.js';
 export type { OpenCameraOptions } from './camera.js';
-export { loadWebModel, parseWebModelJson, WEB_MODEL_FORMAT_VERSION } from './web-model.js';
-export type { WebModel } from './web-model.js';
+export { loadWebModel, parseWebModelJson, WEB_MODEL_FORMAT_VERSION, WEB_MODEL_INT8_FILE, WEB_MODEL_PRECISIONS } from './web-model.js';
+export type { LoadWebModelOptions, WebInt8Record, WebModel, WebModelPrecision } from './web-model.js';
 export { createFrameGrabber, decodeSize, rgbaToRgb } from './frame-grab.js';
 export { BROWSER_TF_BACKENDS } from '../engine/browser-backend.js';
 export type { BrowserTfBackend } from '../engine/browser-backend.js';

@@ -27,7 +27,7 @@ import { createLivenessPipeline, recentMean, resolveLivenessConfig } from './pip
 import type { LivenessInfo, LivenessPipeline, LivenessPipelineOptions, LivenessSessionConfig, LivenessSessionEvents } from './pipeline.js';
 import type { FromWorker, ToWorker, WireError } from './worker-protocol.js';
 import { loadWebModel } from './web-model.js';
-import type { WebModel } from './web-model.js';
+import type { WebModel, WebModelPrecision } from './web-model.js';
 
 export interface LivenessSessionOptions extends Partial<LivenessSessionConfig> {
   /** The model folder's URL (serving model.json and model.onnx), or a model loaded with `loadWebModel` (not with a worker). */
@@ -42,6 +42,8 @@ export interface LivenessSessionOptions extends Partial<LivenessSessionConfig> {
   onnxWasmUrl?: string | null;
   /** Overrides the model's threshold (live when the score >= it). */
   threshold?: number;
+  /** Which export runs: 'fp32' (model.onnx, default) or 'int8' (model.int8.onnx, checked against model.json's SHA-256; `vidpad web --precision int8` serves it). */
+  precision?: WebModelPrecision;
   /** Hand every clip's source frames to `clip` listeners (tests, debugging). */
   keepFrames?: boolean;
 }
@@ -152,13 +154,14 @@ export async function createLivenessSession(options: LivenessSessionOptions): Pr
     assetsUrl,
     ...(options.onnxWasmUrl !== undefined ? { onnxWasmUrl: options.onnxWasmUrl === null ? null : absoluteUrl(options.onnxWasmUrl) } : {}),
     ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    ...(options.precision !== undefined ? { precision: options.precision } : {}),
     ...(options.keepFrames !== undefined ? { keepFrames: options.keepFrames } : {}),
   };
   let pipeline: LivenessPipeline;
   if (worker) {
     if (typeof options.model !== 'string') throw new ConfigError('session.model', 'with a worker, pass the model folder\'s URL (the worker loads it)');
     // Fail here, with the page's own message, when the folder cannot be read.
-    await loadWebModel(absoluteUrl(options.model)).catch((err: unknown) => {
+    await loadWebModel(absoluteUrl(options.model), options.precision !== undefined ? { precision: options.precision } : {}).catch((err: unknown) => {
       worker.terminate();
       throw err;
     });

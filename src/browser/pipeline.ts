@@ -39,8 +39,8 @@ import { ConfigError, InputError, VidpadError } from '../errors.js';
 import { createEmitter } from './events.js';
 import type { Handler } from './events.js';
 import { createFrameGrabber } from './frame-grab.js';
-import { loadWebModel } from './web-model.js';
-import type { WebModel } from './web-model.js';
+import { loadWebModel, WEB_MODEL_PRECISIONS } from './web-model.js';
+import type { WebModel, WebModelPrecision } from './web-model.js';
 
 /** The ONNX graph's input and outputs (as models/alexnet-2plus1d-onnx.ts writes them). */
 const ONNX_IO = { input: 'clip', outputs: ['embedding', 'liveScore'] as const };
@@ -95,6 +95,8 @@ export interface LivenessPipelineOptions extends Partial<LivenessSessionConfig> 
   onnxWasmUrl?: string | null;
   /** Overrides the model's threshold (live when the score >= it). */
   threshold?: number;
+  /** Which export a model URL is read with: 'fp32' (model.onnx, default) or 'int8' (model.int8.onnx, SHA-256 checked); see `loadWebModel`. */
+  precision?: WebModelPrecision;
   /** Hand every clip's source frames to `clip` listeners (for tests and debugging; costs memory). */
   keepFrames?: boolean;
 }
@@ -253,8 +255,14 @@ export async function createLivenessPipeline(options: LivenessPipelineOptions): 
   }
   if (typeof options.assetsUrl !== 'string' || options.assetsUrl === '') throw new ConfigError('session.assetsUrl', 'expected the URL of the folder holding ort/, tfjs/ and blazeface/');
   const assetsUrl = options.assetsUrl.endsWith('/') ? options.assetsUrl : `${options.assetsUrl}/`;
-  const model = typeof options.model === 'string' ? await loadWebModel(options.model) : options.model;
+  const precision = options.precision ?? 'fp32';
+  if (!(WEB_MODEL_PRECISIONS as readonly string[]).includes(precision)) throw new ConfigError('session.precision', `expected one of ${WEB_MODEL_PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`);
+  const model = typeof options.model === 'string' ? await loadWebModel(options.model, { precision }) : options.model;
   if (!model || typeof model !== 'object' || !(model.onnx instanceof Uint8Array)) throw new ConfigError('session.model', 'expected a model folder URL or a model from loadWebModel');
+  // A model already loaded carries its own precision: a different one asked for here is a mistake, not a choice.
+  if (options.precision !== undefined && model.precision !== options.precision) {
+    throw new ConfigError('session.precision', `${options.precision} asked for, but the model passed was loaded as ${model.precision}; pass its URL, or load it with loadWebModel(url, { precision: '${options.precision}' })`);
+  }
   const { contract } = model;
   const threshold = options.threshold ?? model.threshold.value;
   const layout: Readonly<ClipLayout> = resolveClipLayout({ frames: contract.clip.frames, frameStride: contract.clip.frameStride, hopFrames: contract.clip.hopFrames }, 'contract.clip');
@@ -447,7 +455,7 @@ export async function createLivenessPipeline(options: LivenessPipelineOptions): 
 
   return {
     info: {
-      model: { url: model.url, frames: model.frames, inputSize: model.inputSize, loss: model.loss, formatVersion: model.formatVersion, contract, threshold: model.threshold, training: model.training },
+      model: { url: model.url, frames: model.frames, inputSize: model.inputSize, loss: model.loss, formatVersion: model.formatVersion, contract, threshold: model.threshold, training: model.training, precision: model.precision, int8: model.int8, weightsSha256: model.weightsSha256 },
       threshold,
       config,
       backends: { onnx: scorer.provider, tf: tfBackend.name, skipped },

@@ -4,7 +4,8 @@
  * that make the page cross-origin isolated (COOP/COEP), which browsers
  * require before they give WebAssembly threads (SharedArrayBuffer) to
  * onnxruntime-web and tfjs-wasm. Only files under the page folder and the
- * two model files are served; nothing else on disk is reachable.
+ * model files are served (model.json, model.onnx, and with precision 'int8'
+ * model.int8.onnx); nothing else on disk is reachable.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -30,6 +31,8 @@ const MIME: Record<string, string> = {
 
 /** The model files the page fetches; the weights stay on the server's disk. */
 export const WEB_MODEL_FILES = ['model.json', 'model.onnx'] as const;
+/** Served as well with precision 'int8': the page fetches it and checks its SHA-256 against model.json. */
+export const WEB_MODEL_INT8_FILES = [...WEB_MODEL_FILES, 'model.int8.onnx'] as const;
 
 /** Where `npm run build:web` writes the page: dist/web at the package root. */
 export function defaultWebPageDir(): string {
@@ -50,6 +53,8 @@ export interface WebServerOptions {
   host?: string;
   /** 0 picks a free port. Default 8080. */
   port?: number;
+  /** 'int8' serves model.int8.onnx too (it must exist). Default 'fp32'. */
+  precision?: 'fp32' | 'int8';
 }
 
 export interface WebServer {
@@ -101,8 +106,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (!existsSync(path.join(pageDir, 'index.html'))) {
     throw new InputError(`${pageDir} holds no built page (index.html); build it with 'npm run build:web'`);
   }
-  for (const f of WEB_MODEL_FILES) {
-    if (!existsSync(path.join(modelDir, f))) throw new InputError(`${path.join(modelDir, f)} does not exist: the page needs the model folder's ${WEB_MODEL_FILES.join(' and ')}`);
+  const precision = options.precision ?? 'fp32';
+  if (precision !== 'fp32' && precision !== 'int8') throw new ConfigError('web.precision', `expected one of fp32, int8, got ${JSON.stringify(precision)}`);
+  const served: readonly string[] = precision === 'int8' ? WEB_MODEL_INT8_FILES : WEB_MODEL_FILES;
+  for (const f of served) {
+    if (!existsSync(path.join(modelDir, f))) throw new InputError(`${path.join(modelDir, f)} does not exist: the page needs the model folder's ${served.join(', ')}`);
   }
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
@@ -121,8 +129,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const urlPath = new URL(req.url ?? '/', 'http://x').pathname;
     if (urlPath.startsWith('/model/')) {
       const name = urlPath.slice('/model/'.length);
-      if (!(WEB_MODEL_FILES as readonly string[]).includes(name)) {
-        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${urlPath} (the model folder serves ${WEB_MODEL_FILES.join(', ')})\n`);
+      if (!served.includes(name)) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${urlPath} (the model folder serves ${served.join(', ')})\n`);
         return;
       }
       void sendFile(req, res, path.join(modelDir, name));

@@ -8,12 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { CameraError, ConfigError, InputError, MODEL_FORMAT_VERSION, initBackend, modelOnnxStatus, resizeRgb } from '../../src/index.js';
-import { prepareWebModel, startWebServer, WEB_MODEL_FILES } from '../../src/web/index.js';
-import { cameraErrorFrom, decodeSize, loadWebModel, parseWebModelJson, rgbaToRgb, WEB_MODEL_FORMAT_VERSION } from '../../src/browser/index.js';
+import { CameraError, ConfigError, InputError, MODEL_FORMAT_VERSION, MODEL_INT8_ONNX_FILE, initBackend, modelOnnxStatus, quantizeModelFolderInt8, resizeRgb } from '../../src/index.js';
+import { prepareWebModel, startWebServer, WEB_MODEL_FILES, WEB_MODEL_INT8_FILES } from '../../src/web/index.js';
+import { cameraErrorFrom, decodeSize, loadWebModel, parseWebModelJson, rgbaToRgb, WEB_MODEL_FORMAT_VERSION, WEB_MODEL_INT8_FILE } from '../../src/browser/index.js';
+import { randomArray } from '../engine/random-arrays.js';
 import { randomModelFolder } from '../predict/fixtures.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -182,6 +184,98 @@ describe("the browser's model reader", () => {
   });
 });
 
+describe("the browser's int8 model", () => {
+  let int8Dir: string;
+  before(async () => {
+    int8Dir = path.join(dir, 'int8');
+    await prepareWebModel(modelDir);
+    await cp(modelDir, int8Dir, { recursive: true });
+    // Calibrated on random clips: a test of the plumbing (the reader's choice and check), not of accuracy.
+    const perClip = 2 * 64 * 64 * 3;
+    await quantizeModelFolderInt8(int8Dir, { calibration: [{ data: randomArray(2 * perClip, 81, 2), batch: 2 }], calibrationSource: 'random clips' });
+  });
+
+  it("precision 'int8' fetches model.int8.onnx and checks it against model.json's SHA-256 (computed here with node:crypto)", async () => {
+    const server = await startWebServer({ pageDir, modelDir: int8Dir, port: 0, precision: 'int8' });
+    try {
+      const file = new Uint8Array(await readFile(path.join(int8Dir, MODEL_INT8_ONNX_FILE)));
+      const json = JSON.parse(await readFile(path.join(int8Dir, 'model.json'), 'utf8')) as { quantized: { int8: { sha256: string; bytes: number } } };
+      assert.equal(json.quantized.int8.sha256, createHash('sha256').update(file).digest('hex'));
+      const int8 = await loadWebModel(`${server.url}model`, { precision: 'int8' });
+      assert.equal(int8.precision, 'int8');
+      assert.deepEqual(int8.onnx, file);
+      assert.deepEqual(int8.int8 && { bytes: int8.int8.bytes, sha256: int8.int8.sha256 }, { bytes: file.length, sha256: json.quantized.int8.sha256 });
+      const fp32 = await loadWebModel(`${server.url}model`);
+      assert.equal(fp32.precision, 'fp32');
+      assert.deepEqual(fp32.onnx, new Uint8Array(await readFile(path.join(int8Dir, 'model.onnx'))));
+      assert.notDeepEqual(fp32.onnx, int8.onnx);
+      assert.equal((await fetch(`${server.url}model/weights.safetensors`)).status, 404);
+
+      // The same server through a fetch that alters what comes back: each problem named.
+      const altered = (edit: (url: string, body: Uint8Array) => Uint8Array): typeof fetch => async (input) => {
+        const url = String(input);
+        const r = await fetch(url);
+        return new Response(edit(url, new Uint8Array(await r.arrayBuffer())) as Uint8Array<ArrayBuffer>, { status: r.status });
+      };
+      const flipped = altered((url, body) => {
+        if (!url.endsWith(WEB_MODEL_INT8_FILE)) return body;
+        const copy = body.slice();
+        copy[100] = copy[100]! ^ 1;
+        return copy;
+      });
+      await assert.rejects(loadWebModel(`${server.url}model`, { precision: 'int8', fetch: flipped }), (err: Error) => err instanceof InputError && /model\.int8\.onnx: \d+ bytes with SHA-256 [0-9a-f]{64}, but .*model\.json records \d+ bytes with [0-9a-f]{64}: damaged.*vidpad export --model DIR --quantize int8/.test(err.message));
+      const editJson = (change: (j: Record<string, Record<string, unknown>>) => void) =>
+        altered((url, body) => {
+          if (!url.endsWith('model.json')) return body;
+          const j = JSON.parse(new TextDecoder().decode(body)) as Record<string, Record<string, unknown>>;
+          change(j);
+          return new TextEncoder().encode(JSON.stringify(j));
+        });
+      const noRecord = editJson((j) => delete j.quantized);
+      await assert.rejects(loadWebModel(`${server.url}model`, { precision: 'int8', fetch: noRecord }), /model\.json records no int8 export \(quantized\.int8\); make it with 'vidpad export --model DIR --quantize int8'/);
+      const otherWeights = editJson((j) => (j.weights!.sha256 = 'f'.repeat(64)));
+      await assert.rejects(loadWebModel(`${server.url}model`, { precision: 'int8', fetch: otherWeights }), /model\.int8\.onnx: quantised from other weights than .*model\.json records/);
+      const badHash = editJson((j) => ((j.quantized!.int8 as Record<string, unknown>).sha256 = 'xyz'));
+      await assert.rejects(loadWebModel(`${server.url}model`, { precision: 'int8', fetch: badHash }), /quantized\.int8\.sha256: expected 64 lowercase hex digits/);
+      await assert.rejects(loadWebModel(`${server.url}model`, { precision: 'fp16' as 'int8' }), /precision: expected one of fp32, int8, got "fp16"/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the fp32 server does not serve model.int8.onnx, and the int8 one needs it', async () => {
+    const server = await startWebServer({ pageDir, modelDir: int8Dir, port: 0 });
+    try {
+      assert.equal((await fetch(`${server.url}model/${WEB_MODEL_INT8_FILE}`)).status, 404);
+      await assert.rejects(loadWebModel(`${server.url}model`, { precision: 'int8' }), /model\.int8\.onnx: HTTP 404 fetching the model's model\.int8\.onnx; serve it with 'vidpad web --precision int8'/);
+    } finally {
+      await server.close();
+    }
+    await assert.rejects(startWebServer({ pageDir, modelDir, port: 0, precision: 'int8' }), /model\.int8\.onnx does not exist: the page needs the model folder's model\.json, model\.onnx, model\.int8\.onnx/);
+  });
+
+  it('vidpad web --precision int8 serves model.int8.onnx and prints the page URL with ?precision=int8; without a valid export it exits 2 naming vidpad export --quantize int8', async () => {
+    let status = 0;
+    const result = await runCli(['web', '--model', int8Dir, '--page', pageDir, '--port', '0', '--precision', 'int8'], (out, kill) => {
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/)\?precision=int8/.exec(out)?.[1];
+      if (!url || status !== 0) return;
+      status = -1;
+      fetch(`${url}model/${WEB_MODEL_INT8_FILE}`)
+        .then((r) => (status = r.status))
+        .finally(kill);
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(status, 200);
+    assert.match(result.stdout, /vidpad web: http:\/\/127\.0\.0\.1:\d+\/\?precision=int8 \(model .*, int8: T = 2/);
+    const refused = await runCli(['web', '--model', modelDir, '--page', pageDir, '--port', '0', '--precision', 'int8']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--precision int8: .*records no int8 export; run 'vidpad export --model .* --quantize int8/);
+    const bad = await runCli(['web', '--model', modelDir, '--precision', 'int4']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--precision must be one of fp32, int8, got 'int4'/);
+  });
+});
+
 describe('camera errors and frames', () => {
   it('maps each getUserMedia failure to a reason and a message a person can act on', () => {
     const cases: [string, string, RegExp][] = [
@@ -254,5 +348,7 @@ describe('the browser build', () => {
 
   it('lists every file it serves from a model folder', () => {
     assert.deepEqual([...WEB_MODEL_FILES], ['model.json', 'model.onnx']);
+    assert.deepEqual([...WEB_MODEL_INT8_FILES], ['model.json', 'model.onnx', MODEL_INT8_ONNX_FILE]);
+    assert.equal(WEB_MODEL_INT8_FILE, MODEL_INT8_ONNX_FILE);
   });
 });

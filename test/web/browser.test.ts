@@ -21,12 +21,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { cropFace, createFaceDetector, calibrateBox, iou, initBackend, openModelSession, readModelMeta, standardizeClips } from '../../src/index.js';
+import { cropFace, createFaceDetector, calibrateBox, iou, initBackend, openModelSession, quantizeModelFolderInt8, readModelMeta, readVideoCrops, standardizeClips } from '../../src/index.js';
+import { cp } from 'node:fs/promises';
 import type { BoxPx, ModelMeta, RgbFrame } from '../../src/index.js';
 import { prepareWebModel, startWebServer } from '../../src/web/index.js';
 import type { WebServer } from '../../src/web/index.js';
 import { FIXTURE_SIZE, liveFrames, randomModelFolder, trainFixtureModel, withCue } from '../predict/fixtures.js';
-import type { Kind } from '../predict/fixtures.js';
+import type { Kind, TrainedFixture } from '../predict/fixtures.js';
 import { buildPage, launchChromium, writeY4m } from './helpers.js';
 import { build } from 'vite';
 
@@ -46,12 +47,13 @@ let dir: string;
 let server: WebServer;
 let meta: ModelMeta;
 let modelDir: string;
+let fx: TrainedFixture;
 const y4m: Partial<Record<Kind, string>> = {};
 const browsers: Browser[] = [];
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'vidpad-web-'));
-  const fx = await trainFixtureModel(dir);
+  fx = await trainFixtureModel(dir);
   modelDir = fx.modelDir;
   await prepareWebModel(modelDir);
   meta = await readModelMeta(modelDir);
@@ -265,6 +267,68 @@ function browserBlocks(markdown: string): { line: number; code: string }[] {
   }
   return out;
 }
+
+describe('the page with ?precision=int8', { timeout: 600_000 }, () => {
+  it("runs model.int8.onnx (served by vidpad web's int8 server): its scores are ONNX Runtime's int8 scores of the page's clip tensors", async () => {
+    // The trained model's int8 export, calibrated on clips of its training cache (as test/predict does; the plumbing, not accuracy).
+    const int8Dir = path.join(dir, 'model-int8');
+    await cp(modelDir, int8Dir, { recursive: true });
+    const t = meta.config.frames;
+    const batches = [];
+    for (const v of fx.videos.slice(0, 4)) {
+      const { meta: cm, crops } = await readVideoCrops(fx.cache, v.id);
+      const side = cm.cropSizePx;
+      batches.push({ data: standardizeClips([{ width: side, height: side, frames: Array.from({ length: t }, (_, f) => crops.subarray(f * side * side * 3, (f + 1) * side * side * 3)) }]), batch: 1 });
+    }
+    await quantizeModelFolderInt8(int8Dir, { calibration: batches, calibrationSource: 'fixture training clips' });
+    const srv = await startWebServer({ pageDir: path.join(dir, 'page'), modelDir: int8Dir, port: 0, precision: 'int8' });
+    const browser = await launchChromium({ y4m: y4m.live! });
+    browsers.push(browser);
+    let clips: { frames: number[]; input: string }[];
+    let scores: { frames: number[]; score: number }[];
+    let errors: string[];
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${srv.url}?precision=int8&keepFrames=1`);
+      await page.waitForFunction(() => {
+        const s = (globalThis as unknown as { vidpadPage?: { scoreEvents: unknown[]; errors: unknown[] } }).vidpadPage;
+        return !!s && (s.scoreEvents.length >= 3 || s.errors.length > 0);
+      }, null, { timeout: 90_000 });
+      errors = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { errors: string[] } }).vidpadPage.errors);
+      clips = (await page.evaluate(`(() => {
+        const b64 = (a) => { const bytes = new Uint8Array(Float32Array.from(a).buffer); let s = ''; for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]); return btoa(s); };
+        return globalThis.vidpadPage.clips.slice(0, 3).map((c) => ({ frames: c.frames, input: b64(c.input) }));
+      })()`)) as { frames: number[]; input: string }[];
+      scores = await page.evaluate(() => (globalThis as unknown as { vidpadPage: { scoreEvents: { frames: number[]; score: number }[] } }).vidpadPage.scoreEvents);
+    } finally {
+      await browser.close();
+      await srv.close();
+    }
+    assert.deepEqual(errors, []);
+    const int8 = (await openModelSession(int8Dir, { precision: 'int8', threads: 1 })).session;
+    const fp32 = (await openModelSession(int8Dir, { threads: 1 })).session;
+    try {
+      let fromInt8 = 0;
+      let fromFp32 = 0;
+      assert.equal(clips.length, 3);
+      for (const clip of clips) {
+        const b = Buffer.from(clip.input, 'base64');
+        const input = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+        const pageScore = scores.find((s) => s.frames.join() === clip.frames.join());
+        assert.ok(pageScore, `the page scored clip ${clip.frames.join(',')}`);
+        const a = (await int8.run(input, 1)).liveScore[0]!;
+        const f = (await fp32.run(input, 1)).liveScore[0]!;
+        fromInt8 += Math.abs(pageScore.score - a);
+        fromFp32 += Math.abs(pageScore.score - f);
+        assert.ok(Math.abs(pageScore.score - a) < 1e-3, `clip ${clip.frames.join(',')}: page ${pageScore.score} vs Node int8 ${a} (fp32 ${f})`);
+      }
+      assert.ok(fromInt8 < fromFp32, `the page's scores are the int8 export's (off by ${fromInt8} in all), not model.onnx's (${fromFp32})`);
+    } finally {
+      await int8.dispose();
+      await fp32.dispose();
+    }
+  });
+});
 
 describe("the documentation's browser examples", { timeout: 600_000 }, () => {
   for (const file of ['README.md', 'docs/web.md']) {

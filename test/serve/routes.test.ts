@@ -153,6 +153,8 @@ describe('vidpad serve routes', { timeout: 600_000 }, () => {
     assert.equal(info.weights.sha256, meta.weights.sha256);
     assert.deepEqual(info.clipLayout, { ...library.clipLayout });
     assert.equal(info.limits.maxQueue, 8);
+    // The default: model.onnx (--precision int8 is test/serve/precision.test.ts).
+    assert.equal(info.precision, 'fp32');
   });
 
   it('GET /openapi.json describes every route from the schemas the service validates with, and the result schema matches an answer', async () => {

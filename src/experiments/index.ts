@@ -5,7 +5,7 @@ export { EXPERIMENT_GRIDS, baselineResults, experimentCells, experimentFolderOpt
 export { claimExperimentPlan, readExperimentPlan, selectCellShard, lockCell, PLAN_FILE, CELL_LOCK_FILE } from './plan.js';
 export type { ExperimentPlan } from './plan.js';
 export type { BaselineScores, ExperimentGrid, ExperimentResult, ProtocolFold, RunExperimentOptions } from './experiment.js';
-export { formatMeanStd, renderHtml, renderMarkdown, summarizeCells, tableTitle, isCrossTable } from './report.js';
+export { cellHistory, formatMeanStd, learningCurveSvgs, renderHtml, renderMarkdown, summarizeCells, tableTitle, isCrossTable } from './report.js';
 export type { ExtraImage, ReportRow } from './report.js';
-export { lineChartSvg } from './svg.js';
-export type { ChartSeries, LineChart } from './svg.js';
+export { layoutLegend, lineChartSvg } from './svg.js';
+export type { ChartSeries, ChartTick, LegendItem, LineChart } from './svg.js';

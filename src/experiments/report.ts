@@ -4,10 +4,13 @@
  * HTML page with the same tables and ROC and DET curves (SVG) per protocol,
  * from each configuration's test scores pooled over the folds.
  */
+import path from 'node:path';
 import { loadScoresCsv, meanStd, rocPoints, detPoints, inverseNormalCdf } from '../eval/index.js';
 import type { MeanStd, ScoreRow } from '../eval/index.js';
 import type { CellResult } from './cell.js';
 import { escapeXml, lineChartSvg } from './svg.js';
+import { readTrainingLog, TRAINING_SUBDIR } from '../train/index.js';
+import type { EpochRecord } from '../train/index.js';
 
 export interface ReportRow {
   table: string;
@@ -156,6 +159,58 @@ export async function curvesSvg(cells: readonly CellResult[], table: string, pro
   ];
 }
 
+/** A cell's epochs, from its model's `training/log.jsonl`; empty for cells without one (e.g. baseline score files). */
+export async function cellHistory(cell: CellResult): Promise<EpochRecord[]> {
+  return cell.modelDir ? readTrainingLog(path.join(cell.modelDir, TRAINING_SUBDIR)) : [];
+}
+
+function niceMax(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((k) => k * p).find((k) => k >= v) ?? 10 * p;
+}
+
+/**
+ * A cell's learning curves: training and validation loss per epoch, and the
+ * validation EER per epoch, with the best epoch (the one kept) marked. Two
+ * charts, since loss and EER have different units. None without epochs.
+ */
+export function learningCurveSvgs(title: string, history: readonly EpochRecord[], bestEpoch: number | null): string[] {
+  if (history.length === 0) return [];
+  const epochs = history.length;
+  const xRange: [number, number] = [history[0]!.epoch - (epochs === 1 ? 1 : 0), history[epochs - 1]!.epoch];
+  const step = Math.max(1, Math.ceil(epochs / 10));
+  const xTicks = history.filter((r, i) => i % step === 0 || i === epochs - 1).map((r) => ({ value: r.epoch, label: String(r.epoch) }));
+  const markers = bestEpoch === null ? [] : [{ value: bestEpoch, label: 'best' }];
+  const losses = history.flatMap((r) => [r.trainLoss, r.valLoss]).filter(Number.isFinite);
+  const lossMax = niceMax(Math.max(...losses, 0));
+  const lossTicks = [0, 0.25, 0.5, 0.75, 1].map((k) => ({ value: k * lossMax, label: (k * lossMax).toPrecision(2) }));
+  const eers = history.map((r) => r.valEer).filter((v): v is number => v !== null && Number.isFinite(v));
+  const eerMax = niceMax(Math.max(...eers, 0.05));
+  const eerTicks = [0, 0.25, 0.5, 0.75, 1].map((k) => ({ value: k * eerMax, label: `${(100 * k * eerMax).toFixed(eerMax < 0.2 ? 1 : 0)}%` }));
+  return [
+    lineChartSvg(
+      {
+        title: `${title}: loss`, xLabel: 'epoch', yLabel: 'loss', xRange, yRange: [0, lossMax], xTicks, yTicks: lossTicks, verticalMarkers: markers,
+        series: [
+          { name: 'train', points: history.map((r) => ({ x: r.epoch, y: r.trainLoss })), color: '#1f77b4', markers: true },
+          { name: 'validation', points: history.map((r) => ({ x: r.epoch, y: r.valLoss })), color: '#d62728', dashed: true, markers: true },
+        ],
+      },
+      340,
+      240,
+    ),
+    lineChartSvg(
+      {
+        title: `${title}: validation EER`, xLabel: 'epoch', yLabel: 'EER', xRange, yRange: [0, eerMax], xTicks, yTicks: eerTicks, verticalMarkers: markers,
+        series: [{ name: 'validation EER', points: history.filter((r) => r.valEer !== null).map((r) => ({ x: r.epoch, y: r.valEer! })), color: '#2ca02c', markers: true }],
+      },
+      340,
+      240,
+    ),
+  ];
+}
+
 export async function renderHtml(cells: readonly CellResult[], rows: readonly ReportRow[], intro: string, images: readonly ExtraImage[] = []): Promise<string> {
   const out: string[] = [
     '<!doctype html><html><head><meta charset="utf-8"><title>vidpad report</title>',
@@ -179,6 +234,13 @@ export async function renderHtml(cells: readonly CellResult[], rows: readonly Re
     for (const protocol of unique(rows.filter((r) => r.table === table).map((r) => r.protocol))) {
       out.push(`<div class="charts">${(await curvesSvg(cells, table, protocol)).join('\n')}</div>`);
     }
+    const trained = cells.filter((c) => c.table === table);
+    const curves: string[] = [];
+    for (const c of trained) {
+      const svgs = learningCurveSvgs(`${c.config}, ${c.split}`, await cellHistory(c), c.bestEpoch);
+      if (svgs.length > 0) curves.push(`<div class="charts">${svgs.join('\n')}</div>`);
+    }
+    if (curves.length > 0) out.push('<h3>Learning curves</h3>', '<p>Per epoch: mean training loss, validation loss and validation EER (threshold-free, against the epoch\'s live prototype); the dotted line marks the epoch whose weights were kept (lowest validation loss).</p>', ...curves);
   }
   if (images.length > 0) {
     out.push('<h2>What the network looked at (Grad-CAM)</h2>');

@@ -7,6 +7,7 @@ export type { EpochRecord, LoopState } from './checkpoint.js';
 export { TRAINING_SUBDIR, trainModel } from './trainer.js';
 export { checkTrainOutput, claimTrainOutput } from './out-dir.js';
 export type { TrainOutputOptions } from './out-dir.js';
+export { TRAINING_LOG_FILE, formatTrainingLog, learningCurveTable, readTrainingLog } from './training-log.js';
 export type { TrainProgress, TrainResult, TrainRunOptions } from './trainer.js';
 export {
   DEFAULT_FLOW_PRETRAIN_CONFIG,

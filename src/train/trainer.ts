@@ -36,6 +36,7 @@ import { BEST_FILE, CHECKPOINT_FILE, checkResumeSettings, collectWeights, hasChe
 import { createMomentumSgd } from './momentum-sgd.js';
 import type { MomentumSgd } from './momentum-sgd.js';
 import type { EpochRecord, LoopState } from './checkpoint.js';
+import { formatTrainingLog, TRAINING_LOG_FILE } from './training-log.js';
 
 export interface TrainProgress {
   phase: 'train' | 'validate';
@@ -310,7 +311,7 @@ async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readon
     // The first slot (the step count) is a fresh tensor; the rest are the optimizer's own variables.
     slots[0]?.dispose();
   }
-  await writeFileAtomic(path.join(trainingDir, 'log.jsonl'), next.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  await writeFileAtomic(path.join(trainingDir, TRAINING_LOG_FILE), formatTrainingLog(next.history));
   return { state: next, record };
 }
 

@@ -7,7 +7,7 @@ import type { CliCommand } from '../command.js';
 import { createProgressBar, formatDuration } from '../progress.js';
 import { DATASET_OPTIONS, chooseSplits, findCropCache, numberOption, pickFold, stringOption } from '../dataset-args.js';
 import { trainConfigFromArgs, trainOptions } from '../train-args.js';
-import { initBackend, trainModel, checkTrainOutput, TRAINING_SUBDIR } from '../../index.js';
+import { initBackend, learningCurveTable, trainModel, checkTrainOutput, TRAINING_SUBDIR } from '../../index.js';
 import { backendOption, precisionFromArgs, precisionOption } from '../backend-option.js';
 import { withFlag } from '../interrupt.js';
 
@@ -95,6 +95,7 @@ export const trainCommand: CliCommand = {
     };
     if (o.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
+      io.stdout.write(`learning curve (* the epoch kept):\n${learningCurveTable(result.history, result.bestEpoch)}\n`);
       io.stdout.write(`model: ${result.modelDir} (best epoch ${result.bestEpoch} of ${result.history.length}, ${result.stopReason})\n`);
       io.stdout.write(`threshold (EER point of the validation split): ${result.threshold?.threshold.toFixed(6)}, validation EER ${((result.threshold?.eer ?? NaN) * 100).toFixed(2)}%\n`);
       if (result.missingVideos.length > 0) io.stdout.write(`warning: ${result.missingVideos.length} split video(s) are not in the crop cache and were left out\n`);

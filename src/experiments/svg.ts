@@ -87,7 +87,7 @@ export function layoutLegend(names: readonly string[], left: number, right: numb
  * rows below the axes, so the chart grows by the rows it needs.
  */
 export function lineChartSvg(chart: LineChart, width = 420, height = 340): string {
-  const m = { left: 56, right: 12, top: 28, bottom: 46 };
+  const m = { left: 56, right: 20, top: 28, bottom: 46 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
   const legend = layoutLegend(chart.series.map((s) => s.name), m.left, width - m.right, height - 4);

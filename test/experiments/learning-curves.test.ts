@@ -31,7 +31,7 @@ test('chart legends stay inside the chart: long names wrap to new rows or are sh
   assert.ok(height > 340, `the chart grew below the axes for the legend (height ${height})`);
   const labels = legendExtents(svg);
   assert.equal(labels.length, 4);
-  for (const l of labels) assert.ok(l.x >= 56 && l.right <= 420 - 12 + 1e-9, `legend '${l.text}' spans ${l.x}..${l.right}, inside 56..408`);
+  for (const l of labels) assert.ok(l.x >= 56 && l.right <= 420 - 20 + 1e-9, `legend '${l.text}' spans ${l.x}..${l.right}, inside 56..400`);
   assert.match(labels[3]!.text, /…$/, 'the over-long name is shortened');
   assert.match(svg, /<title>a name far too long to fit on a single row of a chart that is only 420 pixels wide<\/title>/, 'its full name stays as a tooltip');
   const ys = [...svg.matchAll(/<g><title>[^<]*<\/title><line x1="[\d.]+" y1="([\d.]+)"/g)].map((m) => Number(m[1]));

@@ -32,6 +32,11 @@ export interface TrainConfig {
   learningRate: number;
   /** Multiplies the learning rate after every epoch. */
   lrDecayPerEpoch: number;
+  /**
+   * Optimizer steps over which the learning rate ramps up linearly, step k of
+   * the run (from 1) using lr·k/warmupSteps, then the epoch's rate; 0 for none.
+   */
+  warmupSteps: number;
   momentum: number;
   nesterov: boolean;
   maxEpochs: number;
@@ -53,6 +58,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, 'model' | 'clip' |
   balance: 'balanced' as BatchBalance,
   learningRate: 0.005,
   lrDecayPerEpoch: 0.9,
+  warmupSteps: 0,
   momentum: 0.9,
   nesterov: true,
   maxEpochs: 20,
@@ -83,6 +89,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): Readonly<Train
   checkOneOf('train.balance', c.balance, BATCH_BALANCES);
   checkNumber('train.learningRate', c.learningRate, { min: 0, max: 10, minExclusive: true });
   checkNumber('train.lrDecayPerEpoch', c.lrDecayPerEpoch, { min: 0, max: 1, minExclusive: true });
+  checkWhole('train.warmupSteps', c.warmupSteps, 0);
   checkNumber('train.momentum', c.momentum, { min: 0, max: 1, maxExclusive: true });
   checkBoolean('train.nesterov', c.nesterov);
   checkWhole('train.maxEpochs', c.maxEpochs, 1);

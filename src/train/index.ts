@@ -4,7 +4,7 @@ export type { BatchBalance, TrainConfig, TrainConfigInput } from './config.js';
 export { makeBatches } from './batches.js';
 export { CHECKPOINT_FILE, BEST_FILE, hasCheckpoint, readCheckpoint } from './checkpoint.js';
 export type { EpochRecord, LoopState } from './checkpoint.js';
-export { TRAINING_SUBDIR, trainModel } from './trainer.js';
+export { TRAINING_SUBDIR, trainModel, warmupLearningRate } from './trainer.js';
 export { checkTrainOutput, claimTrainOutput } from './out-dir.js';
 export type { TrainOutputOptions } from './out-dir.js';
 export { TRAINING_LOG_FILE, formatTrainingLog, learningCurveTable, readTrainingLog } from './training-log.js';

@@ -233,6 +233,17 @@ interface EpochTraining {
   noFaceClips: number;
 }
 
+/**
+ * The learning rate of step `step` (from 0, counted over the whole run) under
+ * a linear warm-up of `warmupSteps` steps: `learningRate`·(step + 1)/warmupSteps,
+ * then `learningRate` itself. The step is counted as epoch × this epoch's
+ * batch count + batch (epochs differ by a batch at most, where clips with a
+ * frame without a face drop out), so a resumed run ramps exactly alike.
+ */
+export function warmupLearningRate(learningRate: number, step: number, warmupSteps: number): number {
+  return warmupSteps > 0 && step < warmupSteps ? (learningRate * (step + 1)) / warmupSteps : learningRate;
+}
+
 /** Step 5a: one epoch of optimizer steps over freshly drawn, augmented, balanced batches. */
 async function trainEpoch(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>, epoch: number, onProgress: TrainRunOptions['onProgress']): Promise<EpochTraining> {
   const t0 = performance.now();
@@ -243,6 +254,7 @@ async function trainEpoch(run: TrainingRun, data: TrainingData, config: Readonly
   let lossSum = 0;
   let clips = 0;
   for (const [b, batch] of batches.entries()) {
+    if (config.warmupSteps > 0) run.optimizer.setLearningRate(warmupLearningRate(learningRate, epoch * batches.length + b, config.warmupSteps));
     const pixels = await loadClipPixels(data.reader, batch, { config: config.augment, seed: config.seed, epoch, batch: b });
     const x = clipsToBatch(pixels);
     const y = tf.tensor1d(batch.map(labelOf), 'int32');

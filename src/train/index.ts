@@ -2,6 +2,8 @@
 export { BATCH_BALANCES, DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './config.js';
 export type { BatchBalance, TrainConfig, TrainConfigInput } from './config.js';
 export { makeBatches } from './batches.js';
+export { createMomentumSgd } from './momentum-sgd.js';
+export type { MomentumSgd, MomentumSgdConfig } from './momentum-sgd.js';
 export { CHECKPOINT_FILE, BEST_FILE, hasCheckpoint, readCheckpoint } from './checkpoint.js';
 export type { EpochRecord, LoopState } from './checkpoint.js';
 export { TRAINING_SUBDIR, trainModel, warmupLearningRate } from './trainer.js';

@@ -1,8 +1,8 @@
 /** The training options shared by `vidpad train`, `vidpad experiment` and `vidpad demo`. */
 import type { OptionSpec, ParsedArgs } from './command.js';
 import { numberOption } from './dataset-args.js';
-import { LOSS_NAMES, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, MODEL_NORMS, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
-import type { LossName, ModelNorm, TrainConfigInput } from '../index.js';
+import { LOSS_NAMES, SELECT_BY, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, MODEL_NORMS, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
+import type { LossName, ModelNorm, SelectBy, TrainConfigInput } from '../index.js';
 
 const d = DEFAULT_TRAIN_CONFIG;
 const m = DEFAULT_ALEXNET_2PLUS1D_CONFIG;
@@ -24,6 +24,12 @@ export function normFromArgs(args: ParsedArgs): ModelNorm {
   return norm as ModelNorm;
 }
 
+function selectByFromArgs(args: ParsedArgs): SelectBy {
+  const value = String(args.options['select-by']);
+  if (!(SELECT_BY as readonly string[]).includes(value)) throw new UsageError(`--select-by must be one of ${SELECT_BY.join(', ')}, got '${value}'`);
+  return value as SelectBy;
+}
+
 /** Every default is the library's own (DEFAULT_TRAIN_CONFIG, the model's, the clip's), so `vidpad train` and `trainModel({})` build the same network. */
 export function trainOptions(): OptionSpec[] {
   return [
@@ -34,7 +40,8 @@ export function trainOptions(): OptionSpec[] {
     { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: String(m.embeddingSize) },
     normOption(),
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: String(d.maxEpochs) },
-    { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without a lower validation loss', default: String(d.patienceEpochs) },
+    { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without a better --select-by figure', default: String(d.patienceEpochs) },
+    { name: 'select-by', type: 'string', valueName: 'WHAT', description: `what picks the kept epoch and drives early stopping: ${SELECT_BY.join(' or ')} (validation EER, ties by loss; or validation loss, the paper's)`, default: d.selectBy },
     { name: 'batch', type: 'string', valueName: 'B', description: 'clips per batch', default: String(d.batchSize) },
     { name: 'clips-per-video', type: 'string', valueName: 'K', description: 'random training clips per video per epoch', default: String(d.clipsPerVideo) },
     { name: 'lr', type: 'string', valueName: 'LR', description: 'initial learning rate (Nesterov SGD)', default: String(d.learningRate) },
@@ -56,6 +63,7 @@ const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/^(train\.)?model\.embeddingSize$/, 'embedding'],
   [/^train\.maxEpochs$/, 'epochs'],
   [/^train\.patienceEpochs$/, 'patience'],
+  [/^train\.selectBy$/, 'select-by'],
   [/^train\.batchSize$/, 'batch'],
   [/^train\.clipsPerVideo$/, 'clips-per-video'],
   [/^train\.learningRate$/, 'lr'],
@@ -105,6 +113,7 @@ function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
     clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },
     maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!,
     patienceEpochs: numberOption(args, 'patience', { integer: true, min: 1 })!,
+    selectBy: selectByFromArgs(args),
     batchSize: numberOption(args, 'batch', { integer: true, min: 2 })!,
     clipsPerVideo: numberOption(args, 'clips-per-video', { integer: true, min: 1 })!,
     learningRate: numberOption(args, 'lr')!,

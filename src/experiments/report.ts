@@ -240,7 +240,7 @@ export async function renderHtml(cells: readonly CellResult[], rows: readonly Re
       const svgs = learningCurveSvgs(`${c.config}, ${c.split}`, await cellHistory(c), c.bestEpoch);
       if (svgs.length > 0) curves.push(`<div class="charts">${svgs.join('\n')}</div>`);
     }
-    if (curves.length > 0) out.push('<h3>Learning curves</h3>', '<p>Per epoch: mean training loss, validation loss and validation EER (threshold-free, against the epoch\'s live prototype); the dotted line marks the epoch whose weights were kept (lowest validation loss).</p>', ...curves);
+    if (curves.length > 0) out.push('<h3>Learning curves</h3>', '<p>Per epoch: mean training loss, validation loss and validation EER (threshold-free, against the epoch\'s live prototype); the dotted line marks the epoch whose weights were kept (the best by the cell\'s selectBy figure, validation EER by default).</p>', ...curves);
   }
   if (images.length > 0) {
     out.push('<h2>What the network looked at (Grad-CAM)</h2>');

@@ -27,7 +27,7 @@ import { inputContractFor, readCacheSettings } from '../preprocess/contract.js';
 import { readCacheCalibrations } from '../preprocess/calibrate.js';
 import type { ModelInputContract } from '../models/index.js';
 import { resolveTrainConfig } from './config.js';
-import type { TrainConfig, TrainConfigInput } from './config.js';
+import type { SelectBy, TrainConfig, TrainConfigInput } from './config.js';
 import { makeBatches, shuffled } from './batches.js';
 import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
 import type { CachedVideo, CropReader, LabeledClip } from '../preprocess/index.js';
@@ -286,13 +286,23 @@ async function validateEpoch(run: TrainingRun, data: TrainingData, config: Reado
 }
 
 /**
- * Step 5c: the epoch's record, the best weights when the validation loss
+ * Whether an epoch's validation figures beat the kept epoch's (`best`, null
+ * before the first): by EER (ties and missing EERs by loss) or by loss.
+ */
+export function isBetterEpoch(selectBy: SelectBy, epoch: { valLoss: number; valEer: number | null }, best: { valLoss: number; valEer: number | null } | null): boolean {
+  if (best === null) return true;
+  if (selectBy === 'val-eer' && epoch.valEer !== null && best.valEer !== null && epoch.valEer !== best.valEer) return epoch.valEer < best.valEer;
+  return epoch.valLoss < best.valLoss;
+}
+
+/**
+ * Step 5c: the epoch's record, the best weights when the `selectBy` figure
  * improved, the stop decision, then the checkpoint and the log (each
  * atomic), so a kill after this point resumes at the next epoch.
  */
 async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readonly<TrainConfig>, state: LoopState, trained: EpochTraining, validated: { valLoss: number; valEer: number | null }, startedMs: number): Promise<{ state: LoopState; record: EpochRecord }> {
   const epoch = state.epochsDone;
-  const improved = state.bestValLoss === null || validated.valLoss < state.bestValLoss;
+  const improved = isBetterEpoch(config.selectBy, validated, state.bestEpoch === null ? null : state.history[state.bestEpoch - 1]!);
   const record: EpochRecord = {
     epoch: epoch + 1,
     learningRate: trained.learningRate,

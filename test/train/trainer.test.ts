@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { initBackend, trainModel, readCheckpoint, loadModelFolder, tf, resolveTrainConfig, ConfigError, TRAINING_SUBDIR } from '../../src/index.js';
+import { initBackend, trainModel, readCheckpoint, loadModelFolder, tf, resolveTrainConfig, ConfigError, TRAINING_SUBDIR, isBetterEpoch } from '../../src/index.js';
 import { makeTinyDataset, TINY_TRAIN_CONFIG } from './fixtures.js';
 
 test('a few epochs on a tiny cache: loss falls, the model folder holds a validation threshold, no tensors leak', async () => {
@@ -79,33 +79,50 @@ test('the threshold is chosen on validation only: changing the test videos does 
   }
 });
 
-test('early stopping after `patienceEpochs` epochs without a lower validation loss', async () => {
-  await initBackend('wasm');
-  const data = await makeTinyDataset();
-  try {
-    // Whether the validation loss improves is up to the data, so check the stop rule against the recorded history.
-    const result = await trainModel({ split: data.split, cache: data.layout, config: { ...TINY_TRAIN_CONFIG, maxEpochs: 6, patienceEpochs: 1, learningRate: 0.2 }, outDir: path.join(data.cacheDir, 'm') });
-    const h = result.history;
-    let best = Infinity;
-    let stale = 0;
-    let expectedStop = h.length;
-    for (const [i, r] of h.entries()) {
-      if (r.valLoss < best) {
-        best = r.valLoss;
-        stale = 0;
-      } else stale += 1;
-      assert.equal(r.improved, stale === 0);
-      if (stale >= 1) {
-        expectedStop = i + 1;
-        break;
+for (const selectBy of ['val-loss', 'val-eer'] as const) {
+  test(`early stopping after \`patienceEpochs\` epochs without a better ${selectBy === 'val-loss' ? 'validation loss' : 'validation EER (ties by loss)'}`, async () => {
+    await initBackend('wasm');
+    const data = await makeTinyDataset();
+    try {
+      // Whether the validation figures improve is up to the data, so check the stop rule against the recorded history.
+      const result = await trainModel({ split: data.split, cache: data.layout, config: { ...TINY_TRAIN_CONFIG, maxEpochs: 6, patienceEpochs: 1, learningRate: 0.2, selectBy }, outDir: path.join(data.cacheDir, 'm') });
+      const h = result.history;
+      // The rule written out: by EER while both EERs exist and differ, else by loss.
+      const better = (r: (typeof h)[number], b: (typeof h)[number] | null) =>
+        b === null || (selectBy === 'val-eer' && r.valEer !== null && b.valEer !== null && r.valEer !== b.valEer ? r.valEer < b.valEer : r.valLoss < b.valLoss);
+      let best: (typeof h)[number] | null = null;
+      let stale = 0;
+      let expectedStop = h.length;
+      for (const [i, r] of h.entries()) {
+        if (better(r, best)) {
+          best = r;
+          stale = 0;
+        } else stale += 1;
+        assert.equal(r.improved, stale === 0);
+        if (stale >= 1) {
+          expectedStop = i + 1;
+          break;
+        }
       }
+      assert.equal(h.length, expectedStop);
+      assert.equal(result.stopReason, h.length < 6 ? 'early-stop' : 'max-epochs');
+      assert.equal(result.bestEpoch, best!.epoch);
+    } finally {
+      await rm(data.cacheDir, { recursive: true, force: true });
     }
-    assert.equal(h.length, expectedStop);
-    assert.equal(result.stopReason, h.length < 6 ? 'early-stop' : 'max-epochs');
-    assert.equal(result.bestEpoch, h.findIndex((r) => r.valLoss === best) + 1);
-  } finally {
-    await rm(data.cacheDir, { recursive: true, force: true });
-  }
+  });
+}
+
+test('isBetterEpoch: the EER decides unless missing or tied, then the loss; val-loss looks at the loss only', () => {
+  const e = (valEer: number | null, valLoss: number) => ({ valEer, valLoss });
+  assert.equal(isBetterEpoch('val-eer', e(0.1, 1), null), true);
+  assert.equal(isBetterEpoch('val-eer', e(0.1, 5), e(0.2, 1)), true);
+  assert.equal(isBetterEpoch('val-eer', e(0.3, 0.1), e(0.2, 1)), false);
+  assert.equal(isBetterEpoch('val-eer', e(0.2, 0.5), e(0.2, 1)), true);
+  assert.equal(isBetterEpoch('val-eer', e(null, 0.5), e(0.2, 1)), true);
+  assert.equal(isBetterEpoch('val-loss', e(0.1, 5), e(0.2, 1)), false);
+  assert.equal(isBetterEpoch('val-loss', e(0.3, 0.5), e(0.2, 1)), true);
+  assert.throws(() => resolveTrainConfig({ selectBy: 'auc' as never }), /train\.selectBy/);
 });
 
 test('bad training settings name the field', () => {

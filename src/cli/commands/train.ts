@@ -17,7 +17,7 @@ export const trainCommand: CliCommand = {
   usage: '--root DIR --cache DIR --out MODEL_DIR [--dataset NAME] [--protocol P | --train A,B,C --test D] [--fold K] [--loss NAME] [--frames T] [options]',
   description:
     'Trains on the fold\'s training split from the crop cache, validates each epoch on its validation subjects,\n' +
-    `stops after --patience epochs without a lower validation loss (at most --epochs), keeps the best epoch,\n` +
+    `stops after --patience epochs without a better validation EER (--select-by; at most --epochs), keeps the best epoch,\n` +
     'computes the live prototype and chooses the threshold at the EER point of the validation split. Writes the\n' +
     `model folder (model.json, weights.safetensors) to --out, and ${TRAINING_SUBDIR}/ inside it: checkpoint.safetensors\n` +
     '(after every epoch, atomic), best.safetensors and log.jsonl (one line per epoch). After a kill or Ctrl-C, the\n' +

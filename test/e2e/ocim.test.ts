@@ -103,7 +103,9 @@ test('synth (4 layouts) → dataset → preprocess → experiment --grid ocim in
       assert.equal(meta.training.dataset, 'cross');
     }
     const html = await readFile(path.join(exp, 'report.html'), 'utf8');
-    assert.equal((html.match(/<svg/g) ?? []).length, 8, 'a ROC and a DET curve per direction');
+    const [curves = '', learning = ''] = html.split('<h3>Learning curves</h3>');
+    assert.equal((curves.match(/<svg/g) ?? []).length, 8, 'a ROC and a DET curve per direction');
+    assert.equal((learning.match(/<svg/g) ?? []).length, 2 * results.cells.length, 'loss and EER learning curves per cell');
 
     // The same direction through vidpad eval: the same HTER and AUC.
     const m = results.cells.find((c) => c.protocol === 'O&C&I→M')!;

@@ -73,7 +73,9 @@ test('synth → preprocess → train → eval → experiment report', { timeout:
     assert.match(md, /## Table IV: comparison with other methods/);
     assert.match(md, /\| 3 \| AlexNet-\(2\+1\)D arcface \(vidpad\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     const html = await readFile(path.join(exp, 'report.html'), 'utf8');
-    assert.equal((html.match(/<svg/g) ?? []).length, 2, 'a ROC and a DET curve');
+    const [curves = '', learning = ''] = html.split('<h3>Learning curves</h3>');
+    assert.equal((curves.match(/<svg/g) ?? []).length, 2, 'a ROC and a DET curve');
+    assert.equal((learning.match(/<svg/g) ?? []).length, 2, "the cell's loss and EER learning curves");
     // A second run finds the finished cell and trains nothing.
     r = await vidpad(...experiment);
     assert.equal(r.code, 0, r.stderr);

@@ -6,7 +6,6 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -34,6 +33,7 @@ import {
 } from '../../src/index.js';
 import type { BoxPx, ClipLayout, LivenessResult } from '../../src/index.js';
 import { mulberry32 } from '../helpers/seeded-random.js';
+import { runtimeImports } from '../helpers/runtime-imports.js';
 import { patternFrame } from '../face/helpers.js';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
@@ -172,18 +172,6 @@ describe('input contract', () => {
     bad((c) => (c.boxes.calibrations = [{ detector: 'blazeface', sideScale: 0.9, shiftXFrac: 0, shiftYFrac: 0.1, samples: 0, meanIouBefore: 0.7, meanIouAfter: 0.9 }]), 'contract.boxes.calibrations[0].samples');
   });
 });
-
-/** Runtime imports of a TypeScript file (type-only imports are erased, so they do not count). */
-function runtimeImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)([^;]*?)\s+from\s+'([^']+)'/gms)) {
-    if (/^\{?\s*type\s/.test(m[1]!) && !m[1]!.includes(',')) continue;
-    out.push(m[2]!);
-  }
-  for (const m of text.matchAll(/^\s*import\s+'([^']+)'/gm)) out.push(m[1]!);
-  return out;
-}
 
 describe('what the browser shares', () => {
   it('the crop, clip layout, standardisation, contract and result modules import nothing from Node or a tensor library', () => {

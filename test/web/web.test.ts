@@ -17,6 +17,7 @@ import { prepareWebModel, startWebServer, WEB_MODEL_FILES, WEB_MODEL_INT8_FILES 
 import { cameraErrorFrom, decodeSize, loadWebModel, parseWebModelJson, rgbaToRgb, WEB_MODEL_FORMAT_VERSION, WEB_MODEL_INT8_FILE } from '../../src/browser/index.js';
 import { randomArray } from '../engine/random-arrays.js';
 import { randomModelFolder } from '../predict/fixtures.js';
+import { runtimeImports } from '../helpers/runtime-imports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SRC = path.join(ROOT, 'src');
@@ -308,18 +309,6 @@ describe('camera errors and frames', () => {
   });
 });
 
-/** Runtime (non-type) imports of a TypeScript file. */
-async function runtimeImports(file: string): Promise<string[]> {
-  const text = await readFile(file, 'utf8');
-  const out: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)([^;]*?)\s+from\s+'([^']+)'/gms)) {
-    if (/^\{?\s*type\s/.test(m[1]!) && !m[1]!.includes(',')) continue;
-    out.push(m[2]!);
-  }
-  for (const m of text.matchAll(/^\s*import\s+'([^']+)'/gm)) out.push(m[1]!);
-  return out;
-}
-
 describe('the browser build', () => {
   it('imports nothing from Node: only its own modules, tfjs and onnxruntime-web', async () => {
     const allowed = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-web'];
@@ -331,7 +320,7 @@ describe('the browser build', () => {
       if (seen.has(file)) continue;
       seen.add(file);
       assert.ok(!file.endsWith('.node.ts'), `${path.relative(ROOT, file)} is Node-only`);
-      for (const spec of await runtimeImports(file)) {
+      for (const spec of runtimeImports(file)) {
         if (spec.startsWith('.')) queue.push(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
         else {
           assert.ok(allowed.includes(spec), `${path.relative(ROOT, file)} imports '${spec}'`);

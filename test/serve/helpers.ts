@@ -43,17 +43,22 @@ export interface Answer {
   json<T = Record<string, unknown>>(): T;
 }
 
+/** Reads a whole response into an Answer. */
+function readAnswer(res: http.IncomingMessage, resolve: (a: Answer) => void, reject: (err: Error) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    resolve({ status: res.statusCode!, headers: res.headers, text, json: <T>() => JSON.parse(text) as T });
+  });
+  res.on('error', reject);
+}
+
 /** One request on a fresh connection (no keep-alive, so a closing server is seen as it is). */
 export function request(base: string, method: string, url: string, options: { headers?: Record<string, string | number>; body?: Buffer | string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}${url}`, { method, headers: { connection: 'close', ...options.headers }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode!, headers: res.headers, text, json: <T>() => JSON.parse(text) as T });
-      });
-      res.on('error', reject);
+      readAnswer(res, resolve, reject);
     });
     req.on('error', reject);
     if (options.body !== undefined) req.end(options.body);
@@ -118,13 +123,7 @@ export function partialUpload(base: string, data: Buffer, sentBytes: number, con
   let req!: http.ClientRequest;
   const answer = new Promise<Answer>((resolve, reject) => {
     req = http.request(`${base}/v1/predict`, { method: 'POST', headers: { 'content-type': contentType, 'content-length': data.length, connection: 'close', ...headers }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode!, headers: res.headers, text, json: <T>() => JSON.parse(text) as T });
-      });
-      res.on('error', reject);
+      readAnswer(res, resolve, reject);
     });
     req.on('error', reject);
     req.write(data.subarray(0, sentBytes));

@@ -7,12 +7,14 @@ export type { ClipLength, ClipSpec, FrameRange, ClipSource, ClipRef, ClipPlan } 
 export {
   DEFAULT_AUGMENT_CONFIG,
   DEFAULT_RANDOM_ERASING_CONFIG,
+  DEFAULT_COLOR_JITTER_CONFIG,
+  ERASING_FILLS,
   NO_AUGMENTATION,
   resolveAugmentConfig,
   chooseAugmentation,
   augmentClip,
 } from './augment.js';
-export type { AugmentConfig, RandomErasingConfig, EraseRect, ClipAugmentation } from './augment.js';
+export type { AugmentConfig, RandomErasingConfig, ErasingFill, ColorJitterConfig, ColorShift, EraseRect, ClipAugmentation } from './augment.js';
 export { standardizeFrames, clipsToBatch } from './clip-tensors.js';
 export { standardizeClips, standardizeFrameValues } from './standardize.js';
 export type { ClipPixels } from './standardize.js';

@@ -78,10 +78,19 @@ export interface AlexNet2Plus1DConfig {
   flowWidthMultiplier: number | null;
   /** `batch`: BatchNorm after every conv half (conv → BN → ReLU, convs without bias); `none`: the paper's architecture. */
   norm: ModelNorm;
+  /**
+   * Initial weights of the convs and dense layers: `uniform`, PyTorch's
+   * default (U(±1/√fan_in), i.e. Kaiming-uniform with a = √5, which the
+   * paper's PyTorch AlexNet starts from), or `he-normal` (N(0, 2/fan_in)).
+   * Biases start at 0 either way.
+   */
+  weightInit: WeightInit;
 }
 
 export const MODEL_NORMS = ['batch', 'none'] as const;
 export type ModelNorm = (typeof MODEL_NORMS)[number];
+export const WEIGHT_INITS = ['uniform', 'he-normal'] as const;
+export type WeightInit = (typeof WEIGHT_INITS)[number];
 
 export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Object.freeze({
   frames: DEFAULT_CLIP_SPEC.length,
@@ -95,6 +104,7 @@ export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Ob
   flowBranch: false,
   flowWidthMultiplier: null,
   norm: 'batch',
+  weightInit: 'uniform',
 });
 
 /** Max pooling of every frame, `valid` padding. */
@@ -182,6 +192,7 @@ export function resolveAlexNetConfig(partial: Partial<AlexNet2Plus1DConfig> = {}
   checkBoolean('model.flowBranch', c.flowBranch);
   if (c.flowWidthMultiplier !== null) checkNumber('model.flowWidthMultiplier', c.flowWidthMultiplier, { min: 0, max: 4, minExclusive: true });
   checkOneOf('model.norm', c.norm, MODEL_NORMS);
+  checkOneOf('model.weightInit', c.weightInit, WEIGHT_INITS);
   return Object.freeze(c);
 }
 
@@ -301,9 +312,13 @@ export interface AlexNet2Plus1D {
   dispose(): void;
 }
 
-/** He-normal initialisation, deterministic for a seed. */
-function heNormal(shape: number[], fanIn: number, seed: number): Variable {
-  return tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed), true));
+/** A freshly initialised weight (see `weightInit`), deterministic for a seed. */
+function initialWeight(init: WeightInit, shape: number[], fanIn: number, seed: number): Variable {
+  return tf.tidy(() => {
+    if (init === 'he-normal') return tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', seed), true);
+    const bound = 1 / Math.sqrt(fanIn);
+    return tf.variable(tf.randomUniform(shape, -bound, bound, 'float32', seed), true);
+  });
 }
 
 /**
@@ -342,7 +357,7 @@ export function createAlexNet2Plus1D(partial: Partial<AlexNet2Plus1DConfig> = {}
   let seed = config.seed * 1000;
   const add = (name: string, v: Variable) => vars.set(name, v);
   const filled = (n: number, value: number, trainable: boolean) => tf.tidy(() => tf.variable(tf.fill([n], value), trainable));
-  const weight = (name: string, shape: number[], fanIn: number, s: number) => add(name, saved ? variableFromWeights(saved, name, shape) : heNormal(shape, fanIn, s));
+  const weight = (name: string, shape: number[], fanIn: number, s: number) => add(name, saved ? variableFromWeights(saved, name, shape) : initialWeight(config.weightInit, shape, fanIn, s));
   const constant = (name: string, n: number, value: number) => add(name, saved ? variableFromWeights(saved, name, [n]) : filled(n, value, true));
   const buffer = (name: string, n: number, value: number) => buffers.set(name, saved ? variableFromWeights(saved, name, [n], { trainable: false }) : filled(n, value, false));
   // PyTorch's BatchNorm initialisation: gamma 1, beta 0, running mean 0, running variance 1.

@@ -4,6 +4,7 @@ export {
   ALEXNET_POOL,
   DEFAULT_ALEXNET_2PLUS1D_CONFIG,
   MODEL_NORMS,
+  WEIGHT_INITS,
   createAlexNet2Plus1D,
   estimateCost,
   maxPoolFrames,
@@ -11,7 +12,7 @@ export {
   planVariableNames,
   resolveAlexNetConfig,
 } from './alexnet-2plus1d.js';
-export type { AlexNet2Plus1D, AlexNet2Plus1DConfig, AlexNet2Plus1DPlan, ConvLayerPlan, CostEstimate, DenseLayerPlan, ForwardOptions, ModelNorm, PoolPlan } from './alexnet-2plus1d.js';
+export type { AlexNet2Plus1D, AlexNet2Plus1DConfig, AlexNet2Plus1DPlan, ConvLayerPlan, CostEstimate, DenseLayerPlan, ForwardOptions, ModelNorm, PoolPlan, WeightInit } from './alexnet-2plus1d.js';
 export { DEFAULT_ONNX_GRAPH_FORM, ONNX_GRAPH_FORMS, ONNX_INPUT_NAME, ONNX_OUTPUT_NAMES, buildModelOnnx, convWeightsForInference, exportModelOnnx, openClipSession } from './alexnet-2plus1d-onnx.js';
 export type { ClipOnnxSession, OnnxExportOptions, OnnxGraphForm, OnnxScores } from './alexnet-2plus1d-onnx.js';
 export type { ClipScorer } from './clip-scorer.js';

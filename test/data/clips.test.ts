@@ -148,7 +148,7 @@ test('augmentation choice: deterministic, rectangles inside the frame with area 
   // Erasing happens with p = 0.5 unless no rectangle fits; on 32×40 nearly all draws fit.
   assert.ok(Math.abs(erased / n - 0.5) < 0.05, String(erased / n));
   const never = resolveAugmentConfig({ flipProbability: 0, erasing: null });
-  assert.deepEqual(chooseAugmentation(createSeededRandom(1), 8, 8, never), { flip: false, erase: null });
+  assert.deepEqual(chooseAugmentation(createSeededRandom(1), 8, 8, never), { flip: false, erase: null, color: null });
   const always = resolveAugmentConfig({ flipProbability: 1, erasing: { ...DEFAULT_AUGMENT_CONFIG.erasing!, probability: 1 } });
   const x = chooseAugmentation(createSeededRandom(1), 16, 16, always);
   assert.equal(x.flip, true);
@@ -163,6 +163,10 @@ test('augmentation config errors name the field', () => {
     [{ erasing: { areaRange: [0, 0.2] } }, 'augment.erasing.areaRange'],
     [{ erasing: { aspectRange: [1] } }, 'augment.erasing.aspectRange'],
     [{ erasing: { maxAttempts: 0 } }, 'augment.erasing.maxAttempts'],
+    [{ erasing: { fill: 'zeros' } }, 'augment.erasing.fill'],
+    [{ color: { gain: 1.5 } }, 'augment.color.gain'],
+    [{ color: { saturation: -0.1 } }, 'augment.color.saturation'],
+    [{ color: { probability: 2 } }, 'augment.color.probability'],
   ];
   for (const [cfg, field] of bad) assert.throws(() => resolveAugmentConfig(cfg as never), (e: unknown) => e instanceof ConfigError && e.path === field, field);
   assert.throws(() => chooseAugmentation(createSeededRandom(1), 0, 8), ConfigError);
@@ -197,4 +201,59 @@ test('augmentClip: the same flip and the same erased rectangle, with the same fi
   assert.notEqual(plain[0], frames[0]);
   assert.throws(() => augmentClip(frames, w, h, { flip: false, erase: { ...rect, left: 4 } }), ConfigError);
   assert.throws(() => augmentClip([new Uint8Array(5)], w, h, { flip: true, erase: null }), (e: unknown) => e instanceof ConfigError && e.path === 'frames[0]');
+});
+
+test('augmentClip, mean fill: the rectangle holds its own mean colour in each frame, worked by hand', () => {
+  const w = 4;
+  const h = 3;
+  // frame t: pixel (x, y) has R = 10x + t, G = 20y, B = 5 (x + y)
+  const frames = [0, 40].map((t) => {
+    const f = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) f.set([10 * x + t, 20 * y, 5 * (x + y)], (y * w + x) * 3);
+    return f;
+  });
+  const rect = { top: 1, left: 1, height: 2, width: 2, fillSeed: 5, fill: 'mean' as const };
+  const out = augmentClip(frames, w, h, { flip: false, erase: rect });
+  // over x in {1, 2}, y in {1, 2}: R mean = 15 + t, G mean = 30, B mean = 15
+  for (const [i, t] of [0, 40].entries()) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const px = Array.from(out[i]!.subarray((y * w + x) * 3, (y * w + x) * 3 + 3));
+        const inside = x >= 1 && x < 3 && y >= 1 && y < 3;
+        assert.deepEqual(px, inside ? [15 + t, 30, 15] : [10 * x + t, 20 * y, 5 * (x + y)], `frame ${i} (${x}, ${y})`);
+      }
+    }
+  }
+});
+
+test('augmentClip, colour jitter: saturation about the Rec. 601 grey, then the gains, rounded and clamped; the same in every frame', () => {
+  const frames = [Uint8Array.from([200, 100, 50, 0, 0, 0, 255, 255, 255]), Uint8Array.from([10, 20, 30, 90, 90, 90, 250, 10, 10])];
+  const color = { gains: [1.1, 0.9, 1.2] as [number, number, number], saturation: 0.5 };
+  const out = augmentClip(frames, 3, 1, { flip: false, erase: null, color });
+  const naive = (r: number, g: number, b: number): number[] => {
+    const grey = 0.299 * r + 0.587 * g + 0.114 * b;
+    return [r, g, b].map((v, c) => Math.min(255, Math.max(0, Math.round(color.gains[c]! * (grey + 0.5 * (v - grey))))));
+  };
+  for (const [i, f] of frames.entries()) {
+    for (let p = 0; p < 3; p++) assert.deepEqual(Array.from(out[i]!.subarray(3 * p, 3 * p + 3)), naive(f[3 * p]!, f[3 * p + 1]!, f[3 * p + 2]!));
+  }
+  // by hand for (200, 100, 50): grey = 59.8 + 58.7 + 5.7 = 124.2 → (162.1, 112.1, 87.1) → ×gains → 178, 101, 105
+  assert.deepEqual(Array.from(out[0]!.subarray(0, 3)), [178, 101, 105]);
+  assert.deepEqual(Array.from(out[0]!.subarray(6, 9)), [255, 230, 255], 'white: clamped where a gain exceeds 1');
+});
+
+test('colour jitter choice: off by default, deterministic, inside the configured ranges; a config without it draws as before', () => {
+  const base = resolveAugmentConfig({});
+  assert.equal(base.color, null);
+  const withColor = resolveAugmentConfig({ color: { probability: 1, gain: 0.2, saturation: 0.4 } });
+  for (let seed = 0; seed < 200; seed++) {
+    const a = chooseAugmentation(createSeededRandom(seed), 32, 32, withColor);
+    assert.deepEqual(a, chooseAugmentation(createSeededRandom(seed), 32, 32, withColor));
+    assert.ok(a.color);
+    for (const g of a.color.gains) assert.ok(g >= 0.8 && g <= 1.2, `gain ${g}`);
+    assert.ok(a.color.saturation >= 0.6 && a.color.saturation <= 1.4);
+    // the flip and the rectangle come first, so they match the draw without colour jitter
+    const plain = chooseAugmentation(createSeededRandom(seed), 32, 32, base);
+    assert.deepEqual({ flip: a.flip, erase: a.erase }, { flip: plain.flip, erase: plain.erase });
+  }
 });

@@ -21,6 +21,7 @@ import { probeVideo, streamFrames } from '../video/index.js';
 import { loadFaceFile } from '../data/datasets/face-file.js';
 import { validateBoxCalibration } from '../models/input-contract.js';
 import { writeFileAtomic } from '../io/index.js';
+import { keepingCurrentBackend } from '../engine/backends.js';
 import type { PreprocessConfig } from './config.js';
 import type { CropCacheLayout } from './crop-cache.js';
 import type { VideoJob } from './process-video.js';
@@ -56,43 +57,50 @@ export async function measureBoxCalibrations(
   const names = options.detectors ?? listFaceDetectors().filter((p) => p.available).map((p) => p.name);
   const out: BoxCalibration[] = [];
   for (const name of names) {
-    const detector = await createFaceDetector({ detector: name });
-    const pairs: { detected: BoxPx; target: BoxPx }[] = [];
-    try {
-      for (const job of picked) {
-        let info;
-        try {
-          info = await probeVideo(job.path);
-        } catch {
-          continue; // a broken video is preprocessing's to report
-        }
-        const boxes = await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false, format: job.faceFormat ?? 'siw' });
-        const end = Math.min(info.frameCount, sample.everyFrames * (sample.framesPerVideo - 1) + 1);
-        for await (const frame of streamFrames(job.path, { info, end, width: Math.min(config.workWidthPx, info.width) })) {
-          if (frame.index % sample.everyFrames !== 0) continue;
-          const target = boxes[frame.index] ?? null;
-          if (!isUsableDatasetBox(target, info.width, info.height)) continue;
-          const sx = info.width / frame.width;
-          const sy = info.height / frame.height;
-          let best: BoxPx | null = null;
-          let bestIou = 0.3;
-          for (const d of await detector.detect(frame)) {
-            const box = { left: d.box.left * sx, top: d.box.top * sy, right: d.box.right * sx, bottom: d.box.bottom * sy };
-            const o = iou(box, target);
-            if (o >= bestIou) {
-              bestIou = o;
-              best = box;
-            }
-          }
-          if (best) pairs.push({ detected: best, target });
-        }
-      }
-    } finally {
-      detector.dispose();
-    }
+    // A detector may make its own tfjs backend current (BlazeFace: wasm); the caller's is restored below.
+    const pairs = await keepingCurrentBackend(() => measurePairs(name, picked, config, sample));
     if (pairs.length > 0) out.push(fitBoxCalibration(pairs, name));
   }
   return out;
+}
+
+/** One detector's (detected, dataset) box pairs on the sampled frames of `picked`. */
+async function measurePairs(name: FaceDetectorName, picked: readonly VideoJob[], config: Readonly<PreprocessConfig>, sample: CalibrationSample): Promise<{ detected: BoxPx; target: BoxPx }[]> {
+  const detector = await createFaceDetector({ detector: name });
+  const pairs: { detected: BoxPx; target: BoxPx }[] = [];
+  try {
+    for (const job of picked) {
+      let info;
+      try {
+        info = await probeVideo(job.path);
+      } catch {
+        continue; // a broken video is preprocessing's to report
+      }
+      const boxes = await loadFaceFile(job.faceFile!, { width: info.width, height: info.height }, { strict: false, format: job.faceFormat ?? 'siw' });
+      const end = Math.min(info.frameCount, sample.everyFrames * (sample.framesPerVideo - 1) + 1);
+      for await (const frame of streamFrames(job.path, { info, end, width: Math.min(config.workWidthPx, info.width) })) {
+        if (frame.index % sample.everyFrames !== 0) continue;
+        const target = boxes[frame.index] ?? null;
+        if (!isUsableDatasetBox(target, info.width, info.height)) continue;
+        const sx = info.width / frame.width;
+        const sy = info.height / frame.height;
+        let best: BoxPx | null = null;
+        let bestIou = 0.3;
+        for (const d of await detector.detect(frame)) {
+          const box = { left: d.box.left * sx, top: d.box.top * sy, right: d.box.right * sx, bottom: d.box.bottom * sy };
+          const o = iou(box, target);
+          if (o >= bestIou) {
+            bestIou = o;
+            best = box;
+          }
+        }
+        if (best) pairs.push({ detected: best, target });
+      }
+    }
+  } finally {
+    detector.dispose();
+  }
+  return pairs;
 }
 
 export async function writeCacheCalibrations(layout: CropCacheLayout, calibrations: readonly BoxCalibration[]): Promise<void> {

@@ -23,6 +23,9 @@ export function cellProgress(stderr: NodeJS.WritableStream) {
       );
       bar = null;
     },
+    onCellLocked: (spec: CellSpec, heldBy: string) => {
+      stderr.write(`\nskipping ${spec.id}: locked by ${heldBy}; it is left out of this run's results\n`);
+    },
     onCellDone: (r: CellResult) => {
       stderr.write(`  test: APCER ${(100 * r.clip.maxApcer).toFixed(2)}%, BPCER ${(100 * r.clip.bpcer).toFixed(2)}%, ACER ${(100 * r.clip.acer).toFixed(2)}% (${r.testClips} clips)\n`);
     },

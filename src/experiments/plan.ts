@@ -17,6 +17,7 @@
  *   checked, so it is reported and the cell skipped: delete the file if that
  *   run is gone.
  */
+import { rmSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +111,28 @@ function alive(pid: number): boolean {
  * Takes the cell's lock. Returns a release function, or null with the reason
  * when another process holds it.
  */
+/**
+ * Locks this process holds, removed when it exits: an interrupted run
+ * (Ctrl-C exits from the signal handler, past the `finally` that releases a
+ * lock) must not leave its cells locked for the run that resumes it.
+ */
+const heldLocks = new Set<string>();
+let exitHookInstalled = false;
+
+function holdLock(file: string): () => Promise<void> {
+  heldLocks.add(file);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const f of heldLocks) rmSync(f, { force: true });
+    });
+  }
+  return async () => {
+    heldLocks.delete(file);
+    await rm(file, { force: true });
+  };
+}
+
 export async function lockCell(cellDir: string): Promise<{ release: () => Promise<void> } | { heldBy: string }> {
   await mkdir(cellDir, { recursive: true });
   const file = path.join(cellDir, CELL_LOCK_FILE);
@@ -119,7 +142,7 @@ export async function lockCell(cellDir: string): Promise<{ release: () => Promis
       const fh = await open(file, 'wx');
       await fh.writeFile(JSON.stringify(me) + '\n');
       await fh.close();
-      return { release: () => rm(file, { force: true }) };
+      return { release: holdLock(file) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }

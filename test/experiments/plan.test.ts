@@ -67,6 +67,23 @@ test('the plan: written once, the same cells again are fine, other cells or sett
   await assert.rejects(reportExperiment(out), (e: unknown) => e instanceof InputError && /no finished cell yet/.test(e.message));
 });
 
+test('a process that exits without releasing (Ctrl-C exits from the signal handler) leaves no cell lock behind', async () => {
+  const cell = path.join(dir, 'cells', 'exits');
+  const src = path.resolve('src/index.ts');
+  // The child takes the lock and exits at once, as the interrupt handler does, past any finally.
+  const script = `const v = await import(${JSON.stringify(src)}); const l = await v.lockCell(${JSON.stringify(cell)}); if (!('release' in l)) process.exit(3); process.exit(130);`;
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  assert.equal(code, 130);
+  await assert.rejects(readFile(path.join(cell, CELL_LOCK_FILE), 'utf8'), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT');
+  const again = await lockCell(cell);
+  assert.ok('release' in again, 'the resumed run takes the cell');
+  await again.release();
+});
+
 test('cell locks: exclusive, released, held by a live process, taken over from a dead one', async () => {
   const cell = path.join(dir, 'cells', 'a');
   const first = await lockCell(cell);

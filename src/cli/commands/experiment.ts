@@ -157,7 +157,6 @@ export const experimentCommand: CliCommand = {
       intro,
       shard,
       extraResults: grid === 'compare' ? await baselineResults(parseBaselines(o.baselines as string | undefined), folds) : [],
-      onCellLocked: (spec, heldBy) => io.stderr.write(`skipping ${spec.id}: locked by ${heldBy}\n`),
       ...cellProgress(io.stderr),
     });
     printResult(result, io.stdout, outDir);

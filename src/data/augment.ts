@@ -64,7 +64,7 @@ export const DEFAULT_RANDOM_ERASING_CONFIG: Readonly<RandomErasingConfig> = Obje
   areaRange: Object.freeze([0.02, 0.4]) as readonly [number, number],
   aspectRange: Object.freeze([0.3, 1 / 0.3]) as readonly [number, number],
   maxAttempts: 100,
-  fill: 'random',
+  fill: 'mean',
 });
 
 export const DEFAULT_COLOR_JITTER_CONFIG: Readonly<ColorJitterConfig> = Object.freeze({ probability: 1, gain: 0.15, saturation: 0.3 });

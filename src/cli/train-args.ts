@@ -39,6 +39,7 @@ export function trainOptions(): OptionSpec[] {
     { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: String(m.widthMultiplier) },
     { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: String(m.embeddingSize) },
     normOption(),
+    { name: 'dropout', type: 'string', valueName: 'RATE', description: 'dropout rate after fc6 and fc7 while training (the paper: 0.5)', default: String(m.dropoutRate) },
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: String(d.maxEpochs) },
     { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without a better --select-by figure', default: String(d.patienceEpochs) },
     { name: 'select-by', type: 'string', valueName: 'WHAT', description: `what picks the kept epoch and drives early stopping: ${SELECT_BY.join(' or ')} (validation EER, ties by loss; or validation loss, the paper's)`, default: d.selectBy },
@@ -71,6 +72,8 @@ const FLAG_OF_FIELD: ReadonlyArray<[RegExp, string]> = [
   [/^train\.momentum$/, 'momentum'],
   [/^train\.seed$/, 'seed'],
   [/^(train\.)?model\.norm$/, 'norm'],
+  [/^(train\.)?model\.dropoutRate$/, 'dropout'],
+  [/^train\.warmupSteps$/, 'warmup'],
   [/^train\.flowWeights$/, 'flow-weights'],
   [/^(train\.)?loss(\.|$)/, 'loss'],
 ];
@@ -108,6 +111,7 @@ function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
       embeddingSize: numberOption(args, 'embedding', { integer: true, min: 1 })!,
       flowBranch: Boolean(args.options.flow),
       norm: normFromArgs(args),
+      dropoutRate: numberOption(args, 'dropout')!,
     },
     ...(typeof args.options['flow-weights'] === 'string' ? { flowWeights: args.options['flow-weights'] } : {}),
     clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },
@@ -121,6 +125,6 @@ function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
     warmupSteps: numberOption(args, 'warmup', { integer: true, min: 0 })!,
     momentum: numberOption(args, 'momentum')!,
     seed: numberOption(args, 'seed', { integer: true, min: 0 })!,
-    ...(args.options['no-augment'] ? { augment: { flipProbability: 0, erasing: null } } : {}),
+    ...(args.options['no-augment'] ? { augment: { flipProbability: 0, erasing: null, color: null } } : {}),
   };
 }

@@ -91,7 +91,7 @@ export const demoCommand: CliCommand = {
   options: [
     { name: 'out', type: 'string', valueName: 'DIR', description: 'output folder', default: 'vidpad-demo' },
     { name: 'subjects', type: 'string', valueName: 'N', description: 'synthetic subjects (split between train and test as in SiW)', default: String(DEMO_SUBJECTS) },
-    { name: 'frames', type: 'string', valueName: 'N', description: 'frames per synthetic video', default: '16' },
+    { name: 'frames', type: 'string', valueName: 'N', description: 'frames per synthetic video (8: one test clip of 5 per video, and half the time of 16 to make and crop)', default: '8' },
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N training epochs per protocol', default: String(DEMO_TRAIN_CONFIG.maxEpochs) },
     normOption(DEMO_TRAIN_CONFIG.model?.norm),
     { name: 'seed', type: 'string', valueName: 'S', description: 'seed of the dataset and the training', default: '7' },

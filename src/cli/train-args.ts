@@ -1,8 +1,8 @@
 /** The training options shared by `vidpad train`, `vidpad experiment` and `vidpad demo`. */
 import type { OptionSpec, ParsedArgs } from './command.js';
 import { numberOption } from './dataset-args.js';
-import { LOSS_NAMES, SELECT_BY, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, MODEL_NORMS, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
-import type { LossName, ModelNorm, SelectBy, TrainConfigInput } from '../index.js';
+import { LOSS_NAMES, SELECT_BY, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, MODEL_NORMS, WEIGHT_INITS, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
+import type { LossName, ModelNorm, SelectBy, TrainConfigInput, WeightInit } from '../index.js';
 
 const d = DEFAULT_TRAIN_CONFIG;
 const m = DEFAULT_ALEXNET_2PLUS1D_CONFIG;
@@ -30,6 +30,12 @@ function selectByFromArgs(args: ParsedArgs): SelectBy {
   return value as SelectBy;
 }
 
+function weightInitFromArgs(args: ParsedArgs): WeightInit {
+  const value = String(args.options['weight-init'] ?? m.weightInit);
+  if (!(WEIGHT_INITS as readonly string[]).includes(value)) throw new UsageError(`--weight-init must be one of ${WEIGHT_INITS.join(', ')}, got '${value}'`);
+  return value as WeightInit;
+}
+
 /** Every default is the library's own (DEFAULT_TRAIN_CONFIG, the model's, the clip's), so `vidpad train` and `trainModel({})` build the same network. */
 export function trainOptions(): OptionSpec[] {
   return [
@@ -39,6 +45,7 @@ export function trainOptions(): OptionSpec[] {
     { name: 'width', type: 'string', valueName: 'X', description: 'width multiplier of every layer (1 = AlexNet)', default: String(m.widthMultiplier) },
     { name: 'embedding', type: 'string', valueName: 'D', description: 'embedding size', default: String(m.embeddingSize) },
     normOption(),
+    { name: 'weight-init', type: 'string', valueName: 'NAME', description: `initial conv and dense weights: ${WEIGHT_INITS.join(' or ')} (uniform: PyTorch's default, U(±1/√fan_in))`, default: m.weightInit },
     { name: 'dropout', type: 'string', valueName: 'RATE', description: 'dropout rate after fc6 and fc7 while training (the paper: 0.5)', default: String(m.dropoutRate) },
     { name: 'epochs', type: 'string', valueName: 'N', description: 'at most N epochs', default: String(d.maxEpochs) },
     { name: 'patience', type: 'string', valueName: 'N', description: 'early stop after N epochs without a better --select-by figure', default: String(d.patienceEpochs) },
@@ -112,6 +119,7 @@ function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
       flowBranch: Boolean(args.options.flow),
       norm: normFromArgs(args),
       dropoutRate: numberOption(args, 'dropout')!,
+      weightInit: weightInitFromArgs(args),
     },
     ...(typeof args.options['flow-weights'] === 'string' ? { flowWeights: args.options['flow-weights'] } : {}),
     clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },

@@ -79,10 +79,11 @@ export interface AlexNet2Plus1DConfig {
   /** `batch`: BatchNorm after every conv half (conv → BN → ReLU, convs without bias); `none`: the paper's architecture. */
   norm: ModelNorm;
   /**
-   * Initial weights of the convs and dense layers: `uniform`, PyTorch's
-   * default (U(±1/√fan_in), i.e. Kaiming-uniform with a = √5, which the
-   * paper's PyTorch AlexNet starts from), or `he-normal` (N(0, 2/fan_in)).
-   * Biases start at 0 either way.
+   * Initial weights of the convs and dense layers: `he-normal` (N(0, 2/fan_in))
+   * or `uniform`, PyTorch's default (U(±1/√fan_in), i.e. Kaiming-uniform with
+   * a = √5, which the paper's PyTorch AlexNet starts from; the demo's recipe).
+   * Biases start at 0 either way. Why the default stays He-normal:
+   * docs/training.md.
    */
   weightInit: WeightInit;
 }
@@ -104,7 +105,7 @@ export const DEFAULT_ALEXNET_2PLUS1D_CONFIG: Readonly<AlexNet2Plus1DConfig> = Ob
   flowBranch: false,
   flowWidthMultiplier: null,
   norm: 'batch',
-  weightInit: 'uniform',
+  weightInit: 'he-normal',
 });
 
 /** Max pooling of every frame, `valid` padding. */

@@ -22,10 +22,10 @@ function fanIns(config: Parameters<typeof planAlexNet2Plus1D>[0]): Map<string, n
   return out;
 }
 
-test("weightInit 'uniform' (the default) draws U(±1/√fan_in), 'he-normal' N(0, 2/fan_in), for every conv and dense weight; biases start at 0", async () => {
+test("weightInit 'uniform' draws U(±1/√fan_in), 'he-normal' (the default) N(0, 2/fan_in), for every conv and dense weight; biases start at 0", async () => {
   await initBackend('cpu');
   const before = tf.memory().numTensors;
-  assert.equal(resolveAlexNetConfig({}).weightInit, 'uniform');
+  assert.equal(resolveAlexNetConfig({}).weightInit, 'he-normal');
   for (const weightInit of ['uniform', 'he-normal'] as const) {
     const net = createAlexNet2Plus1D({ ...SMALL, weightInit });
     try {

@@ -2,7 +2,7 @@
 import type { OptionSpec, ParsedArgs } from './command.js';
 import { numberOption } from './dataset-args.js';
 import { LOSS_NAMES, SELECT_BY, DEFAULT_ALEXNET_2PLUS1D_CONFIG, DEFAULT_CLIP_SPEC, DEFAULT_TRAIN_CONFIG, MODEL_NORMS, WEIGHT_INITS, UsageError, ConfigError, resolveTrainConfig, planAlexNet2Plus1D } from '../index.js';
-import type { LossName, ModelNorm, SelectBy, TrainConfigInput, WeightInit } from '../index.js';
+import type { ModelNorm, TrainConfigInput } from '../index.js';
 
 const d = DEFAULT_TRAIN_CONFIG;
 const m = DEFAULT_ALEXNET_2PLUS1D_CONFIG;
@@ -18,22 +18,15 @@ export function normOption(defaultNorm: ModelNorm = m.norm): OptionSpec {
   };
 }
 
+/** The value of option `flag`, which must be one of `values` (a usage error naming the flag and listing them otherwise). */
+function choiceFromArgs<T extends string>(args: ParsedArgs, flag: string, values: readonly T[]): T {
+  const value = String(args.options[flag]);
+  if (!(values as readonly string[]).includes(value)) throw new UsageError(`--${flag} must be one of ${values.join(', ')}, got '${value}'`);
+  return value as T;
+}
+
 export function normFromArgs(args: ParsedArgs): ModelNorm {
-  const norm = String(args.options.norm);
-  if (!MODEL_NORMS.includes(norm as ModelNorm)) throw new UsageError(`--norm must be one of ${MODEL_NORMS.join(', ')}, got '${norm}'`);
-  return norm as ModelNorm;
-}
-
-function selectByFromArgs(args: ParsedArgs): SelectBy {
-  const value = String(args.options['select-by']);
-  if (!(SELECT_BY as readonly string[]).includes(value)) throw new UsageError(`--select-by must be one of ${SELECT_BY.join(', ')}, got '${value}'`);
-  return value as SelectBy;
-}
-
-function weightInitFromArgs(args: ParsedArgs): WeightInit {
-  const value = String(args.options['weight-init'] ?? m.weightInit);
-  if (!(WEIGHT_INITS as readonly string[]).includes(value)) throw new UsageError(`--weight-init must be one of ${WEIGHT_INITS.join(', ')}, got '${value}'`);
-  return value as WeightInit;
+  return choiceFromArgs(args, 'norm', MODEL_NORMS);
 }
 
 /** Every default is the library's own (DEFAULT_TRAIN_CONFIG, the model's, the clip's), so `vidpad train` and `trainModel({})` build the same network. */
@@ -108,10 +101,8 @@ export function trainConfigFromArgs(args: ParsedArgs): TrainConfigInput {
 }
 
 function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
-  const loss = String(args.options.loss);
-  if (!LOSS_NAMES.includes(loss as LossName)) throw new UsageError(`--loss must be one of ${LOSS_NAMES.join(', ')}, got '${loss}'`);
   return {
-    loss: loss as LossName,
+    loss: choiceFromArgs(args, 'loss', LOSS_NAMES),
     model: {
       inputSize: numberOption(args, 'size', { integer: true, min: 63 })!,
       widthMultiplier: numberOption(args, 'width')!,
@@ -119,13 +110,13 @@ function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
       flowBranch: Boolean(args.options.flow),
       norm: normFromArgs(args),
       dropoutRate: numberOption(args, 'dropout')!,
-      weightInit: weightInitFromArgs(args),
+      weightInit: choiceFromArgs(args, 'weight-init', WEIGHT_INITS),
     },
     ...(typeof args.options['flow-weights'] === 'string' ? { flowWeights: args.options['flow-weights'] } : {}),
     clip: { length: numberOption(args, 'frames', { integer: true }) as 2 | 3 | 5, stride: 1 },
     maxEpochs: numberOption(args, 'epochs', { integer: true, min: 1 })!,
     patienceEpochs: numberOption(args, 'patience', { integer: true, min: 1 })!,
-    selectBy: selectByFromArgs(args),
+    selectBy: choiceFromArgs(args, 'select-by', SELECT_BY),
     batchSize: numberOption(args, 'batch', { integer: true, min: 2 })!,
     clipsPerVideo: numberOption(args, 'clips-per-video', { integer: true, min: 1 })!,
     learningRate: numberOption(args, 'lr')!,

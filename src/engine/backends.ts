@@ -15,7 +15,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import os from 'node:os';
-import { tf } from './tf.js';
+import { currentBackendName, tf } from './tf.js';
 import { BackendError, ConfigError } from '../errors.js';
 import { availableNames, describeProbes } from '../probes.js';
 import type { Probe } from '../probes.js';
@@ -242,7 +242,7 @@ export async function initBackend(request: BackendRequest | string = DEFAULT_BAC
  * 6.5× slower than on native.
  */
 export async function keepingCurrentBackend<T>(work: () => Promise<T>): Promise<T> {
-  const before = (tf.engine() as unknown as { backendName?: string | null }).backendName ?? null;
+  const before = currentBackendName();
   try {
     return await work();
   } finally {
@@ -259,7 +259,7 @@ export async function keepingCurrentBackend<T>(work: () => Promise<T>): Promise<
  * tfjs-node), which is how a face detector used to end up at ~1.3 s a frame.
  */
 export async function ensureBackend(request: BackendRequest | string = 'auto', options: BackendOptions = {}): Promise<string> {
-  const current = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+  const current = currentBackendName();
   if (current) return current;
   return (await initBackend(request, options)).tfName;
 }

@@ -5,7 +5,7 @@
  * node_modules and knows the Node-only backends); no Node imports.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { tf } from './tf.js';
+import { currentBackendName, tf } from './tf.js';
 import { BackendError, ConfigError } from '../errors.js';
 
 export const BROWSER_TF_BACKENDS = ['wasm', 'webgl', 'cpu'] as const;
@@ -30,7 +30,7 @@ export async function initBrowserTfBackend(order: readonly BrowserTfBackend[], w
   // onnxruntime-web, which runs the bigger network.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (tf.findBackend('wasm') === null) setWasmPaths(wasmBaseUrl);
-  const current = (tf.engine() as unknown as { backendName?: string | null }).backendName ?? null;
+  const current = currentBackendName();
   for (const name of order) {
     if (current === name) return { name, skipped };
     try {

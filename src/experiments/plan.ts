@@ -108,10 +108,6 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Takes the cell's lock. Returns a release function, or null with the reason
- * when another process holds it.
- */
-/**
  * Locks this process holds, removed when it exits: an interrupted run
  * (Ctrl-C exits from the signal handler, past the `finally` that releases a
  * lock) must not leave its cells locked for the run that resumes it.
@@ -133,6 +129,10 @@ function holdLock(file: string): () => Promise<void> {
   };
 }
 
+/**
+ * Takes the cell's lock. Returns a release function, or null with the reason
+ * when another process holds it.
+ */
 export async function lockCell(cellDir: string): Promise<{ release: () => Promise<void> } | { heldBy: string }> {
   await mkdir(cellDir, { recursive: true });
   const file = path.join(cellDir, CELL_LOCK_FILE);

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { tf } from '../engine/tf.js';
+import { currentBackendName, tf } from '../engine/tf.js';
 import { initBackend, probeBackends } from '../engine/backends.js';
 import type { FaceDetector, FaceDetectorConfig, FaceDetectorProbe } from './types.js';
 import { createBlazefaceDetectorFromModel } from './blazeface.js';
@@ -99,11 +99,6 @@ export const BLAZEFACE_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
  */
 const FAST_FOR_BLAZEFACE: readonly string[] = ['tensorflow', 'wasm'];
 
-/** The tfjs backend now current, or null when none has been chosen yet. */
-function currentBackend(): string | null {
-  return (tf.engine() as unknown as { backendName?: string | null }).backendName ?? null;
-}
-
 /** Makes the fastest available of BLAZEFACE_BACKENDS current; returns its name. */
 export async function initBlazefaceBackend(): Promise<string> {
   const probes = await probeBackends();
@@ -116,6 +111,6 @@ export async function createBlazefaceDetector(config: Readonly<FaceDetectorConfi
   if (!file) throw new ConfigError('modelPath', probeBlazeface(null).reason ?? 'BlazeFace model not found');
   // The weights are uploaded to the current backend: choose it before loading.
   if (config.backend !== null) await initBackend(config.backend);
-  else if (!FAST_FOR_BLAZEFACE.includes(currentBackend() ?? '')) await initBlazefaceBackend();
+  else if (!FAST_FOR_BLAZEFACE.includes(currentBackendName() ?? '')) await initBlazefaceBackend();
   return createBlazefaceDetectorFromModel(await loadGraphModelFromFile(file), config, file);
 }

@@ -42,9 +42,9 @@ export const DEMO_EPOCHS = 8;
 /**
  * The demo's training recipe: the library's network and optimiser (BatchNorm,
  * Nesterov SGD with lr × 0.9 per epoch, flip and random erasing with a mean
- * fill, the kept epoch chosen by validation EER),
- * made small for a CPU (112² crops, width ×0.25, a 64-d embedding, 2 clips
- * per training video, 3 per validation video) and set to learn inside the
+ * fill, the kept epoch chosen by validation EER), made small for a CPU (112²
+ * crops, width ×0.25, a 64-d embedding, 2 clips per training video, 3 per
+ * validation video) and set to learn inside the
  * demo's time budget, where the paper's own settings barely leave chance
  * (docs/training.md, measured on 96 synthetic subjects): cross-entropy
  * instead of ArcFace s = 64 (validation EER 14.7% vs 29-41% after 8 epochs),
@@ -63,11 +63,14 @@ export const DEMO_TRAIN_CONFIG: Readonly<TrainConfigInput> = Object.freeze<Train
   seed: 1,
 });
 
+/** A loss's name in the report's prose. */
+const lossLabel = (loss: string): string => (loss === 'ce' ? 'cross-entropy' : loss);
+
 /** The recipe in a sentence, from the resolved config, for the report's introduction. */
 export function describeDemoRecipe(input: TrainConfigInput): string {
   const c = resolveTrainConfig(input);
   const ms = resolveLossConfig(c.loss, { ...c.lossConfig, embeddingSize: c.model.embeddingSize }).marginSoftmax;
-  const loss = c.loss === 'arcface' ? `ArcFace (s = ${ms.scale}, m = ${ms.marginRad})` : c.loss === 'ce' ? 'cross-entropy' : c.loss;
+  const loss = c.loss === 'arcface' ? `ArcFace (s = ${ms.scale}, m = ${ms.marginRad})` : lossLabel(c.loss);
   return (
     `AlexNet-(2+1)D at width ×${c.model.widthMultiplier} on ${c.model.inputSize}×${c.model.inputSize} crops, ${c.clip.length} frames, ` +
     `${c.model.norm === 'batch' ? 'BatchNorm after every conv half' : 'no normalisation'}, ${loss}, dropout ${c.model.dropoutRate}, ` +
@@ -154,7 +157,7 @@ export const demoCommand: CliCommand = {
       { protocol: '3', split: siwProtocolSplits(index, 3)[0]! },
     ];
     const result = await runExperiment({
-      cells: experimentCells('demo', [{ config: `AlexNet-(2+1)D, ${train.loss === 'ce' ? 'cross-entropy' : train.loss}, T=${train.clip!.length}`, train }], folds),
+      cells: experimentCells('demo', [{ config: `AlexNet-(2+1)D, ${lossLabel(train.loss!)}, T=${train.clip!.length}`, train }], folds),
       folds,
       cache: cacheLayout(cacheDir, pre.key),
       outDir: out,

@@ -3,8 +3,9 @@
  * change the light that reaches the camera. Print: halftone dots, a narrow
  * gamut on paper, paper texture, all fixed to the sheet. Replay: a colour
  * cast and raised blacks, glare on the glass, and, where the camera samples
- * the screen, the pixel grid's moiré at a pitch that differs per medium plus
- * refresh banding that rolls from frame to frame.
+ * the screen, the pixel grid at a pitch that differs per medium, moiré
+ * fringes that sweep as the screen moves, and refresh banding that rolls from
+ * frame to frame.
  */
 import type { FloatImage, Rgb } from './image.js';
 import { createImage, sampleBilinear, blur121 } from './image.js';
@@ -39,8 +40,9 @@ export interface ReplayMedium {
   /** Apparent period of the screen's pixel grid in the frame, frame pixels: the moiré cue protocol 2 holds out. */
   readonly gridPitchPx: number;
   readonly gridAmp: number;
-  /** Period of the slow beat pattern of the moiré, frame pixels. */
+  /** Period of the moiré's fringes (the beat between the screen's grid and the sensor's), frame pixels. */
   readonly beatPitchPx: number;
+  /** Contrast of the fringes: a fraction of the screen's light. */
   readonly beatAmp: number;
   readonly cast: Rgb;
   readonly blackLift: number;
@@ -58,10 +60,10 @@ export interface ReplayMedium {
 
 /** Media 1-4 mirror SiW's iPad Pro, iPhone 7, Galaxy S8 and Asus MB168B monitor in spirit only: each gets its own pitch, cast and refresh. */
 export const REPLAY_MEDIA: Readonly<Record<1 | 2 | 3 | 4, ReplayMedium>> = Object.freeze({
-  1: Object.freeze({ medium: 1, gridPitchPx: 2.6, gridAmp: 0.09, beatPitchPx: 23, beatAmp: 0.04, cast: [0.94, 0.98, 1.08] as Rgb, blackLift: 0.05, contrast: 0.9, bandAmp: 0.05, bandPeriodFrac: 0.55, bandStep: 0.31, flickerAmp: 0.03, glareAmp: 0.22, screenScale: 0.98 }),
-  2: Object.freeze({ medium: 2, gridPitchPx: 3.4, gridAmp: 0.1, beatPitchPx: 29, beatAmp: 0.045, cast: [1.06, 0.98, 0.9] as Rgb, blackLift: 0.06, contrast: 0.88, bandAmp: 0.06, bandPeriodFrac: 0.4, bandStep: 0.23, flickerAmp: 0.04, glareAmp: 0.28, screenScale: 0.9 }),
-  3: Object.freeze({ medium: 3, gridPitchPx: 4.4, gridAmp: 0.1, beatPitchPx: 37, beatAmp: 0.05, cast: [0.95, 1.07, 0.96] as Rgb, blackLift: 0.04, contrast: 0.95, bandAmp: 0.055, bandPeriodFrac: 0.7, bandStep: 0.37, flickerAmp: 0.035, glareAmp: 0.2, screenScale: 0.94 }),
-  4: Object.freeze({ medium: 4, gridPitchPx: 5.6, gridAmp: 0.11, beatPitchPx: 47, beatAmp: 0.05, cast: [1.04, 0.94, 1.06] as Rgb, blackLift: 0.08, contrast: 0.85, bandAmp: 0.07, bandPeriodFrac: 0.33, bandStep: 0.17, flickerAmp: 0.05, glareAmp: 0.16, screenScale: 1.04 }),
+  1: Object.freeze({ medium: 1, gridPitchPx: 2.6, gridAmp: 0.09, beatPitchPx: 23, beatAmp: 0.08, cast: [0.94, 0.98, 1.08] as Rgb, blackLift: 0.05, contrast: 0.9, bandAmp: 0.05, bandPeriodFrac: 0.55, bandStep: 0.31, flickerAmp: 0.03, glareAmp: 0.22, screenScale: 0.98 }),
+  2: Object.freeze({ medium: 2, gridPitchPx: 3.4, gridAmp: 0.1, beatPitchPx: 29, beatAmp: 0.09, cast: [1.06, 0.98, 0.9] as Rgb, blackLift: 0.06, contrast: 0.88, bandAmp: 0.06, bandPeriodFrac: 0.4, bandStep: 0.23, flickerAmp: 0.04, glareAmp: 0.28, screenScale: 0.9 }),
+  3: Object.freeze({ medium: 3, gridPitchPx: 4.4, gridAmp: 0.1, beatPitchPx: 37, beatAmp: 0.1, cast: [0.95, 1.07, 0.96] as Rgb, blackLift: 0.04, contrast: 0.95, bandAmp: 0.055, bandPeriodFrac: 0.7, bandStep: 0.37, flickerAmp: 0.035, glareAmp: 0.2, screenScale: 0.94 }),
+  4: Object.freeze({ medium: 4, gridPitchPx: 5.6, gridAmp: 0.11, beatPitchPx: 47, beatAmp: 0.1, cast: [1.04, 0.94, 1.06] as Rgb, blackLift: 0.08, contrast: 0.85, bandAmp: 0.07, bandPeriodFrac: 0.33, bandStep: 0.17, flickerAmp: 0.05, glareAmp: 0.16, screenScale: 1.04 }),
 });
 
 /**
@@ -219,25 +221,73 @@ export function drawReplayCapture(rng: Rng): ReplayCapture {
 
 /**
  * The screen's pixel grid as the camera samples it, frame pixels: a fine
- * two-axis grating at the medium's pitch and its slow beat (the moiré). Fixed
- * for a video, so it is computed once: 1 minus the darkening at each pixel.
+ * two-axis grating at the medium's pitch. Fixed for a video, so it is
+ * computed once: 1 minus the darkening at each pixel.
  */
-export function moirePattern(width: number, height: number, medium: ReplayMedium, capture: ReplayCapture): Float32Array {
+export function screenGridPattern(width: number, height: number, medium: ReplayMedium, capture: ReplayCapture): Float32Array {
   const out = new Float32Array(width * height);
   const omega = (2 * Math.PI) / medium.gridPitchPx;
   const ca = Math.cos(capture.gridAngleRad);
   const sa = Math.sin(capture.gridAngleRad);
-  const omegaBeat = (2 * Math.PI) / medium.beatPitchPx;
-  const cb = Math.cos(capture.beatAngleRad);
-  const sb = Math.sin(capture.beatAngleRad);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const xr = (x + 0.5) * ca + (y + 0.5) * sa;
       const yr = -(x + 0.5) * sa + (y + 0.5) * ca;
-      const grid = 0.5 + 0.25 * (Math.cos(omega * xr) + Math.cos(omega * yr));
-      const beat = Math.cos(omegaBeat * ((x + 0.5) * cb + (y + 0.5) * sb));
-      out[y * width + x] = 1 - medium.gridAmp * grid - medium.beatAmp * beat;
+      out[y * width + x] = 1 - medium.gridAmp * (0.5 + 0.25 * (Math.cos(omega * xr) + Math.cos(omega * yr)));
     }
+  }
+  return out;
+}
+
+/**
+ * The moiré's fringes, the slow beat between the screen's grid and the
+ * sensor's, as cos and sin of the fringe phase at each pixel (frame at rest).
+ * Fixed for a video; moirePattern shifts them per frame.
+ */
+export interface FringeBasis {
+  readonly cos: Float32Array;
+  readonly sin: Float32Array;
+}
+
+export function moireFringeBasis(width: number, height: number, medium: ReplayMedium, capture: ReplayCapture): FringeBasis {
+  const cos = new Float32Array(width * height);
+  const sin = new Float32Array(width * height);
+  const omega = (2 * Math.PI) / medium.beatPitchPx;
+  const cb = Math.cos(capture.beatAngleRad);
+  const sb = Math.sin(capture.beatAngleRad);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const phase = omega * ((x + 0.5) * cb + (y + 0.5) * sb);
+      cos[y * width + x] = Math.cos(phase);
+      sin[y * width + x] = Math.sin(phase);
+    }
+  }
+  return { cos, sin };
+}
+
+/**
+ * Phase (radians) the fringes have moved by when the screen has shifted by
+ * (dxPx, dyPx) in the frame. A fringe is where the screen's grid and the
+ * sensor's fall in and out of step, so it moves with the grid's phase: one
+ * whole fringe for every grid pitch the screen moves. A hand's sway of a few
+ * pixels sweeps the fringes across the face; a standing monitor's stay put.
+ */
+export function fringePhaseRad(medium: ReplayMedium, capture: ReplayCapture, dxPx: number, dyPx: number): number {
+  const along = dxPx * Math.cos(capture.beatAngleRad) + dyPx * Math.sin(capture.beatAngleRad);
+  return (2 * Math.PI * along) / medium.gridPitchPx;
+}
+
+/**
+ * The screen's darkening at each pixel in one frame: the fixed `grid` times
+ * the fringes at `phaseRad` (fringePhaseRad). Writes `out` and returns it.
+ */
+export function moirePattern(grid: Float32Array, fringes: FringeBasis, medium: ReplayMedium, phaseRad: number, out: Float32Array): Float32Array {
+  const c = Math.cos(phaseRad);
+  const s = Math.sin(phaseRad);
+  for (let i = 0; i < out.length; i++) {
+    // cos(a + phase) from the stored cos a and sin a
+    const beat = (fringes.cos[i] as number) * c - (fringes.sin[i] as number) * s;
+    out[i] = (grid[i] as number) - medium.beatAmp * beat;
   }
   return out;
 }

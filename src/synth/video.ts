@@ -13,7 +13,7 @@ import { exposeFrame, SENSOR_PROFILES } from './camera.js';
 import type { Mat3, PlanePose } from './geometry.js';
 import { applyHomography, planeHomography, projectBox } from './geometry.js';
 import type { ReplayMedium } from './spoof.js';
-import { PRINT_MEDIA, REPLAY_MEDIA, printPhoto, screenTransfer, addGlare, compositePlane, drawReplayCapture, moirePattern, applyScreenCapture } from './spoof.js';
+import { PRINT_MEDIA, REPLAY_MEDIA, printPhoto, screenTransfer, addGlare, compositePlane, drawReplayCapture, screenGridPattern, moireFringeBasis, fringePhaseRad, moirePattern, applyScreenCapture } from './spoof.js';
 import type { Rng } from './random.js';
 import { createRng, deriveSeed } from './random.js';
 import type { SynthVideoSpec } from './plan.js';
@@ -302,7 +302,9 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
   const glareY = H * motionRng.uniform(0.1, 0.5);
   const glareR = W * motionRng.uniform(0.08, 0.16);
   const content = createImage(W, H);
-  const pattern = moirePattern(W, H, medium, capture);
+  const grid = screenGridPattern(W, H, medium, capture);
+  const fringes = moireFringeBasis(W, H, medium, capture);
+  const pattern = new Float32Array(W * H);
   const transfer = screenTransfer(medium);
   for (let f = 0; f < opts.frames; f++) {
     const st = source[f] as LiveFrameState;
@@ -315,7 +317,9 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     copyInto(canvas, attackRoom);
     compositePlane(canvas, content, hm, transfer.gain, transfer.offset, W * 0.025, [0.03, 0.03, 0.035], coverage);
     const flicker = 1 + medium.flickerAmp * (2 * motionRng.next() - 1);
-    applyScreenCapture(canvas, coverage, pattern, medium, capture, f, flicker);
+    // the fringes move with the screen's shift since the first frame
+    const phase = fringePhaseRad(medium, capture, pose.cx - (track[0] as PlanePose).cx, pose.cy - (track[0] as PlanePose).cy);
+    applyScreenCapture(canvas, coverage, moirePattern(grid, fringes, medium, phase, pattern), medium, capture, f, flicker);
     const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3), work);
     const box = roundBox(projectBox(hm, faceBoxForPose(id, st.pose)), W, H);
     yield { rgb, box, eyes: roundEyes(box, projectEyes(hm, eyesForPose(id, st.pose))) };

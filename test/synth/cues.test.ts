@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planSynthSiw, renderSynthVideo, REPLAY_MEDIA } from '../../src/synth/index.js';
 import type { SynthFrame, SynthVideoSpec } from '../../src/synth/index.js';
+import { fringePhaseRad, moireFringeBasis, moirePattern, screenGridPattern } from '../../src/synth/spoof.js';
 
 const W = 320;
 const H = 240;
@@ -237,4 +238,36 @@ test('rendering is deterministic for a seed and differs across seeds; boxes lie 
   }
   // a subject's face stays the subject's: seeds differ, identities differ
   assert.notDeepEqual(render('001-1-1-1-1', 1, 1)[0]?.rgb, render('001-1-1-1-1', 1, 2)[0]?.rgb);
+});
+
+test('moiré fringes sweep as the screen moves: one whole fringe per grid pitch of shift, none across the fringes', () => {
+  const medium = REPLAY_MEDIA[2];
+  const capture = { gridAngleRad: 0, beatAngleRad: 0, bandPhase0: 0 };
+  // along the fringes' normal (x here) one grid pitch is one whole cycle; along y nothing moves
+  assert.ok(Math.abs(fringePhaseRad(medium, capture, medium.gridPitchPx, 0) - 2 * Math.PI) < 1e-12);
+  assert.ok(Math.abs(fringePhaseRad(medium, capture, 0, 7)) < 1e-12);
+  const tilted = { ...capture, beatAngleRad: Math.PI / 3 };
+  // a shift (dx, dy) counts by its component cos·dx + sin·dy: (2, 2) at 60° is 1 + √3 px along the normal
+  assert.ok(Math.abs(fringePhaseRad(medium, tilted, 2, 2) - (2 * Math.PI * (1 + Math.sqrt(3))) / medium.gridPitchPx) < 1e-12);
+
+  const w = 64;
+  const h = 4;
+  const flat = new Float32Array(w * h).fill(1);
+  const basis = moireFringeBasis(w, h, medium, capture);
+  const at0 = moirePattern(flat, basis, medium, 0, new Float32Array(w * h));
+  for (const x of [0, 13, 40]) {
+    const expected = 1 - medium.beatAmp * Math.cos((2 * Math.PI * (x + 0.5)) / medium.beatPitchPx);
+    assert.ok(Math.abs((at0[x] as number) - expected) < 1e-6, `pixel ${x}: ${at0[x]} vs ${expected}`);
+  }
+  // a screen shift of d px moves the fringes by d · beat pitch / grid pitch (here 5 px): magnified, so a hand's sway sweeps them
+  const fringeShiftPx = 5;
+  const d = (fringeShiftPx * medium.gridPitchPx) / medium.beatPitchPx;
+  const moved = moirePattern(flat, basis, medium, fringePhaseRad(medium, capture, d, 0), new Float32Array(w * h));
+  for (let x = 0; x + fringeShiftPx < w; x++) {
+    assert.ok(Math.abs((moved[x] as number) - (at0[x + fringeShiftPx] as number)) < 1e-5, `pixel ${x}`);
+  }
+  // the fine grid's darkening adds to the fringes' own
+  const grid = screenGridPattern(w, h, medium, capture);
+  const both = moirePattern(grid, basis, medium, 0, new Float32Array(w * h));
+  assert.ok(Math.abs((both[9] as number) - ((grid[9] as number) - (1 - (at0[9] as number)))) < 1e-6);
 });

@@ -32,6 +32,7 @@ export {
   liveProbability,
   liveScores,
   prototypeFromClassWeights,
+  prototypeFromHeadDirection,
   scoreEmbeddings,
 } from './live-score.js';
 export type { PrototypeData } from './live-score.js';

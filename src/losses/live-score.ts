@@ -8,7 +8,15 @@
  * Prototype rules (`Loss.prototypeRule`):
  * - `class-weight` (margin losses and their combinations): column LIVE_LABEL of
  *   the learnt class weights W, the direction the loss pulled live clips to.
- * - `live-mean` (ce, contrastive, triplet): the mean of the L2-normalised
+ * - `head-direction` (ce): the live column minus the attack column of the
+ *   linear head's weights. A two-class softmax depends on the two columns
+ *   only through their difference, so that difference is the head's own
+ *   direction of "more live"; the cosine with it orders clips as the head's
+ *   logit margin does, up to its bias and the embedding's norm. The mean live
+ *   embedding, which cross-entropy never pulls towards anything, scored the
+ *   same validation clips at 39-41% EER in epochs where this direction gave
+ *   12-17% (docs/training.md, round 3).
+ * - `live-mean` (contrastive, triplet): the mean of the L2-normalised
  *   embeddings of the live training clips, computed once after training and
  *   stored with the model. Normalising first makes every clip count by its
  *   direction alone, which is all a cosine score looks at; a raw mean would
@@ -20,7 +28,7 @@ import { tf } from '../engine/tf.js';
 import type { Tensor1D, Tensor2D } from '../engine/tf.js';
 import { InputError, ShapeError } from '../errors.js';
 import { l2NormalizeRows, NORM_EPSILON } from './distance.js';
-import { checkEmbeddings, checkEmbeddingsAndLabels, LIVE_LABEL } from './labels.js';
+import { ATTACK_LABEL, checkEmbeddings, checkEmbeddingsAndLabels, LIVE_LABEL } from './labels.js';
 import type { Loss } from './registry.js';
 
 /**
@@ -50,6 +58,16 @@ export function prototypeFromClassWeights(classWeights: Tensor2D, classIndex: nu
   return tf.tidy(() => tf.reshape(tf.slice(classWeights, [0, classIndex], [d, 1]), [d]).dataSync() as Float32Array);
 }
 
+/** `head-direction` rule: column LIVE_LABEL minus column ATTACK_LABEL of a two-class head's weights `[D, 2]`. */
+export function prototypeFromHeadDirection(headWeights: Tensor2D): Float32Array {
+  if (headWeights.rank !== 2 || headWeights.shape[1] !== 2) {
+    throw new ShapeError(`prototypeFromHeadDirection: head weights must be [D, 2], got [${headWeights.shape.join(', ')}]`);
+  }
+  const live = prototypeFromClassWeights(headWeights, LIVE_LABEL);
+  const attack = prototypeFromClassWeights(headWeights, ATTACK_LABEL);
+  return live.map((v, i) => v - (attack[i] as number));
+}
+
 /** What `livePrototypeFor` needs for the `live-mean` rule: the training clips' embeddings `[N, D]` and labels `[N]`. */
 export interface PrototypeData {
   embeddings: Tensor2D;
@@ -58,14 +76,15 @@ export interface PrototypeData {
 
 /**
  * The live prototype of a trained loss by its rule: W's live column for the
- * margin losses (no data needed), else the live mean of `training`
- * (InputError when it is missing).
+ * margin losses, the head's live-minus-attack direction for ce (no data
+ * needed for either), else the live mean of `training` (InputError when it is
+ * missing).
  */
 export function livePrototypeFor(loss: Loss, training?: PrototypeData): Float32Array {
-  if (loss.prototypeRule === 'class-weight' && loss.classWeights) {
+  if ((loss.prototypeRule === 'class-weight' || loss.prototypeRule === 'head-direction') && loss.classWeights) {
     const w = loss.classWeights();
     try {
-      return prototypeFromClassWeights(w, LIVE_LABEL);
+      return loss.prototypeRule === 'class-weight' ? prototypeFromClassWeights(w, LIVE_LABEL) : prototypeFromHeadDirection(w);
     } finally {
       w.dispose();
     }

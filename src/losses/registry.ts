@@ -28,10 +28,12 @@ export type LossName = (typeof LOSS_NAMES)[number];
 /**
  * Where a loss's live representative vector comes from (issue 6, the score):
  * `class-weight`: the live column of its learnt class weights W (margin losses);
+ * `head-direction`: the live column minus the attack column of its linear
+ * head's weights, the direction along which the head tells them apart (ce);
  * `live-mean`: the mean L2-normalised embedding of the live training clips,
- * computed after training (ce, contrastive, triplet).
+ * computed after training (contrastive, triplet).
  */
-export type PrototypeRule = 'class-weight' | 'live-mean';
+export type PrototypeRule = 'class-weight' | 'head-direction' | 'live-mean';
 
 export interface LossConfig {
   /** D, the size of the embeddings the loss receives. */
@@ -177,7 +179,10 @@ export interface Loss {
    * `[0, numClasses)` for the class-based losses.
    */
   compute(embeddings: Tensor2D, labels: Tensor1D): tf.Scalar;
-  /** Margin losses: a copy of W `[D, C]` (the caller disposes it); column LIVE_LABEL is the live prototype. */
+  /**
+   * Margin losses: a copy of W `[D, C]`, whose column LIVE_LABEL is the live
+   * prototype; ce: a copy of its head's weight `[D, C]`. The caller disposes it.
+   */
   classWeights?(): Tensor2D;
   /** ce: the head's logits `[B, C]` (feed them to `liveProbability`). */
   logits?(embeddings: Tensor2D): Tensor2D;
@@ -250,10 +255,14 @@ export function createLoss(name: LossName | string, input: LossConfigInput = {})
     variables.set('loss.head.bias', bias);
     return {
       ...base,
-      prototypeRule: 'live-mean',
+      prototypeRule: 'head-direction',
       compute(embeddings, labels) {
         checkArgs(embeddings, labels, true);
         return tf.tidy(() => softmaxCrossEntropy(linearLogits(embeddings, weight, bias), labels));
+      },
+      classWeights() {
+        if (disposed) throw new InputError(`${where}: used after dispose()`);
+        return tf.clone(weight) as Tensor2D;
       },
       logits(embeddings) {
         if (disposed) throw new InputError(`${where}: used after dispose()`);

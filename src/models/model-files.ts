@@ -85,7 +85,7 @@ export interface ModelInputSpec {
   normalization: 'per-frame mean 0 var 1';
 }
 
-export const PROTOTYPE_SOURCES = ['class-weight', 'mean-live-embedding'] as const;
+export const PROTOTYPE_SOURCES = ['class-weight', 'head-direction', 'mean-live-embedding'] as const;
 export type PrototypeSource = (typeof PROTOTYPE_SOURCES)[number];
 
 /** liveScore = cosine(embedding, prototype): higher = more likely live. */

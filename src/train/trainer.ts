@@ -15,9 +15,10 @@ import { createAlexNet2Plus1D, loadFlowNetSWeights, SCRATCH_FLOW_BRANCH } from '
 import type { FlowBranchInfo } from '../models/index.js';
 import type { AlexNet2Plus1D } from '../models/index.js';
 import { saveModelFolder } from '../models/model-files.js';
+import type { PrototypeSource } from '../models/model-files.js';
 import { writeFileAtomic } from '../io/index.js';
 import { createLoss, livePrototypeFor, scoreEmbeddings, ATTACK_LABEL, LIVE_LABEL } from '../losses/index.js';
-import type { Loss } from '../losses/index.js';
+import type { Loss, PrototypeRule } from '../losses/index.js';
 import { childSeed, clipsToBatch, createSeededRandom, planTestClips, planTrainClips } from '../data/index.js';
 import type { ProtocolSplit } from '../data/index.js';
 import { eerThreshold } from '../eval/index.js';
@@ -280,7 +281,7 @@ async function trainEpoch(run: TrainingRun, data: TrainingData, config: Readonly
 async function validateEpoch(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>): Promise<{ valLoss: number; valEer: number | null }> {
   const d = config.model.embeddingSize;
   const valPass = await embedClips(run.model, run.loss, data.reader, data.valClips, config.batchSize);
-  const protoPass = run.loss.prototypeRule === 'class-weight' ? null : await embedClips(run.model, null, data.reader, data.prototypeClips, config.batchSize);
+  const protoPass = run.loss.prototypeRule === 'live-mean' ? await embedClips(run.model, null, data.reader, data.prototypeClips, config.batchSize) : null;
   const valEer = safeEer(scoreRows(valPass, data.valClips, livePrototype(run.loss, protoPass, d), d));
   return { valLoss: valPass.meanLoss, valEer: valEer?.eer ?? null };
 }
@@ -360,12 +361,15 @@ function linearHead(loss: Loss): { weight: Float32Array; bias: Float32Array; cla
   return { weight: weight.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, classes: bias.shape[0]! };
 }
 
+/** How model.json names where a loss's prototype came from. */
+const PROTOTYPE_SOURCE_OF_RULE: Readonly<Record<PrototypeRule, PrototypeSource>> = { 'class-weight': 'class-weight', 'head-direction': 'head-direction', 'live-mean': 'mean-live-embedding' };
+
 /** Step 6: the best epoch's weights, its live prototype, the threshold chosen on validation only, and the model folder. */
 async function finishModel(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>, configJson: string, trainingDir: string, state: LoopState, options: TrainRunOptions): Promise<EerResult> {
   const { model, loss } = run;
   const d = config.model.embeddingSize;
   restoreWeights(await readBestWeights(trainingDir), model.state, loss.variables, path.join(trainingDir, BEST_FILE));
-  const protoPass = loss.prototypeRule === 'class-weight' ? null : await embedClips(model, null, data.reader, data.prototypeClips, config.batchSize);
+  const protoPass = loss.prototypeRule === 'live-mean' ? await embedClips(model, null, data.reader, data.prototypeClips, config.batchSize) : null;
   const prototype = livePrototype(loss, protoPass, d);
   const valRows = scoreRows(await embedClips(model, null, data.reader, data.valClips, config.batchSize), data.valClips, prototype, d);
   const threshold = safeEer(valRows);
@@ -373,7 +377,7 @@ async function finishModel(run: TrainingRun, data: TrainingData, config: Readonl
   await saveModelFolder(options.outDir, {
     model,
     meta: {
-      liveScore: { prototype, source: loss.prototypeRule === 'class-weight' ? 'class-weight' : 'mean-live-embedding' },
+      liveScore: { prototype, source: PROTOTYPE_SOURCE_OF_RULE[loss.prototypeRule] },
       loss: config.loss,
       threshold: { value: threshold.threshold, chosenOn: 'val', rule: 'eer' },
       contract: await recordedContract(options.cache, config),

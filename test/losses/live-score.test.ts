@@ -13,6 +13,7 @@ import {
   livePrototypeFor,
   liveScores,
   prototypeFromClassWeights,
+  prototypeFromHeadDirection,
   scoreEmbeddings,
   tf,
 } from '../../src/index.js';
@@ -54,7 +55,7 @@ test('computeLivePrototype without live clips, or with bad shapes, is a typed er
   });
 });
 
-test('the margin losses score against W’s live column, the others against the live mean', () => {
+test('the margin losses score against W’s live column, contrastive and triplet against the live mean', () => {
   const x = randomMatrix(6, 4, 1001);
   const labels = [1, 0, 1, 1, 0, 0];
   const arc = createLoss('arcface', { embeddingSize: 4, seed: 9 });
@@ -76,6 +77,31 @@ test('the margin losses score against W’s live column, the others against the 
   } finally {
     arc.dispose();
     trip.dispose();
+  }
+});
+
+test('cross-entropy scores against its head’s live-minus-attack direction, which orders clips as the logit margin does when the bias is zero', () => {
+  const ce = createLoss('ce', { embeddingSize: 4, seed: 5 });
+  try {
+    const w = ce.variables.get('loss.head.weight')!.arraySync() as Mat;
+    const before = tf.memory().numTensors;
+    const proto = livePrototypeFor(ce);
+    assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+    // worked by hand from the two columns
+    assert.deepEqual([...proto], column(w, LIVE_LABEL).map((v, i) => Math.fround(Math.fround(v) - Math.fround(column(w, ATTACK_LABEL)[i]!))));
+    // the head starts with zero bias: cosine with the direction and the logit margin rank the same clips the same way
+    const x = randomMatrix(8, 4, 77);
+    const cos = x.map((row) => cosineToPrototype(row, proto));
+    const margin = tf.tidy(() => (ce.logits!(tf.tensor2d(x)).arraySync() as Mat).map((r) => r[LIVE_LABEL]! - r[ATTACK_LABEL]!));
+    const rank = (v: number[]): number[] => v.map((a) => v.filter((b) => b < a).length);
+    assert.deepEqual(rank(cos.map((c, i) => c * Math.hypot(...x[i]!))), rank(margin), 'cos·|x| is the margin over |direction|');
+    assert.ok(cos.every((c, i) => Math.sign(c) === Math.sign(margin[i]!)), 'same sign as the margin');
+    const head = ce.classWeights!();
+    const fourClasses = tf.concat([head, head], 1) as Tensor2D;
+    assert.throws(() => prototypeFromHeadDirection(fourClasses), (e: unknown) => e instanceof ShapeError && /\[D, 2\]/.test(e.message));
+    tf.dispose([head, fourClasses]);
+  } finally {
+    ce.dispose();
   }
 });
 

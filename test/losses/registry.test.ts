@@ -49,8 +49,8 @@ test('createLoss builds every registered loss; forward and backward run without 
     assert.equal(loss.name, name);
     const shapes = Object.fromEntries([...loss.variables].map(([k, v]) => [k, v.shape]));
     assert.deepEqual(shapes, EXPECTED_VARIABLES[name], `${name}: variables`);
-    assert.equal(loss.prototypeRule, name === 'ce' || name === 'contrastive' || name === 'triplet' ? 'live-mean' : 'class-weight');
-    assert.equal(typeof loss.classWeights === 'function', loss.prototypeRule === 'class-weight', `${name}: classWeights`);
+    assert.equal(loss.prototypeRule, name === 'ce' ? 'head-direction' : name === 'contrastive' || name === 'triplet' ? 'live-mean' : 'class-weight');
+    assert.equal(typeof loss.classWeights === 'function', loss.prototypeRule !== 'live-mean', `${name}: classWeights`);
     const inside = tf.memory().numTensors;
     const { value, grads } = forwardBackward(loss);
     assert.equal(tf.memory().numTensors, inside, `${name}: compute + gradients leak nothing`);

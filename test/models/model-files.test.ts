@@ -264,7 +264,7 @@ test('a config that does not validate, a newer format, a mismatched input spec a
     [(j) => (j.formatVersion = MODEL_FORMAT_VERSION + 1), ['formatVersion', 'newer vidpad']],
     [(j) => (j.input.size = 224), ['input.size', 'expected 112']],
     [(j) => (j.liveScore.prototype = j.liveScore.prototype.slice(1)), ['liveScore.prototype', 'expected 16 numbers', 'got 15']],
-    [(j) => (j.liveScore.source = 'magic'), ['liveScore.source', 'class-weight, mean-live-embedding']],
+    [(j) => (j.liveScore.source = 'magic'), ['liveScore.source', 'class-weight, head-direction, mean-live-embedding']],
     [(j) => (j.threshold.chosenOn = 'train'), ['threshold.chosenOn', 'val, test, manual']],
     [(j) => (j.threshold.value = 'high'), ['threshold.value']],
     [(j) => (j.training.fold = 1.5), ['training.fold', 'whole number']],

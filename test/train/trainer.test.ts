@@ -64,15 +64,22 @@ test('resume after a stop gives the same weights, BatchNorm statistics, optimize
   }
 });
 
-test('the threshold is chosen on validation only: changing the test videos does not change it', async () => {
+test('the threshold is chosen on validation only: changing the test videos does not change it; a cross-entropy model scores along its head', async () => {
   await initBackend('wasm');
   const one = await makeTinyDataset({ testVariant: 0 });
   const two = await makeTinyDataset({ testVariant: 1 });
-  const config = { ...TINY_TRAIN_CONFIG, maxEpochs: 1 };
+  const config = { ...TINY_TRAIN_CONFIG, loss: 'ce' as const, maxEpochs: 1 };
   try {
     const r1 = await trainModel({ split: one.split, cache: one.layout, config, outDir: path.join(one.cacheDir, 'm') });
     const r2 = await trainModel({ split: two.split, cache: two.layout, config, outDir: path.join(two.cacheDir, 'm') });
     assert.equal(r1.threshold!.threshold, r2.threshold!.threshold);
+    const { meta, model } = await loadModelFolder(path.join(one.cacheDir, 'm'));
+    model.dispose();
+    assert.equal(meta.liveScore.source, 'head-direction');
+    // the stored prototype is the saved head's live column minus its attack column ([D, 2], row-major)
+    const w = meta.head!.weight;
+    const expected = Array.from({ length: w.length / 2 }, (_, k) => Math.fround((w[2 * k + 1] as number) - (w[2 * k] as number)));
+    assert.deepEqual(Array.from(meta.liveScore.prototype), expected);
   } finally {
     await rm(one.cacheDir, { recursive: true, force: true });
     await rm(two.cacheDir, { recursive: true, force: true });

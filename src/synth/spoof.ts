@@ -1,7 +1,8 @@
 /**
  * Presentation-attack media: how a printed photo and a replaying screen
  * change the light that reaches the camera. Print: halftone dots, a narrow
- * gamut on paper, paper texture, all fixed to the sheet. Replay: a colour
+ * gamut on paper, paper texture, all fixed to the sheet, and on glossy paper
+ * a sheen that slides as the sheet tilts. Replay: a colour
  * cast and raised blacks, glare on the glass, and, where the camera samples
  * the screen, the pixel grid at a pitch that differs per medium, moiré
  * fringes that sweep as the screen moves, and refresh banding that rolls from
@@ -27,12 +28,14 @@ export interface PrintMedium {
   readonly textureAmp: number;
   /** Ink bleed: [1 2 1] blur passes before the dots. */
   readonly bleedPasses: number;
+  /** Peak of the sheen that glossy paper reflects from the room's light (0 = matte); it slides over the sheet as the sheet tilts. */
+  readonly glossAmp: number;
 }
 
-/** Medium 1: a good photo print; medium 2: an office laser print (coarser dots, narrower gamut, rougher paper). */
+/** Medium 1: a good photo print on glossy paper; medium 2: an office laser print (coarser dots, narrower gamut, rougher matte paper). */
 export const PRINT_MEDIA: Readonly<Record<1 | 2, PrintMedium>> = Object.freeze({
-  1: Object.freeze({ medium: 1, dotPitchPx: 2.4, halftoneStrength: 0.2, gamut: 0.78, paperWhite: [0.95, 0.94, 0.9] as Rgb, inkBlack: 0.09, textureAmp: 0.025, bleedPasses: 0 }),
-  2: Object.freeze({ medium: 2, dotPitchPx: 3.2, halftoneStrength: 0.25, gamut: 0.62, paperWhite: [0.93, 0.92, 0.84] as Rgb, inkBlack: 0.12, textureAmp: 0.045, bleedPasses: 1 }),
+  1: Object.freeze({ medium: 1, dotPitchPx: 2.4, halftoneStrength: 0.2, gamut: 0.78, paperWhite: [0.95, 0.94, 0.9] as Rgb, inkBlack: 0.09, textureAmp: 0.025, bleedPasses: 0, glossAmp: 0.22 }),
+  2: Object.freeze({ medium: 2, dotPitchPx: 3.2, halftoneStrength: 0.25, gamut: 0.62, paperWhite: [0.93, 0.92, 0.84] as Rgb, inkBlack: 0.12, textureAmp: 0.045, bleedPasses: 1, glossAmp: 0 }),
 });
 
 export interface ReplayMedium {
@@ -130,7 +133,23 @@ export function screenTransfer(medium: ReplayMedium): { gain: Rgb; offset: numbe
   };
 }
 
-/** Adds a soft specular highlight to a screen image at plane position (gx, gy) with radii (rx, ry). In place on a renderer-owned buffer. */
+/** A specular highlight's place and size on a glossy plane (a screen, photo paper) when the plane faces the camera, plane pixels. */
+export interface Highlight {
+  readonly xPx: number;
+  readonly yPx: number;
+  readonly radiusPx: number;
+}
+
+/**
+ * Where a highlight lies on the plane once it is tilted by (tiltXRad,
+ * tiltYRad): the mirror image of the light slides over the plane, 0.8 of the
+ * frame's size per radian.
+ */
+export function highlightAt(h: Highlight, tiltXRad: number, tiltYRad: number, width: number, height: number): [number, number] {
+  return [h.xPx + tiltYRad * width * 0.8, h.yPx - tiltXRad * height * 0.8];
+}
+
+/** Adds a soft specular highlight to a screen or glossy sheet at plane position (gx, gy) with radii (rx, ry). In place on a renderer-owned buffer. */
 export function addGlare(screen: FloatImage, gx: number, gy: number, rx: number, ry: number, amp: number): void {
   const { width: w, height: h, data } = screen;
   const x0 = Math.max(0, Math.floor(gx - 3 * rx));

@@ -12,8 +12,8 @@ import { drawRoom, makeLighting } from './scene.js';
 import { exposeFrame, SENSOR_PROFILES } from './camera.js';
 import type { Mat3, PlanePose } from './geometry.js';
 import { applyHomography, planeHomography, projectBox } from './geometry.js';
-import type { ReplayMedium } from './spoof.js';
-import { PRINT_MEDIA, REPLAY_MEDIA, printPhoto, screenTransfer, addGlare, compositePlane, drawReplayCapture, screenGridPattern, moireFringeBasis, fringePhaseRad, moirePattern, applyScreenCapture } from './spoof.js';
+import type { Highlight, ReplayMedium } from './spoof.js';
+import { PRINT_MEDIA, REPLAY_MEDIA, printPhoto, screenTransfer, addGlare, highlightAt, compositePlane, drawReplayCapture, screenGridPattern, moireFringeBasis, fringePhaseRad, moirePattern, applyScreenCapture } from './spoof.js';
 import type { Rng } from './random.js';
 import { createRng, deriveSeed } from './random.js';
 import type { SynthVideoSpec } from './plan.js';
@@ -269,12 +269,21 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     };
     const track = handHeldTrack(motionRng, opts, base, W * (near ? 0.02 : 0.035), near ? 0.1 : 0.16);
     const paperWhite = medium.paperWhite;
+    // glossy paper reflects the room's light: where on the sheet, for the untilted sheet
+    const gloss: Highlight | null = medium.glossAmp > 0 ? { xPx: W * motionRng.uniform(0.25, 0.75), yPx: H * motionRng.uniform(0.2, 0.6), radiusPx: W * motionRng.uniform(0.1, 0.18) } : null;
+    const litSheet = gloss ? createImage(W, H) : sheet;
     for (const pose of track) {
       const hm: Mat3 = planeHomography(pose, W, H, focal);
+      if (gloss) {
+        // the sheen slides over the sheet as the sheet tilts, as a screen's glare does
+        copyInto(litSheet, sheet);
+        const [gx, gy] = highlightAt(gloss, pose.tiltXRad, pose.tiltYRad, W, H);
+        addGlare(litSheet, gx, gy, gloss.radiusPx, gloss.radiusPx * 0.7, medium.glossAmp);
+      }
       copyInto(canvas, attackRoom);
       // a rigid sheet turning under a fixed light: one brightness for the whole sheet
       const gain = 1.05 + 0.5 * (pose.tiltYRad * 0.4 - pose.tiltXRad * 0.6);
-      compositePlane(canvas, sheet, hm, [gain, gain, gain], 0, W * 0.03, [paperWhite[0] * gain, paperWhite[1] * gain, paperWhite[2] * gain], coverage);
+      compositePlane(canvas, litSheet, hm, [gain, gain, gain], 0, W * 0.03, [paperWhite[0] * gain, paperWhite[1] * gain, paperWhite[2] * gain], coverage);
       const rgb = exposeFrame(canvas, sensor, 1, noiseRng, new Uint8Array(W * H * 3), work);
       const box = roundBox(projectBox(hm, photoBox), W, H);
       yield { rgb, box, eyes: roundEyes(box, projectEyes(hm, photoEyes)) };
@@ -298,9 +307,7 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     scale: medium.screenScale * motionRng.uniform(0.96, 1.04),
   };
   const track = handHeldTrack(motionRng, opts, base, handheld ? W * 0.015 : W * 0.002, handheld ? 0.06 : 0.005);
-  const glareX = W * motionRng.uniform(0.15, 0.85);
-  const glareY = H * motionRng.uniform(0.1, 0.5);
-  const glareR = W * motionRng.uniform(0.08, 0.16);
+  const glare: Highlight = { xPx: W * motionRng.uniform(0.15, 0.85), yPx: H * motionRng.uniform(0.1, 0.5), radiusPx: W * motionRng.uniform(0.08, 0.16) };
   const content = createImage(W, H);
   const grid = screenGridPattern(W, H, medium, capture);
   const fringes = moireFringeBasis(W, H, medium, capture);
@@ -312,7 +319,8 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     copyInto(content, sourceRoom);
     drawPerson(content, id, st.pose, st.light);
     // the reflection slides a little against the screen as the screen turns
-    addGlare(content, glareX + pose.tiltYRad * W * 0.8, glareY - pose.tiltXRad * H * 0.8, glareR, glareR * 0.7, medium.glareAmp);
+    const [gx, gy] = highlightAt(glare, pose.tiltXRad, pose.tiltYRad, W, H);
+    addGlare(content, gx, gy, glare.radiusPx, glare.radiusPx * 0.7, medium.glareAmp);
     const hm = planeHomography(pose, W, H, focal);
     copyInto(canvas, attackRoom);
     compositePlane(canvas, content, hm, transfer.gain, transfer.offset, W * 0.025, [0.03, 0.03, 0.035], coverage);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planSynthSiw, renderSynthVideo, REPLAY_MEDIA } from '../../src/synth/index.js';
+import { planSynthSiw, renderSynthVideo, PRINT_MEDIA, REPLAY_MEDIA } from '../../src/synth/index.js';
 import type { SynthFrame, SynthVideoSpec } from '../../src/synth/index.js';
-import { fringePhaseRad, moireFringeBasis, moirePattern, screenGridPattern } from '../../src/synth/spoof.js';
+import { addGlare, fringePhaseRad, highlightAt, moireFringeBasis, moirePattern, screenGridPattern } from '../../src/synth/spoof.js';
 
 const W = 320;
 const H = 240;
@@ -151,10 +151,11 @@ test('print attacks move rigidly: the eye region never changes against the face,
     const e = frames.map(eyeContrast);
     return Math.max(...e) - Math.min(...e);
   };
-  // 45 frames (1.5 s) hold at least one blink: the first falls within 1.2 s. Same sensor, same distance session.
+  // 45 frames (1.5 s) hold at least one blink: the first falls within 1.2 s. Same sensor, same distance session;
+  // the matte print, since a glossy one's sheen sliding over the eyes changes their brightness by design.
   const live = spread(render('001-1-1-1-1', 45));
-  const print = spread(render('001-1-2-1-1', 45));
-  // measured over seeds 3, 5, 9, 21, 77: live 0.061-0.204, print 0.013-0.019
+  const print = spread(render('001-1-2-2-1', 45));
+  // measured over seeds 3, 5, 9, 21, 77: live 0.061-0.204, matte print 0.009-0.025
   assert.ok(live > 0.04, `live eye-band contrast spread ${live.toFixed(3)}`);
   assert.ok(print < 0.03 && print < live / 2.5, `print eye-band contrast spread ${print.toFixed(3)} vs live ${live.toFixed(3)}`);
 });
@@ -270,4 +271,22 @@ test('moiré fringes sweep as the screen moves: one whole fringe per grid pitch 
   const grid = screenGridPattern(w, h, medium, capture);
   const both = moirePattern(grid, basis, medium, 0, new Float32Array(w * h));
   assert.ok(Math.abs((both[9] as number) - ((grid[9] as number) - (1 - (at0[9] as number)))) < 1e-6);
+});
+
+test('a highlight on glossy paper or glass slides over the plane as it tilts; only the photo paper is glossy', () => {
+  const h = { xPx: 100, yPx: 80, radiusPx: 20 };
+  // 0.8 of the frame per radian: 0.1 rad about the vertical axis moves it 0.08·W right, about the horizontal axis 0.08·H up
+  assert.deepEqual(highlightAt(h, 0, 0, W, H), [100, 80]);
+  const [x1, y1] = highlightAt(h, 0, 0.1, W, H);
+  assert.ok(Math.abs(x1 - (100 + 0.08 * W)) < 1e-9 && y1 === 80);
+  const [x2, y2] = highlightAt(h, 0.1, 0, W, H);
+  assert.ok(x2 === 100 && Math.abs(y2 - (80 - 0.08 * H)) < 1e-9);
+  // drawn on a flat grey sheet, the brightest pixel is where highlightAt says, and as bright as the medium's gloss
+  const sheet = { width: W, height: H, data: new Float32Array(W * H * 3).fill(0.5) };
+  addGlare(sheet, x1, y1, h.radiusPx, h.radiusPx * 0.7, PRINT_MEDIA[1].glossAmp);
+  let best = 0;
+  for (let i = 0; i < W * H; i++) if ((sheet.data[3 * i] as number) > (sheet.data[3 * best] as number)) best = i;
+  assert.ok(Math.abs((best % W) + 0.5 - x1) <= 1 && Math.abs(Math.floor(best / W) + 0.5 - y1) <= 1, `peak at ${best % W}, ${Math.floor(best / W)}`);
+  assert.ok(Math.abs((sheet.data[3 * best] as number) - 0.5 - PRINT_MEDIA[1].glossAmp) < 0.01);
+  assert.ok(PRINT_MEDIA[1].glossAmp > 0 && PRINT_MEDIA[2].glossAmp === 0, 'photo paper glossy, laser paper matte');
 });

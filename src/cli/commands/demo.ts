@@ -36,8 +36,8 @@ import { normFromArgs, normOption } from '../train-args.js';
  * vidpad alike stayed near chance (docs/training.md).
  */
 export const DEMO_SUBJECTS = 48;
-/** Epochs per protocol: what fits the demo's 10 minutes on 2 cores. */
-export const DEMO_EPOCHS = 8;
+/** Epochs per protocol: what fits the demo's 10 minutes on 2 cores (the two trainings take about 4 of them). */
+export const DEMO_EPOCHS = 10;
 
 /**
  * The demo's training recipe: the library's network and optimiser (BatchNorm,

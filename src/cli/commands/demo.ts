@@ -82,14 +82,14 @@ export function describeDemoRecipe(input: TrainConfigInput): string {
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'generate a small synthetic SiW, train and evaluate on protocols 1 and 3, write the report',
-  usage: '[--out DIR] [--subjects N] [--epochs N] [--norm batch|none] [--backend NAME] [--precision fp32|bf16|auto]',
+  usage: '[--out DIR] [--subjects N] [--frames N] [--epochs N] [--norm batch|none] [--seed S] [--backend NAME] [--precision fp32|bf16|auto] [--overwrite]',
   description:
     'Runs the method end to end on the built-in synthetic SiW: vidpad synth (OUT/siw), vidpad preprocess with the\n' +
     "generator's exact face boxes (OUT/cache), then AlexNet-(2+1)D (width ×0.25, 112×112, T = 5, BatchNorm) trained with\n" +
     'cross-entropy (Nesterov SGD lr 0.02 × 0.9 per epoch after a 100-step warm-up, no dropout: what learns inside the\n' +
     "demo's budget, docs/training.md) on protocol 1 and on fold 1 of protocol 3 (train on print, test on replay), the\n" +
-    "threshold chosen on each fold's validation subjects, the test split scored on ONNX Runtime. A run takes about\n" +
-    '10 minutes on 2 cores. Writes OUT/report.md, OUT/report.html and the trained model folders under OUT/cells/.\n' +
+    "threshold chosen on each fold's validation subjects, the test split scored on ONNX Runtime. A run takes 8-9\n" +
+    'minutes on 2 cores. Writes OUT/report.md, OUT/report.html and the trained model folders under OUT/cells/.\n' +
     'A second run (also after a kill or Ctrl-C) resumes and reuses what is already there. OUT must be new, empty or\n' +
     'a demo folder vidpad made (--overwrite to write into another folder).',
   options: [

@@ -81,7 +81,7 @@ export interface PrototypeData {
  * missing).
  */
 export function livePrototypeFor(loss: Loss, training?: PrototypeData): Float32Array {
-  if ((loss.prototypeRule === 'class-weight' || loss.prototypeRule === 'head-direction') && loss.classWeights) {
+  if (loss.prototypeRule !== 'live-mean' && loss.classWeights) {
     const w = loss.classWeights();
     try {
       return loss.prototypeRule === 'class-weight' ? prototypeFromClassWeights(w, LIVE_LABEL) : prototypeFromHeadDirection(w);

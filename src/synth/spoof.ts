@@ -149,6 +149,12 @@ export function highlightAt(h: Highlight, tiltXRad: number, tiltYRad: number, wi
   return [h.xPx + tiltYRad * width * 0.8, h.yPx - tiltXRad * height * 0.8];
 }
 
+/** Adds highlight `h` to a glossy plane tilted by (tiltXRad, tiltYRad), at peak `amp`: highlightAt's place, an ellipse 0.7 as tall as wide. In place. */
+export function addHighlight(plane: FloatImage, h: Highlight, tiltXRad: number, tiltYRad: number, amp: number): void {
+  const [gx, gy] = highlightAt(h, tiltXRad, tiltYRad, plane.width, plane.height);
+  addGlare(plane, gx, gy, h.radiusPx, h.radiusPx * 0.7, amp);
+}
+
 /** Adds a soft specular highlight to a screen or glossy sheet at plane position (gx, gy) with radii (rx, ry). In place on a renderer-owned buffer. */
 export function addGlare(screen: FloatImage, gx: number, gy: number, rx: number, ry: number, amp: number): void {
   const { width: w, height: h, data } = screen;
@@ -297,8 +303,9 @@ export function fringePhaseRad(medium: ReplayMedium, capture: ReplayCapture, dxP
 }
 
 /**
- * The screen's darkening at each pixel in one frame: the fixed `grid` times
- * the fringes at `phaseRad` (fringePhaseRad). Writes `out` and returns it.
+ * The screen's light at each pixel in one frame, as a factor: the fixed
+ * `grid` (screenGridPattern) less the fringes' darkening at `phaseRad`
+ * (fringePhaseRad). Writes `out` and returns it.
  */
 export function moirePattern(grid: Float32Array, fringes: FringeBasis, medium: ReplayMedium, phaseRad: number, out: Float32Array): Float32Array {
   const c = Math.cos(phaseRad);

@@ -13,7 +13,7 @@ import { exposeFrame, SENSOR_PROFILES } from './camera.js';
 import type { Mat3, PlanePose } from './geometry.js';
 import { applyHomography, planeHomography, projectBox } from './geometry.js';
 import type { Highlight, ReplayMedium } from './spoof.js';
-import { PRINT_MEDIA, REPLAY_MEDIA, printPhoto, screenTransfer, addGlare, highlightAt, compositePlane, drawReplayCapture, screenGridPattern, moireFringeBasis, fringePhaseRad, moirePattern, applyScreenCapture } from './spoof.js';
+import { PRINT_MEDIA, REPLAY_MEDIA, printPhoto, screenTransfer, addHighlight, compositePlane, drawReplayCapture, screenGridPattern, moireFringeBasis, fringePhaseRad, moirePattern, applyScreenCapture } from './spoof.js';
 import type { Rng } from './random.js';
 import { createRng, deriveSeed } from './random.js';
 import type { SynthVideoSpec } from './plan.js';
@@ -277,8 +277,7 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
       if (gloss) {
         // the sheen slides over the sheet as the sheet tilts, as a screen's glare does
         copyInto(litSheet, sheet);
-        const [gx, gy] = highlightAt(gloss, pose.tiltXRad, pose.tiltYRad, W, H);
-        addGlare(litSheet, gx, gy, gloss.radiusPx, gloss.radiusPx * 0.7, medium.glossAmp);
+        addHighlight(litSheet, gloss, pose.tiltXRad, pose.tiltYRad, medium.glossAmp);
       }
       copyInto(canvas, attackRoom);
       // a rigid sheet turning under a fixed light: one brightness for the whole sheet
@@ -319,8 +318,7 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     copyInto(content, sourceRoom);
     drawPerson(content, id, st.pose, st.light);
     // the reflection slides a little against the screen as the screen turns
-    const [gx, gy] = highlightAt(glare, pose.tiltXRad, pose.tiltYRad, W, H);
-    addGlare(content, gx, gy, glare.radiusPx, glare.radiusPx * 0.7, medium.glareAmp);
+    addHighlight(content, glare, pose.tiltXRad, pose.tiltYRad, medium.glareAmp);
     const hm = planeHomography(pose, W, H, focal);
     copyInto(canvas, attackRoom);
     compositePlane(canvas, content, hm, transfer.gain, transfer.offset, W * 0.025, [0.03, 0.03, 0.035], coverage);

@@ -50,6 +50,14 @@ export interface TrainConfig {
   warmupSteps: number;
   momentum: number;
   nesterov: boolean;
+  /** L2 weight decay added to every gradient (PyTorch SGD's `weight_decay`); 0 for none. */
+  weightDecay: number;
+  /**
+   * Decay of an exponential moving average of the weights, updated after
+   * every step (see weight-average.ts): validation, the kept epoch and the
+   * saved model use the average. 0 for none (the paper).
+   */
+  emaDecay: number;
   maxEpochs: number;
   /** Stop after this many epochs without a better `selectBy` figure. */
   patienceEpochs: number;
@@ -74,6 +82,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<Omit<TrainConfig, 'model' | 'clip' |
   warmupSteps: 0,
   momentum: 0.9,
   nesterov: true,
+  weightDecay: 0,
+  emaDecay: 0,
   maxEpochs: 20,
   patienceEpochs: 4,
   selectBy: 'val-eer' as SelectBy,
@@ -106,6 +116,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): Readonly<Train
   checkWhole('train.warmupSteps', c.warmupSteps, 0);
   checkNumber('train.momentum', c.momentum, { min: 0, max: 1, maxExclusive: true });
   checkBoolean('train.nesterov', c.nesterov);
+  checkNumber('train.weightDecay', c.weightDecay, { min: 0, max: 1 });
+  checkNumber('train.emaDecay', c.emaDecay, { min: 0, max: 1, maxExclusive: true });
   checkWhole('train.maxEpochs', c.maxEpochs, 1);
   checkWhole('train.patienceEpochs', c.patienceEpochs, 1);
   checkOneOf('train.selectBy', c.selectBy, SELECT_BY);

@@ -7,6 +7,8 @@
  * behind), so the same update is written here, op for op as tfjs computes
  * it, which keeps runs bit-identical to those made with it:
  *   v ← m·v + g;   w ← w + (−lr)·(g + m·v)   (Nesterov)   or   w ← w + (−lr)·v.
+ * Weight decay, when set, is PyTorch SGD's: λ·w added to the gradient g
+ * before the momentum (an L2 penalty λ/2·|w|², on every variable).
  */
 import { tf } from '../engine/index.js';
 import type { Tensor, Variable } from '../engine/index.js';
@@ -17,6 +19,8 @@ export interface MomentumSgdConfig {
   learningRate: number;
   momentum: number;
   nesterov: boolean;
+  /** L2 weight decay λ (0: none). */
+  weightDecay?: number;
 }
 
 export interface MomentumSgd {
@@ -36,6 +40,7 @@ export interface MomentumSgd {
 
 export function createMomentumSgd(config: MomentumSgdConfig): MomentumSgd {
   const momentum = tf.scalar(config.momentum);
+  const decay = (config.weightDecay ?? 0) > 0 ? tf.scalar(config.weightDecay!) : null;
   let learningRate = config.learningRate;
   let negLr = tf.scalar(-learningRate);
   let velocity: Variable[] = [];
@@ -55,10 +60,11 @@ export function createMomentumSgd(config: MomentumSgdConfig): MomentumSgd {
       const { value, grads } = tf.variableGrads(f, [...vars]);
       try {
         vars.forEach((w, i) => {
-          const g = grads[w.name];
-          if (!g) return;
+          const raw = grads[w.name];
+          if (!raw) return;
           const v = (velocity[i] ??= zerosFor(w));
           tf.tidy(() => {
+            const g = decay ? tf.add(raw, tf.mul(decay, w)) : raw;
             const next = tf.add(tf.mul(momentum, v), g);
             const update = config.nesterov ? tf.mul(negLr, tf.add(g, tf.mul(next, momentum))) : tf.mul(negLr, next);
             v.assign(next);
@@ -83,7 +89,7 @@ export function createMomentumSgd(config: MomentumSgdConfig): MomentumSgd {
       velocity = saved.slice(1).map((s) => tf.tidy(() => tf.tensor(s.data, [...s.shape], 'float32').variable(false)));
     },
     dispose() {
-      tf.dispose([momentum, negLr, ...velocity]);
+      tf.dispose([momentum, negLr, ...(decay ? [decay] : []), ...velocity]);
       velocity = [];
     },
   };

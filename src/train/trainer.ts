@@ -12,7 +12,7 @@ import { tf } from '../engine/index.js';
 import type { Tensor1D, Tensor2D, Variable } from '../engine/index.js';
 import { ConfigError, InputError } from '../errors.js';
 import { createAlexNet2Plus1D, loadFlowNetSWeights, SCRATCH_FLOW_BRANCH } from '../models/index.js';
-import type { FlowBranchInfo } from '../models/index.js';
+import type { FlowBranchInfo, NamedTensorData } from '../models/index.js';
 import type { AlexNet2Plus1D } from '../models/index.js';
 import { saveModelFolder } from '../models/model-files.js';
 import type { PrototypeSource } from '../models/model-files.js';
@@ -37,6 +37,8 @@ import { BEST_FILE, CHECKPOINT_FILE, checkResumeSettings, collectWeights, hasChe
 import { createMomentumSgd } from './momentum-sgd.js';
 import type { MomentumSgd } from './momentum-sgd.js';
 import type { EpochRecord, LoopState } from './checkpoint.js';
+import { createWeightAverage } from './weight-average.js';
+import type { WeightAverage } from './weight-average.js';
 import { formatTrainingLog, TRAINING_LOG_FILE } from './training-log.js';
 
 export interface TrainProgress {
@@ -169,6 +171,8 @@ interface TrainingRun {
   /** The network's and the loss's variables, in a fixed order (the optimizer's velocity follows it). */
   variables: Variable[];
   flowInfo: FlowBranchInfo | null;
+  /** The weights' moving average (config.emaDecay > 0), made by resumeOrStart. */
+  average: WeightAverage | null;
 }
 
 /** Step 1: the training folder (see out-dir.ts): an existing checkpoint needs `resume`, a model or a foreign folder `overwrite`. */
@@ -201,8 +205,8 @@ async function createTrainingRun(config: Readonly<TrainConfig>): Promise<Trainin
   try {
     const flowInfo: FlowBranchInfo | null = !model.flowBranch ? null : config.flowWeights ? (await loadFlowNetSWeights(model.flowBranch, config.flowWeights)).info : SCRATCH_FLOW_BRANCH;
     const loss = createLoss(config.loss, { ...config.lossConfig, embeddingSize: config.model.embeddingSize, seed: config.seed });
-    const optimizer = createMomentumSgd({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.nesterov });
-    return { model, loss, optimizer, variables: [...model.variables.values(), ...loss.variables.values()], flowInfo };
+    const optimizer = createMomentumSgd({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
+    return { model, loss, optimizer, variables: [...model.variables.values(), ...loss.variables.values()], flowInfo, average: null };
   } catch (err) {
     model.dispose();
     throw err;
@@ -210,19 +214,30 @@ async function createTrainingRun(config: Readonly<TrainConfig>): Promise<Trainin
 }
 
 function disposeTrainingRun(run: TrainingRun): void {
+  run.average?.dispose();
   run.optimizer.dispose();
   run.loss.dispose();
   run.model.dispose();
 }
 
-/** Step 4: a fresh loop state, or the checkpoint's weights, optimizer state and loop state (same settings only). */
-async function resumeOrStart(run: TrainingRun, trainingDir: string, configJson: string, resume: boolean): Promise<LoopState> {
+/** The network's whole state and the loss's variables under their checkpoint names (collectWeights' names). */
+function namedVariables(run: TrainingRun): Map<string, Variable> {
+  return new Map([...[...run.model.state].map(([name, v]) => [`model.${name}`, v] as const), ...run.loss.variables]);
+}
+
+/**
+ * Step 4: a fresh loop state, or the checkpoint's weights, optimizer state,
+ * weight average and loop state (same settings only).
+ */
+async function resumeOrStart(run: TrainingRun, trainingDir: string, config: Readonly<TrainConfig>, configJson: string, resume: boolean): Promise<LoopState> {
+  if (config.emaDecay > 0) run.average = createWeightAverage(namedVariables(run), config.emaDecay);
   if (!resume || !hasCheckpoint(trainingDir)) return freshState(configJson);
   const ckpt = await readCheckpoint(trainingDir);
   const file = path.join(trainingDir, CHECKPOINT_FILE);
   checkResumeSettings(file, 'train', JSON.parse(ckpt.state.configJson), JSON.parse(configJson));
   restoreWeights(ckpt.weights, run.model.state, run.loss.variables, file);
   run.optimizer.restoreSlots(ckpt.optimizerSlots, file);
+  run.average?.restore(ckpt.weights, file);
   return ckpt.state;
 }
 
@@ -267,6 +282,7 @@ async function trainEpoch(run: TrainingRun, data: TrainingData, config: Readonly
       tf.dispose([x, y]);
     }
     if (!Number.isFinite(value)) throw new InputError(`training diverged at epoch ${epoch + 1}, batch ${b + 1}: loss ${value}; try a lower learning rate`);
+    run.average?.update();
     lossSum += value * batch.length;
     clips += batch.length;
     const sec = (performance.now() - t0) / 1e3;
@@ -277,8 +293,21 @@ async function trainEpoch(run: TrainingRun, data: TrainingData, config: Readonly
   return { learningRate, meanLoss: lossSum / clips, clips, seconds, noFaceClips: planned.noFace };
 }
 
-/** Step 5b: validation loss, and the validation EER against this epoch's live prototype. */
-async function validateEpoch(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>): Promise<{ valLoss: number; valEer: number | null }> {
+interface EpochValidation {
+  valLoss: number;
+  valEer: number | null;
+  /** The weights validated (the average's, with one): what best.safetensors keeps if the epoch is the best. */
+  weights: Map<string, NamedTensorData>;
+}
+
+/** Step 5b: validation of the epoch's weights, or of their moving average with one. */
+async function validateEpoch(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>): Promise<EpochValidation> {
+  const validate = async (): Promise<EpochValidation> => ({ ...(await validationFigures(run, data, config)), weights: collectWeights(run.model.state, run.loss.variables) });
+  return run.average ? run.average.withAverage(validate) : validate();
+}
+
+/** Validation loss, and the validation EER against the current weights' live prototype. */
+async function validationFigures(run: TrainingRun, data: TrainingData, config: Readonly<TrainConfig>): Promise<{ valLoss: number; valEer: number | null }> {
   const d = config.model.embeddingSize;
   const valPass = await embedClips(run.model, run.loss, data.reader, data.valClips, config.batchSize);
   const protoPass = run.loss.prototypeRule === 'live-mean' ? await embedClips(run.model, null, data.reader, data.prototypeClips, config.batchSize) : null;
@@ -301,7 +330,7 @@ export function isBetterEpoch(selectBy: SelectBy, epoch: { valLoss: number; valE
  * improved, the stop decision, then the checkpoint and the log (each
  * atomic), so a kill after this point resumes at the next epoch.
  */
-async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readonly<TrainConfig>, state: LoopState, trained: EpochTraining, validated: { valLoss: number; valEer: number | null }, startedMs: number): Promise<{ state: LoopState; record: EpochRecord }> {
+async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readonly<TrainConfig>, state: LoopState, trained: EpochTraining, validated: EpochValidation, startedMs: number): Promise<{ state: LoopState; record: EpochRecord }> {
   const epoch = state.epochsDone;
   const improved = isBetterEpoch(config.selectBy, validated, state.bestEpoch === null ? null : state.history[state.bestEpoch - 1]!);
   const record: EpochRecord = {
@@ -315,8 +344,9 @@ async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readon
     clipsPerSec: trained.clips / trained.seconds,
     improved,
   };
-  const weights = collectWeights(run.model.state, run.loss.variables);
-  if (improved) await writeBestWeights(trainingDir, weights, epoch + 1);
+  if (improved) await writeBestWeights(trainingDir, validated.weights, epoch + 1);
+  // The checkpoint holds the trained weights (the optimizer goes on from them) and the average beside them.
+  const weights = new Map([...collectWeights(run.model.state, run.loss.variables), ...(run.average?.slots() ?? [])]);
   const next: LoopState = {
     ...state,
     epochsDone: epoch + 1,
@@ -410,7 +440,7 @@ export async function trainModel(options: TrainRunOptions): Promise<TrainResult>
   const missingVideos = () => [...data.train.missing, ...data.val.missing];
   const run = await createTrainingRun(config);
   try {
-    let state = await resumeOrStart(run, trainingDir, configJson, options.resume ?? false);
+    let state = await resumeOrStart(run, trainingDir, config, configJson, options.resume ?? false);
     let noFaceClips = 0;
     let epochsThisCall = 0;
     while (state.stopReason === null) {

@@ -48,6 +48,8 @@ test('values that parse but are invalid exit 2 before any banner or work, naming
       [['train', ...train, '--lr=-0.1'], /--lr -0\.1: train\.learningRate: expected a number in \(0, 10\], got -0\.1/],
       [['train', ...set(train, '--momentum', '1')], /--momentum 1: train\.momentum: expected a number in \[0, 1\)/],
       [['train', ...set(train, '--dropout', '1')], /--dropout 1: model\.dropoutRate: expected a number in \[0, 1\), got 1/],
+      [['train', ...set(train, '--ema', '1')], /--ema 1: train\.emaDecay: expected a number in \[0, 1\), got 1/],
+      [['train', ...train, '--weight-decay=-1'], /--weight-decay -1: train\.weightDecay: expected a number in \[0, 1\], got -1/],
       [['train', ...set(train, '--weight-init', 'xavier')], /--weight-init must be one of uniform, he-normal, got 'xavier'/],
       [['experiment', '--grid', 'loss', ...set(train, '--frames', '4')], /--frames 4: train\.clip\.length/],
       [['experiment', '--grid', 'loss', ...train, '--shard', '3/2'], /--shard 3\/2: expected i\/n with 1 <= i <= n \(e\.g\. 2\/8\), got '3\/2'/],

@@ -77,3 +77,28 @@ test('restored slots continue exactly where the saved run was', async () => {
   resumed.dispose();
   assert.equal(tf.memory().numTensors, start, 'no tensor left');
 });
+
+test("weight decay is PyTorch SGD's: λ·w joins the gradient before the momentum, worked in doubles on a linear loss", async () => {
+  await initBackend('cpu');
+  const start = tf.memory().numTensors;
+  const c = [0.5, -1.5, 2];
+  const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2, -3])));
+  const coef = tf.tensor1d(c);
+  const f = () => tf.sum(tf.mul(w, coef)) as tf.Scalar; // gradient c, whatever w is
+  const [lr, m, lambda] = [0.1, 0.9, 0.05];
+  const sgd = createMomentumSgd({ learningRate: lr, momentum: m, nesterov: true, weightDecay: lambda });
+  const ws = [1, 2, -3];
+  const vs = [0, 0, 0];
+  for (let step = 0; step < 5; step++) {
+    sgd.minimize(f, [w]);
+    for (let j = 0; j < 3; j++) {
+      const g = c[j]! + lambda * ws[j]!;
+      vs[j] = m * vs[j]! + g;
+      ws[j] = ws[j]! - lr * (g + m * vs[j]!);
+    }
+    Array.from(w.dataSync()).forEach((x, j) => assert.ok(Math.abs(x - ws[j]!) < 1e-5, `step ${step} w[${j}]: ${x} vs ${ws[j]}`));
+  }
+  sgd.dispose();
+  tf.dispose([w, coef]);
+  assert.equal(tf.memory().numTensors, start, 'no tensor left, the decay scalar included');
+});

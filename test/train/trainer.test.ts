@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { initBackend, trainModel, readCheckpoint, loadModelFolder, tf, resolveTrainConfig, ConfigError, TRAINING_SUBDIR, isBetterEpoch } from '../../src/index.js';
+import { initBackend, trainModel, readCheckpoint, loadModelFolder, tf, resolveTrainConfig, ConfigError, TRAINING_SUBDIR, isBetterEpoch, BEST_FILE, readSafetensors } from '../../src/index.js';
 import { makeTinyDataset, TINY_TRAIN_CONFIG } from './fixtures.js';
 
 test('a few epochs on a tiny cache: loss falls, the model folder holds a validation threshold, no tensors leak', async () => {
@@ -55,6 +55,45 @@ test('resume after a stop gives the same weights, BatchNorm statistics, optimize
     for (const [name, t] of a.weights) assert.deepEqual(Buffer.from(b.weights.get(name)!.data.buffer), Buffer.from(t.data.buffer), `weight ${name} bit-identical`);
     assert.equal(a.optimizerSlots.length, b.optimizerSlots.length);
     a.optimizerSlots.forEach((t, i) => assert.deepEqual(b.optimizerSlots[i]!.data, t.data));
+    assert.deepEqual(
+      a.state.history.map(({ seconds, clipsPerSec, ...rest }) => rest),
+      b.state.history.map(({ seconds, clipsPerSec, ...rest }) => rest),
+    );
+  } finally {
+    await rm(data.cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('with a weight average: the kept weights are the average, the checkpoint carries it beside the trained weights, resume is bit-identical', async () => {
+  await initBackend('wasm');
+  const data = await makeTinyDataset();
+  const config = { ...TINY_TRAIN_CONFIG, learningRate: 0.01, emaDecay: 0.9 };
+  const straight = path.join(data.cacheDir, 'straight');
+  const resumed = path.join(data.cacheDir, 'resumed');
+  try {
+    const before = tf.memory().numTensors;
+    await trainModel({ split: data.split, cache: data.layout, config, outDir: straight });
+    assert.equal(tf.memory().numTensors, before, 'no tensor leaks with an average');
+    await trainModel({ split: data.split, cache: data.layout, config, outDir: resumed, stopAfterEpochs: 1 });
+    // Epoch 1 is always the best so far: best.safetensors holds the average the checkpoint stored after it.
+    const ckpt = await readCheckpoint(path.join(resumed, TRAINING_SUBDIR));
+    const best = (await readSafetensors(path.join(resumed, TRAINING_SUBDIR, BEST_FILE))).tensors;
+    let differ = 0;
+    for (const [name, t] of best) {
+      assert.deepEqual(Array.from(t.data), Array.from(ckpt.weights.get(`average.${name}`)!.data), `best ${name} is the average`);
+      if (Array.from(t.data).some((x, i) => x !== ckpt.weights.get(name)!.data[i])) differ += 1;
+    }
+    assert.ok(differ > 0, 'the average differs from the trained weights');
+    assert.equal(ckpt.weights.get('average.#updates')!.data[0], ckpt.optimizerSlots[0]!.data[0], 'one update per optimizer step');
+    await assert.rejects(
+      trainModel({ split: data.split, cache: data.layout, config: { ...config, emaDecay: 0.5 }, outDir: resumed, resume: true }),
+      (e: unknown) => e instanceof ConfigError && e.path === 'train.emaDecay',
+    );
+    await trainModel({ split: data.split, cache: data.layout, config, outDir: resumed, resume: true });
+    const a = await readCheckpoint(path.join(straight, TRAINING_SUBDIR));
+    const b = await readCheckpoint(path.join(resumed, TRAINING_SUBDIR));
+    assert.deepEqual([...a.weights.keys()], [...b.weights.keys()]);
+    for (const [name, t] of a.weights) assert.deepEqual(Buffer.from(b.weights.get(name)!.data.buffer), Buffer.from(t.data.buffer), `${name} bit-identical`);
     assert.deepEqual(
       a.state.history.map(({ seconds, clipsPerSec, ...rest }) => rest),
       b.state.history.map(({ seconds, clipsPerSec, ...rest }) => rest),
@@ -136,6 +175,8 @@ test('bad training settings name the field', () => {
   assert.throws(() => resolveTrainConfig({ loss: 'hinge' as never }), (e: unknown) => e instanceof ConfigError && /train\.loss: unknown loss 'hinge'; expected one of ce, contrastive/.test(e.message));
   assert.throws(() => resolveTrainConfig({ batchSize: 1 }), /train\.batchSize/);
   assert.throws(() => resolveTrainConfig({ lrDecayPerEpoch: 1.5 }), /train\.lrDecayPerEpoch/);
+  assert.throws(() => resolveTrainConfig({ emaDecay: 1 }), /train\.emaDecay: expected a number/);
+  assert.throws(() => resolveTrainConfig({ weightDecay: -0.1 }), /train\.weightDecay: expected a number/);
   assert.throws(() => resolveTrainConfig({ clip: { length: 4 as never } }), /train\.clip\.length/);
   assert.throws(() => resolveTrainConfig({ model: { frames: 3 }, clip: { length: 5 } }), /train\.model\.frames/);
   const c = resolveTrainConfig();
@@ -144,5 +185,7 @@ test('bad training settings name the field', () => {
   assert.equal(c.maxEpochs, 20);
   assert.equal(c.patienceEpochs, 4);
   assert.equal(c.nesterov, true);
+  assert.equal(c.emaDecay, 0);
+  assert.equal(c.weightDecay, 0);
   assert.equal(c.model.frames, 5);
 });

@@ -220,6 +220,9 @@ function disposeTrainingRun(run: TrainingRun): void {
   run.model.dispose();
 }
 
+/** Settings newer than some checkpoints: a checkpoint without one was made with this value. */
+const FIELDS_ADDED_LATER: Readonly<Partial<TrainConfig>> = { weightDecay: 0, emaDecay: 0 };
+
 /** The network's whole state and the loss's variables under their checkpoint names (collectWeights' names). */
 function namedVariables(run: TrainingRun): Map<string, Variable> {
   return new Map([...[...run.model.state].map(([name, v]) => [`model.${name}`, v] as const), ...run.loss.variables]);
@@ -234,7 +237,7 @@ async function resumeOrStart(run: TrainingRun, trainingDir: string, config: Read
   if (!resume || !hasCheckpoint(trainingDir)) return freshState(configJson);
   const ckpt = await readCheckpoint(trainingDir);
   const file = path.join(trainingDir, CHECKPOINT_FILE);
-  checkResumeSettings(file, 'train', JSON.parse(ckpt.state.configJson), JSON.parse(configJson));
+  checkResumeSettings(file, 'train', { ...FIELDS_ADDED_LATER, ...(JSON.parse(ckpt.state.configJson) as object) }, JSON.parse(configJson));
   restoreWeights(ckpt.weights, run.model.state, run.loss.variables, file);
   run.optimizer.restoreSlots(ckpt.optimizerSlots, file);
   run.average?.restore(ckpt.weights, file);

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { initBackend, trainModel, readCheckpoint, loadModelFolder, tf, resolveTrainConfig, ConfigError, TRAINING_SUBDIR, isBetterEpoch, BEST_FILE, readSafetensors } from '../../src/index.js';
+import { initBackend, trainModel, readCheckpoint, loadModelFolder, tf, resolveTrainConfig, ConfigError, TRAINING_SUBDIR, isBetterEpoch, BEST_FILE, CHECKPOINT_FILE, readSafetensors } from '../../src/index.js';
 import { makeTinyDataset, TINY_TRAIN_CONFIG } from './fixtures.js';
+import { readCheckpointFile, writeCheckpointFile } from '../../src/train/checkpoint.js';
 
 test('a few epochs on a tiny cache: loss falls, the model folder holds a validation threshold, no tensors leak', async () => {
   await initBackend('wasm');
@@ -45,6 +46,12 @@ test('resume after a stop gives the same weights, BatchNorm statistics, optimize
       trainModel({ split: data.split, cache: data.layout, config: { ...TINY_TRAIN_CONFIG, learningRate: 0.02 }, outDir: resumed, resume: true }),
       (e: unknown) => e instanceof ConfigError && e.path === 'train.learningRate' && /different settings: learningRate = 0\.001 but this run asks for 0\.02/.test(e.message),
     );
+    // A checkpoint from before weight decay and the average existed has neither field: it resumes as made without them.
+    const file = path.join(resumed, TRAINING_SUBDIR, CHECKPOINT_FILE);
+    const old = await readCheckpointFile<{ configJson: string }>(file, 'state', 'training');
+    const { weightDecay, emaDecay, ...olderConfig } = JSON.parse(old.state.configJson) as Record<string, unknown>;
+    assert.deepEqual([weightDecay, emaDecay], [0, 0]);
+    await writeCheckpointFile(file, old.tensors, { ...old.state, configJson: JSON.stringify(olderConfig) }, 'state');
     await trainModel({ split: data.split, cache: data.layout, config: TINY_TRAIN_CONFIG, outDir: resumed, resume: true });
     const a = await readCheckpoint(path.join(straight, TRAINING_SUBDIR));
     const b = await readCheckpoint(path.join(resumed, TRAINING_SUBDIR));

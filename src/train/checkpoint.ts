@@ -129,15 +129,19 @@ export interface LoopState {
   configJson: string;
 }
 
-/** Named weights of the network (`model.<name>`: its whole state, BatchNorm's running statistics included) and the loss (its own `loss.*` names). */
+/** The network's variables (`model.<name>`: its whole state, BatchNorm's running statistics included) and the loss's (its own `loss.*` names) under their checkpoint names. */
+export function weightVariables(modelVars: ReadonlyMap<string, Variable>, lossVars: ReadonlyMap<string, Variable>): Map<string, Variable> {
+  return new Map([...[...modelVars].map(([name, v]) => [`model.${name}`, v] as const), ...lossVars]);
+}
+
+/** The values of `weightVariables`, by the same names. */
 export function collectWeights(modelVars: ReadonlyMap<string, Variable>, lossVars: ReadonlyMap<string, Variable>): Map<string, NamedTensorData> {
-  return putVariables(putVariables(new Map(), modelVars, 'model.'), lossVars);
+  return putVariables(new Map(), weightVariables(modelVars, lossVars));
 }
 
 /** Assigns saved weights back to the network and the loss; every variable must be present with its shape. */
 export function restoreWeights(saved: ReadonlyMap<string, NamedTensorData>, modelVars: ReadonlyMap<string, Variable>, lossVars: ReadonlyMap<string, Variable>, file: string): void {
-  assignVariables(saved, modelVars, 'model.', file);
-  assignVariables(saved, lossVars, '', file);
+  assignVariables(saved, weightVariables(modelVars, lossVars), '', file);
 }
 
 const STATE_KEY = 'state';

@@ -33,7 +33,7 @@ import { makeBatches, shuffled } from './batches.js';
 import { cachedSplitVideos, createCropReader, labelClips, loadClipPixels } from '../preprocess/index.js';
 import type { CachedVideo, CropReader, LabeledClip } from '../preprocess/index.js';
 import { TRAINING_SUBDIR, claimTrainOutput } from './out-dir.js';
-import { BEST_FILE, CHECKPOINT_FILE, checkResumeSettings, collectWeights, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
+import { BEST_FILE, CHECKPOINT_FILE, checkResumeSettings, collectWeights, weightVariables, hasCheckpoint, readBestWeights, readCheckpoint, restoreWeights, writeBestWeights, writeCheckpoint } from './checkpoint.js';
 import { createMomentumSgd } from './momentum-sgd.js';
 import type { MomentumSgd } from './momentum-sgd.js';
 import type { EpochRecord, LoopState } from './checkpoint.js';
@@ -223,17 +223,12 @@ function disposeTrainingRun(run: TrainingRun): void {
 /** Settings newer than some checkpoints: a checkpoint without one was made with this value. */
 const FIELDS_ADDED_LATER: Readonly<Partial<TrainConfig>> = { weightDecay: 0, emaDecay: 0 };
 
-/** The network's whole state and the loss's variables under their checkpoint names (collectWeights' names). */
-function namedVariables(run: TrainingRun): Map<string, Variable> {
-  return new Map([...[...run.model.state].map(([name, v]) => [`model.${name}`, v] as const), ...run.loss.variables]);
-}
-
 /**
  * Step 4: a fresh loop state, or the checkpoint's weights, optimizer state,
  * weight average and loop state (same settings only).
  */
 async function resumeOrStart(run: TrainingRun, trainingDir: string, config: Readonly<TrainConfig>, configJson: string, resume: boolean): Promise<LoopState> {
-  if (config.emaDecay > 0) run.average = createWeightAverage(namedVariables(run), config.emaDecay);
+  if (config.emaDecay > 0) run.average = createWeightAverage(weightVariables(run.model.state, run.loss.variables), config.emaDecay);
   if (!resume || !hasCheckpoint(trainingDir)) return freshState(configJson);
   const ckpt = await readCheckpoint(trainingDir);
   const file = path.join(trainingDir, CHECKPOINT_FILE);
@@ -348,8 +343,8 @@ async function recordEpoch(run: TrainingRun, trainingDir: string, config: Readon
     improved,
   };
   if (improved) await writeBestWeights(trainingDir, validated.weights, epoch + 1);
-  // The checkpoint holds the trained weights (the optimizer goes on from them) and the average beside them.
-  const weights = new Map([...collectWeights(run.model.state, run.loss.variables), ...(run.average?.slots() ?? [])]);
+  // The checkpoint holds the trained weights (the optimizer goes on from them; without an average they are the ones validated) and the average beside them.
+  const weights = run.average ? new Map([...collectWeights(run.model.state, run.loss.variables), ...run.average.slots()]) : validated.weights;
   const next: LoopState = {
     ...state,
     epochsDone: epoch + 1,

@@ -16,14 +16,13 @@ import { tf } from '../engine/index.js';
 import type { Variable } from '../engine/index.js';
 import { InputError } from '../errors.js';
 import type { NamedTensorData } from '../models/index.js';
-import { assignVariables, tensorData } from './checkpoint.js';
+import { assignVariables, putVariables } from './checkpoint.js';
 
 /** Where a checkpoint keeps the averages: `average.<weight name>`, and the update count. */
-export const AVERAGE_PREFIX = 'average.';
+const AVERAGE_PREFIX = 'average.';
 const UPDATES_KEY = `${AVERAGE_PREFIX}#updates`;
 
 export interface WeightAverage {
-  readonly decay: number;
   /** Folds the variables' current values into the average; call after each optimizer step. */
   update(): void;
   /** Runs `f` with the averages in the variables, then puts the trained values back (also when `f` throws). */
@@ -51,7 +50,6 @@ export function createWeightAverage(vars: ReadonlyMap<string, Variable>, decay: 
   let updates = 0;
 
   return {
-    decay,
     update() {
       const d = averageDecayAt(decay, updates);
       tf.tidy(() => {
@@ -78,10 +76,7 @@ export function createWeightAverage(vars: ReadonlyMap<string, Variable>, decay: 
       }
     },
     slots() {
-      const out = new Map<string, NamedTensorData>();
-      for (const [name, a] of averages) out.set(`${AVERAGE_PREFIX}${name}`, tensorData(a));
-      out.set(UPDATES_KEY, { shape: [], data: Float32Array.of(updates) });
-      return out;
+      return putVariables(new Map(), averages, AVERAGE_PREFIX).set(UPDATES_KEY, { shape: [], data: Float32Array.of(updates) });
     },
     restore(saved, file) {
       const count = saved.get(UPDATES_KEY);

@@ -43,6 +43,10 @@ export interface FaceIdentity {
   /** 0: short hair, 1: long hair falling behind the shoulders. */
   readonly longHair: boolean;
   readonly beard: number;
+  /** Relative amplitude of the skin's fine grain (pores, fine lines): the micro-texture a recapture loses. */
+  readonly skinGrain: number;
+  /** Seeds the grain's lattice, so each face has its own. */
+  readonly grainSeed: number;
 }
 
 export interface FacePose {
@@ -133,6 +137,8 @@ export function createFaceIdentity(rng: Rng): FaceIdentity {
     hairline: rng.uniform(-0.62, -0.48),
     longHair: rng.next() < 0.4,
     beard: rng.next() < 0.15 ? rng.uniform(0.2, 0.5) : 0,
+    skinGrain: rng.uniform(0.1, 0.16),
+    grainSeed: rng.nextU32(),
   };
 }
 
@@ -187,6 +193,45 @@ function len2(x: number, y: number): number {
   return Math.sqrt(x * x + y * y);
 }
 
+/** Grain cells per unit of head coordinates: about 1.3 frame pixels at the demo's face size, near the finest detail a 320×240 sensor keeps. */
+const GRAIN_CELLS = 40;
+
+/** A lattice value in -1..1 from an integer hash of the cell and the face's seed. */
+function latticeValue(ix: number, iy: number, seed: number): number {
+  let h = (Math.imul(ix, 374761393) + Math.imul(iy, 668265263) + seed) | 0;
+  h = Math.imul(h ^ (h >>> 13), 1274126177);
+  h ^= h >>> 16;
+  return (h & 0xffff) / 32767.5 - 1;
+}
+
+/**
+ * The skin's grain at head point (hx, hy): value noise, bilinear between
+ * lattice values, fixed to the face so it moves with it. Live skin shows it to
+ * the camera; a print or a screen reproduces it only down to its own
+ * resolution (video.ts), which is why it is a cue.
+ */
+export function skinGrainAt(hx: number, hy: number, seed: number): number {
+  const gx = (hx + 2) * GRAIN_CELLS;
+  const gy = (hy + 2) * GRAIN_CELLS;
+  const ix = Math.floor(gx);
+  const iy = Math.floor(gy);
+  const fx = gx - ix;
+  const fy = gy - iy;
+  const top = latticeValue(ix, iy, seed) * (1 - fx) + latticeValue(ix + 1, iy, seed) * fx;
+  const bottom = latticeValue(ix, iy + 1, seed) * (1 - fx) + latticeValue(ix + 1, iy + 1, seed) * fx;
+  return top * (1 - fy) + bottom * fy;
+}
+
+/**
+ * How much of the grain a pixel shows for a head `halfWidthPx` wide: all of it
+ * when a grain cell spans more than 1.2 px, none below 0.6 px, where a
+ * sensor's pixel would average it away (and point sampling would only alias
+ * it into noise that hides small faces from detectors).
+ */
+export function grainVisibility(halfWidthPx: number): number {
+  return smoothstep(0.6, 1.2, halfWidthPx / GRAIN_CELLS);
+}
+
 function gauss2(dx: number, dy: number, sx: number, sy: number): number {
   const e = (dx * dx) / (sx * sx) + (dy * dy) / (sy * sy);
   // beyond ~4 sigma the factor is < 3e-4: skipping exp there is most of the renderer's speed
@@ -210,6 +255,7 @@ export function drawPerson(img: FloatImage, id: FaceIdentity, pose: FacePose, li
   const [lx, ly, lz] = light.dir;
   const tint = light.tint;
   const edge = 1.2 / b; // ~1 px anti-aliasing in normalised units
+  const grainAmp = id.skinGrain * grainVisibility(a);
 
   // Shoulders and neck first: they sit behind the head.
   const shoulderTop = pose.cy + 1.45 * b;
@@ -326,7 +372,7 @@ export function drawPerson(img: FloatImage, id: FaceIdentity, pose: FacePose, li
         let ar = id.skin[0];
         let ag = id.skin[1];
         let ab = id.skin[2];
-        let dark = 1;
+        let dark = grainAmp > 0 ? 1 + grainAmp * skinGrainAt(hx, hy, id.grainSeed) : 1;
 
         // Each feature is evaluated only near where it lives: most of the renderer's time is here.
         const nearEyes = hy > id.eyeY - id.browGap - 0.2 && hy < id.eyeY + 0.3;

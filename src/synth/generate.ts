@@ -24,6 +24,13 @@ import type { SynthWorkerReply, SynthWorkerRequest } from './worker-protocol.js'
 
 export const SYNTH_MANIFEST = 'synth.json';
 const MANIFEST_FORMAT = 1;
+/**
+ * What the renderer draws, as a number: raised whenever the same config would
+ * give other pixels, so a folder is never resumed with videos of two kinds.
+ * 1: the first renderer (folders without the field); 2: skin grain, the print's
+ * source camera and the screen's resolution (docs/synthetic-siw.md).
+ */
+export const SYNTH_RENDERER = 2;
 
 /** Each layout's naming, as the manifest records it. */
 const LAYOUT_DESCRIPTIONS: Readonly<Record<SynthConfig['layout'], string>> = Object.freeze({
@@ -79,6 +86,7 @@ export interface SynthRunResult {
 interface SynthManifest {
   generator: 'vidpad synth';
   format: number;
+  renderer: number;
   config: SynthConfig;
   layout: string;
   sessions: Record<string, readonly number[]>;
@@ -91,6 +99,7 @@ function manifestFor(config: Readonly<SynthConfig>, plan: SynthPlan): SynthManif
   return {
     generator: 'vidpad synth',
     format: MANIFEST_FORMAT,
+    renderer: SYNTH_RENDERER,
     config: { ...config },
     layout: LAYOUT_DESCRIPTIONS[config.layout],
     sessions: { live: SYNTH_SESSIONS[1], print: SYNTH_SESSIONS[2], replay: SYNTH_SESSIONS[3] },
@@ -121,6 +130,13 @@ async function claimFolder(outDir: string, config: Readonly<SynthConfig>, plan: 
       old = JSON.parse(await readFile(manifestPath, 'utf8')) as Partial<SynthManifest>;
     } catch (err) {
       throw new InputError(`${manifestPath} is not a readable synth manifest (${(err as Error).message}); remove it or choose another --out folder`, { cause: err });
+    }
+    const renderer = typeof old.renderer === 'number' ? old.renderer : 1;
+    if (renderer !== SYNTH_RENDERER) {
+      throw new InputError(
+        `${outDir} holds a synthetic dataset drawn by renderer ${renderer}, and this vidpad draws renderer ${SYNTH_RENDERER} (${manifestPath}): ` +
+          `its videos would not match the ones made now; choose another --out folder, or delete this one to make it again`,
+      );
     }
     // Folders made before layouts existed are SiW folders without a pick.
     const before = { layout: 'siw', pick: {}, ...(old.config ?? {}) } as Partial<SynthConfig>;

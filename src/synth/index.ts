@@ -15,6 +15,6 @@ export { PRINT_MEDIA, REPLAY_MEDIA } from './spoof.js';
 export type { SynthEncodeOptions, SynthVideoPaths } from './writer.js';
 export { writeSynthVideo, synthVideoPaths, isSynthVideoComplete, formatFaceFile, containerOf } from './writer.js';
 export type { SynthProgress, SynthRunOptions, SynthRunResult } from './generate.js';
-export { generateSynthSiw, generateSynthDataset, planSynthDataset, SYNTH_MANIFEST } from './generate.js';
+export { generateSynthSiw, generateSynthDataset, planSynthDataset, SYNTH_MANIFEST, SYNTH_RENDERER } from './generate.js';
 export { DEFAULT_FLYING_SHAPES_CONFIG, generateFlyingShapes, renderFlyingShapes, resolveFlyingShapesConfig, sampleFlyingShapesScene } from './flying-shapes.js';
 export type { FlyingShapesConfig, FlyingShapesSample, FlyingShapesScene } from './flying-shapes.js';

@@ -5,7 +5,7 @@
  * video can be rendered alone and comes out the same every time.
  */
 import type { FloatImage } from './image.js';
-import { createImage } from './image.js';
+import { blur121, blur121Into, createImage } from './image.js';
 import type { FaceIdentity, FacePose, Lighting } from './face.js';
 import { createFaceIdentity, drawPerson, eyesForPose, faceBoxForPose, NEUTRAL_POSE } from './face.js';
 import { drawRoom, makeLighting } from './scene.js';
@@ -203,6 +203,17 @@ function handHeldTrack(rng: Rng, opts: SynthRenderOptions, base: PlanePose, sway
   return out;
 }
 
+/**
+ * [1 2 1] blur passes that stand for what an attack's medium keeps of the
+ * face's finest detail: the camera that took the photo or recorded the
+ * replayed video (one pass), then the medium itself, which reproduces nothing
+ * finer than its halftone cell or pixel pitch (one pass per two pixels of
+ * pitch, at least one). Live skin's grain reaches the sensor directly.
+ */
+export function mediumResolutionPasses(pitchPx: number): number {
+  return 1 + Math.max(1, Math.round(pitchPx / 2));
+}
+
 function copyInto(dst: FloatImage, src: FloatImage): void {
   dst.data.set(src.data);
 }
@@ -255,7 +266,8 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
     };
     // portrait photos are exposed generously: a print loses contrast in the shadows, not the face
     drawPerson(photo, id, photoPose, makeLighting(photoRng.uniform(-0.4, 0.4), -0.3, 0.46, 0.72, [1, 0.98, 0.95]));
-    const sheet = printPhoto(photo, medium, createRng(deriveSeed(seed, 'paper', sid, spec.medium)));
+    // the photo's camera and the print's halftone cells keep none of the skin's finest grain
+    const sheet = printPhoto(blur121(photo, mediumResolutionPasses(medium.dotPitchPx)), medium, createRng(deriveSeed(seed, 'paper', sid, spec.medium)));
     const photoBox = faceBoxForPose(id, photoPose);
     const photoEyes = eyesForPose(id, photoPose);
     const near = spec.session === 1;
@@ -312,11 +324,18 @@ export function* renderSynthVideo(spec: SynthVideoSpec, opts: SynthRenderOptions
   const fringes = moireFringeBasis(W, H, medium, capture);
   const pattern = new Float32Array(W * H);
   const transfer = screenTransfer(medium);
+  const screenBlurPasses = mediumResolutionPasses(medium.gridPitchPx);
+  const blurred = new Float32Array(W * H * 3);
   for (let f = 0; f < opts.frames; f++) {
     const st = source[f] as LiveFrameState;
     const pose = track[f] as PlanePose;
     copyInto(content, sourceRoom);
     drawPerson(content, id, st.pose, st.light);
+    // the recording's camera and the screen's pixels keep none of the skin's finest grain
+    for (let p = 0; p < screenBlurPasses; p++) {
+      blur121Into(content, blurred, work.b);
+      content.data.set(blurred);
+    }
     // the reflection slides a little against the screen as the screen turns
     addHighlight(content, glare, pose.tiltXRad, pose.tiltYRad, medium.glareAmp);
     const hm = planeHomography(pose, W, H, focal);

@@ -21,7 +21,7 @@ async function vidpad(...argv: string[]): Promise<{ code: number; stdout: string
   return { code, ...out };
 }
 
-const SYNTH = { seed: 3, width: 128, height: 96, frames: 6 };
+const SYNTH = { seed: 3, width: 160, height: 120, frames: 6 };
 // Near prints and screens (found by the face detector at this size); every part of every dataset gets live and attack videos.
 const DATASETS = {
   'oulu-npu': { subjects: 3, pick: { phone: ['1'], session: ['1'], type: ['1', '2'] } },

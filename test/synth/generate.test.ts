@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateSynthSiw, SYNTH_MANIFEST } from '../../src/synth/index.js';
+import { generateSynthSiw, SYNTH_MANIFEST, SYNTH_RENDERER } from '../../src/synth/index.js';
 import { synthCommand } from '../../src/cli/commands/synth.js';
 import { ConfigError, InputError, OutputError, UsageError, VidpadError } from '../../src/errors.js';
 import { FOLDER_MARKER_FILE } from '../../src/io/index.js';
@@ -106,9 +106,10 @@ test('vidpad synth writes exactly the SiW tree the rules give, with .face files 
     assert.equal(Number(s.nb_read_frames), FRAMES, f);
     assert.deepEqual([s.codec_name, s.pix_fmt, s.width, s.height], ['h264', 'yuv420p', SIZE.width, SIZE.height], f);
   }
-  const manifest = JSON.parse(await readFile(path.join(out, SYNTH_MANIFEST), 'utf8')) as { config: { seed: number; subjects: number } };
+  const manifest = JSON.parse(await readFile(path.join(out, SYNTH_MANIFEST), 'utf8')) as { renderer: number; config: { seed: number; subjects: number } };
   assert.equal(manifest.config.seed, 9);
   assert.equal(manifest.config.subjects, 2);
+  assert.equal(manifest.renderer, SYNTH_RENDERER);
 });
 
 test('a rerun resumes: complete videos are skipped, a video missing its .face is made again', async () => {
@@ -144,6 +145,16 @@ test('another seed (or size) into the same folder, or a foreign non-empty folder
     generateSynthSiw(out, { subjects: 2, seed: 9, width: 96, height: 64, frames: FRAMES }),
     (e: unknown) => e instanceof InputError && e.message.includes('width 64 → 96'),
   );
+  // a folder an older renderer made (its manifest predates the field) is not resumed with the new renderer's videos
+  const manifestPath = path.join(out, SYNTH_MANIFEST);
+  const current = await readFile(manifestPath, 'utf8');
+  const { renderer: _, ...older } = JSON.parse(current) as Record<string, unknown>;
+  await writeFile(manifestPath, JSON.stringify(older));
+  await assert.rejects(
+    generateSynthSiw(out, { subjects: 2, seed: 9, ...SIZE, frames: FRAMES }),
+    (e: unknown) => e instanceof InputError && e.message.includes(out) && e.message.includes(`renderer 1, and this vidpad draws renderer ${SYNTH_RENDERER}`),
+  );
+  await writeFile(manifestPath, current);
   const foreign = path.join(root, 'foreign');
   await mkdir(foreign);
   await writeFile(path.join(foreign, 'notes.txt'), 'mine');

@@ -104,7 +104,8 @@ export function trainConfigFromArgs(args: ParsedArgs): TrainConfigInput {
   return config;
 }
 
-function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
+/** The training options as given, not yet validated (a grid validates each of its rows). */
+export function trainConfigInputFromArgs(args: ParsedArgs): TrainConfigInput {
   return {
     loss: choiceFromArgs(args, 'loss', LOSS_NAMES),
     model: {

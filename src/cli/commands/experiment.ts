@@ -7,7 +7,7 @@
  */
 import type { CliCommand } from '../command.js';
 import { DATASET_OPTIONS, crossOptions, chooseSplits, datasetOption, findCropCache, indexDatasets, isCrossDataset, numberOption, shardOption, stringOption } from '../dataset-args.js';
-import { trainConfigFromArgs, trainOptions, validateTrainConfigArgs } from '../train-args.js';
+import { trainConfigInputFromArgs, trainOptions, validateTrainConfigArgs } from '../train-args.js';
 import { cellProgress } from '../experiment-progress.js';
 import {
   initBackend,
@@ -59,20 +59,22 @@ export const experimentCommand: CliCommand = {
   summary: "run the paper's experiments (and the cross-dataset OCIM grid) over protocols and folds; Markdown and HTML tables",
   usage: '--root DIR --cache DIR --out DIR --grid frames|loss|compare|ocim [--dataset NAME] [--protocols LIST] [--fold K] [--shard i/n] [training options] | --report-only --out DIR',
   description:
-    'Grids: frames (Table II: T = 2, 3, 5), loss (Table III: the eight losses), compare (Table IV: the model\n' +
-    'given by the training options beside baseline methods\' score files, --baselines NAME=TEST.csv[:VAL.csv],...,\n' +
-    'whose fold column names the split: P1, P2-1 … P2-4, P3-1, P3-2), ocim (the four cross-dataset directions\n' +
-    'O&C&I→M, O&I&M→C, O&C&M→I, C&I&M→O over OULU-NPU, CASIA-FASD, Replay-Attack and MSU-MFSD: --root holds\n' +
-    'oulu-npu/, casia-fasd/, replay-attack/, msu-mfsd/, or give --root NAME=DIR,…; reported as HTER and AUC on the\n' +
-    "target beside APCER/BPCER/ACER, the threshold chosen on the sources' validation parts only). Each cell trains\n" +
-    'on a fold, chooses the threshold on its validation split and scores its test split; OUT/cells/<cell>/ keeps\n' +
-    'the model, the scores and cell.json, so a rerun skips finished cells. Writes OUT/report.md, OUT/report.html\n' +
-    'and OUT/results.json. OUT/experiment.json records the planned cells: every run and shard must plan the same.\n' +
-    '--shard i/n runs every n-th cell only (Slurm arrays, Kubernetes indexed Jobs; see docs/cluster.md): shards\n' +
-    'never share a cell, each cell is locked while it trains, and a shard leaves the report to --report-only,\n' +
-    'which needs only --out and gathers whatever cells have finished, wherever they ran. OUT must be new, empty or\n' +
-    'an experiment folder vidpad made (--overwrite to write into another folder). After a kill or Ctrl-C, the same\n' +
-    'command continues: finished cells are kept and the cell in training resumes from its last finished epoch.',
+    'Grids: frames (Table II: T = 2, 3, 5, each without and with the FlowNetS branch; the grid sets --frames and\n' +
+    "--flow per row, and --flow-weights initialises the flow rows' encoder), loss (Table III: the eight losses),\n" +
+    "compare (Table IV: the model given by the training options beside baseline methods' score files, --baselines\n" +
+    'NAME=TEST.csv[:VAL.csv],..., whose fold column names the split: P1, P2-1 … P2-4, P3-1, P3-2), ocim (the four\n' +
+    'cross-dataset directions O&C&I→M, O&I&M→C, O&C&M→I, C&I&M→O over OULU-NPU, CASIA-FASD, Replay-Attack and\n' +
+    'MSU-MFSD: --root holds oulu-npu/, casia-fasd/, replay-attack/, msu-mfsd/, or give --root NAME=DIR,…; reported\n' +
+    "as HTER and AUC on the target beside APCER/BPCER/ACER, the threshold chosen on the sources' validation parts\n" +
+    'only). Each cell trains on a fold, chooses the threshold on its validation split and scores its test split;\n' +
+    'OUT/cells/<cell>/ keeps the model, the scores and cell.json, so a rerun skips finished cells. Writes\n' +
+    'OUT/report.md, OUT/report.html and OUT/results.json. OUT/experiment.json records the planned cells: every run\n' +
+    'and shard must plan the same. --shard i/n runs every n-th cell only (Slurm arrays, Kubernetes indexed Jobs;\n' +
+    'see docs/cluster.md): shards never share a cell, each cell is locked while it trains, and a shard leaves the\n' +
+    'report to --report-only, which needs only --out and gathers whatever cells have finished, wherever they ran.\n' +
+    'OUT must be new, empty or an experiment folder vidpad made (--overwrite to write into another folder). After a\n' +
+    'kill or Ctrl-C, the same command continues: finished cells are kept and the cell in training resumes from its\n' +
+    'last finished epoch.',
   options: [
     ...DATASET_OPTIONS,
     { name: 'out', type: 'string', valueName: 'DIR', description: 'experiment folder' },
@@ -98,7 +100,9 @@ export const experimentCommand: CliCommand = {
     const grid = stringOption(args, 'grid', 'experiment');
     if (!EXPERIMENT_GRIDS.includes(grid as ExperimentGrid)) throw new UsageError(`--grid must be one of ${EXPERIMENT_GRIDS.join(', ')}, got '${grid}'`);
     const shard = shardOption(args);
-    const base = trainConfigFromArgs(args);
+    // Not validated as it stands: the frames grid sets the clip length and the flow branch per row (so
+    // --flow-weights without --flow is right there); every row's configuration is checked instead.
+    const base = trainConfigInputFromArgs(args);
     const precision = precisionFromArgs(args);
     // Every cell's configuration is valid before the first one trains.
     for (const c of gridConfigs(grid as ExperimentGrid, base)) validateTrainConfigArgs(args, c.train);

@@ -1,13 +1,13 @@
 /**
- * The `vidpad` command lines of docs/data.md, docs/cluster.md, docs/reliability.md, docs/precision.md and README.md
- * (the dataset and cross-dataset sections): every one parses against its
- * command's declared options with valid dataset, grid and shard values, and
+ * The `vidpad` command lines in the fenced blocks of README.md and every
+ * docs/*.md: every one parses against its command's declared options with
+ * valid dataset, grid and shard values, and
  * every `vidpad dataset` example runs on placeholder trees in each layout,
  * reporting no issue.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ import { DATASET_NAMES, EXPERIMENT_GRIDS, parseShard } from '../../src/index.js'
 import { captureIo } from '../helpers/capture-io.js';
 import { writeAllTrees } from '../data/benchmark-trees.js';
 
-const DOCS = ['docs/data.md', 'docs/cluster.md', 'docs/reliability.md', 'docs/precision.md', 'README.md'];
+const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 
 /** Every line of a fenced block that runs vidpad, with the file it came from. */
 function commandLines(file: string): string[] {
@@ -58,6 +58,7 @@ test('every documented vidpad line parses against its command, with valid datase
   for (const file of DOCS) {
     for (const line of commandLines(file)) {
       const argv = words(line, 1).slice(1);
+      assert.ok(!argv.some((w) => w.startsWith('[')), `${file}: '${line}' has [optional] placeholders: write a command that runs`);
       const command = COMMANDS.find((c) => c.name === argv[0]);
       assert.ok(command, `${file}: unknown command in '${line}'`);
       const parsed = parseArgs({

@@ -1,5 +1,5 @@
 /**
- * Every TypeScript example in README.md, docs/predict.md, docs/faces.md and docs/serve.md
+ * Every TypeScript example in README.md and docs/ (predict, faces, serve, data, synthetic-siw)
  * runs as written: each block is saved in a scratch folder that holds what
  * the examples name (`models/p1`, a model folder; `face.mp4`, a short face
  * video; `photo.jpg`, a photograph) and run with node; only `from 'vidpad'`
@@ -8,14 +8,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeFrames, FIXTURE_SIZE, liveFrames, randomModelFolder } from '../predict/fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FILES = ['README.md', 'docs/predict.md', 'docs/faces.md', 'docs/serve.md'];
+const FILES = ['README.md', 'docs/predict.md', 'docs/faces.md', 'docs/serve.md', 'docs/data.md', 'docs/synthetic-siw.md'];
 
 /** The ```ts blocks of a Markdown file, with the line each starts on. */
 export function tsBlocks(markdown: string): { line: number; code: string }[] {
@@ -41,6 +41,13 @@ before(async () => {
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+it('every Markdown file with a ts block is one this test runs', async () => {
+  const docs = (await readdir(path.join(ROOT, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  for (const file of ['README.md', ...docs]) {
+    if (tsBlocks(await readFile(path.join(ROOT, file), 'utf8')).length > 0) assert.ok(FILES.includes(file), `${file} has ts blocks: add it to FILES`);
+  }
 });
 
 describe('code examples in the documentation', { timeout: 600_000 }, () => {

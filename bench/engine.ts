@@ -32,15 +32,23 @@
  * emulation instead (bf16's numbers on fp32 kernels: a cost, not a speed-up).
  * `--precision-only` skips the other tables.
  *
+ * The FlowNetS branch: on the native backend the BatchNorm network runs once
+ * more with the branch (frames 1 and T through FlowNetS's encoder, joined at
+ * fc6), interleaved step for step with the network without it, and a fourth
+ * table gives the branch's cost. Taking frames 1 and T out of the clip is a
+ * strided slice, which tfjs's cpu kernel computes element by element; a last
+ * table times that pair on cpu's kernel against native's, in the same run.
+ * `--no-flow` skips both.
+ *
  * Options: --sizes 112,224  --width 0.25  --batch 8  --reps 7
  *          --baseline-reps 1  --no-baseline  --backends wasm,native  --json FILE
- *          --precisions fp32,bf16  --precision-only
+ *          --precisions fp32,bf16  --precision-only  --no-flow
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, planAlexNet2Plus1D } from '../src/index.js';
+import { tf, initBackend, probeBackends, createAlexNet2Plus1D, estimateCost, planAlexNet2Plus1D, clipFramePair } from '../src/index.js';
 import { detectCpuFeatures, describeCpu, bf16Refusal, PRECISIONS } from '../src/index.js';
 import type { AlexNet2Plus1D, BackendName, ModelNorm, PoolPlan, Precision, Tensor, Tensor2D, Tensor5D, Variable } from '../src/index.js';
 import { setNativePrecision } from '../src/engine/native/backend.js';
@@ -58,6 +66,7 @@ const args = parseArgs({
     json: { type: 'string' },
     precisions: { type: 'string', default: 'fp32,bf16' },
     'precision-only': { type: 'boolean', default: false },
+    'no-flow': { type: 'boolean', default: false },
   },
 }).values;
 
@@ -73,6 +82,7 @@ interface Row {
   size: number;
   mode: Mode;
   norm: ModelNorm;
+  flow: boolean;
   backend: BackendName;
   task: 'train step' | 'inference';
   precision: Precision;
@@ -88,11 +98,11 @@ interface Row {
   loss?: number;
 }
 
-function modelConfig(inputSize: number, norm: ModelNorm = 'none') {
+function modelConfig(inputSize: number, norm: ModelNorm = 'none', flowBranch = false) {
   // fcWidth is the width at multiplier 1: the plan scales it like every layer. No dropout: the
   // training step runs in training mode (BatchNorm's batch statistics), and the engine's plain
   // network must compute the conv3d baseline's loss, which the bench checks.
-  return { inputSize, frames, widthMultiplier, fcWidth: 4096, embeddingSize: 128, seed: 1, norm, dropoutRate: 0 };
+  return { inputSize, frames, widthMultiplier, fcWidth: 4096, embeddingSize: 128, seed: 1, norm, dropoutRate: 0, flowBranch };
 }
 
 /** The same network written with tfjs's 3D ops, reading the model's variables. */
@@ -156,13 +166,15 @@ async function measurePeak(available: Set<BackendName>): Promise<{ backend: Back
 interface Variant {
   mode: Mode;
   norm: ModelNorm;
+  /** With the FlowNetS branch (engine mode only). */
+  flow?: boolean;
   /** Native backend only; fp32 when absent. */
   precision?: Precision;
 }
 
 /** One network on the current backend, ready to time: a training step and an inference pass. */
 function setUp(size: number, v: Variant) {
-  const model = createAlexNet2Plus1D(modelConfig(size, v.norm));
+  const model = createAlexNet2Plus1D(modelConfig(size, v.norm, v.flow ?? false));
   const clip = tf.randomNormal([batch, frames, size, size, 3], 0, 1, 'float32', 5) as Tensor5D;
   const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 2), 'int32'), 2);
   const classifier = tf.variable(tf.randomNormal([128, 2], 0, 0.05, 'float32', 9)) as Variable;
@@ -240,7 +252,7 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
       const row = (task: Row['task'], samples: { wall: number[]; cpu: number[] }, flopsPerClip: number): Row => {
         const wall = Math.min(...samples.wall);
         const gflops = (flopsPerClip * batch) / (wall / 1e3) / 1e9;
-        return { size, mode: v.mode, norm: v.norm, precision: v.precision ?? 'fp32', backend, task, msPerStep: wall, cpuMsPerStep: Math.min(...samples.cpu), samples, msPerClip: wall / batch, gflops, ofPeak: gflops / peak };
+        return { size, mode: v.mode, norm: v.norm, flow: v.flow ?? false, precision: v.precision ?? 'fp32', backend, task, msPerStep: wall, cpuMsPerStep: Math.min(...samples.cpu), samples, msPerClip: wall / batch, gflops, ofPeak: gflops / peak };
       };
       return [{ ...row('train step', bestTrain[k]!, run.cost.trainFlops), loss: firstLoss[k]! }, row('inference', bestInfer[k]!, run.cost.forwardFlops)];
     });
@@ -248,6 +260,29 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
     if (backend === 'native') setNativePrecision('fp32');
     runs.forEach((r) => r.dispose());
   }
+}
+
+/**
+ * Frames 1 and T of a clip (the flow branch's input) on cpu's kernels and on
+ * native's, alternating repetition by repetition; each backend's best ms.
+ */
+async function benchFramePair(size: number, repsHere: number): Promise<{ size: number; cpuMs: number; nativeMs: number }> {
+  const best: Record<'cpu' | 'native', number> = { cpu: Infinity, native: Infinity };
+  const clips = new Map<'cpu' | 'native', Tensor5D>();
+  for (let i = 0; i <= repsHere; i++) {
+    for (const backend of ['cpu', 'native'] as const) {
+      await tf.setBackend(backend);
+      if (!clips.has(backend)) clips.set(backend, tf.randomNormal([batch, frames, size, size, 3], 0, 1, 'float32', 5) as Tensor5D);
+      const ms = timeMs(() => tf.tidy(() => void clipFramePair(clips.get(backend)!).dataSync()));
+      // Repetition 0 warms up.
+      if (i > 0) best[backend] = Math.min(best[backend], ms);
+    }
+  }
+  for (const [backend, clip] of clips) {
+    await tf.setBackend(backend);
+    clip.dispose();
+  }
+  return { size, cpuMs: best.cpu, nativeMs: best.native };
 }
 
 function fmt(n: number, digits = 1): string {
@@ -280,6 +315,9 @@ async function main(): Promise<void> {
   const all: Row[] = [];
   const precisionRows: Row[] = [];
   const precisionNotes: string[] = [];
+  const flowRows: Row[] = [];
+  const framePairs: Array<{ size: number; cpuMs: number; nativeMs: number }> = [];
+  const benchFlow = !args['no-flow'] && !args['precision-only'] && engineBackends.includes('native');
   const asked = args.precisions!.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
   const bad = asked.filter((p) => !(PRECISIONS as readonly string[]).includes(p));
   if (bad.length > 0) throw new Error(`--precisions: unknown ${bad.join(', ')}; valid: ${PRECISIONS.join(', ')}`);
@@ -321,6 +359,11 @@ async function main(): Promise<void> {
         }
       }
       all.push(...rows);
+    }
+    if (benchFlow) {
+      // The network with and without the flow branch, both with BatchNorm (the default), interleaved.
+      flowRows.push(...(await benchGroup(size, 'native', [{ mode: 'engine', norm: 'batch' }, { mode: 'engine', norm: 'batch', flow: true }], reps, peak.gflops)));
+      framePairs.push(await benchFramePair(size, reps));
     }
   }
   const header = ['size', 'mode', 'norm', 'backend', 'task', 'ms/step', 'CPU ms/step', 'ms/clip', 'GFLOP/s', '× baseline', '% of peak'];
@@ -374,6 +417,25 @@ async function main(): Promise<void> {
       ]),
     );
   }
+  if (flowRows.length > 0) {
+    console.log('');
+    console.log('# The FlowNetS branch (frames 1 and T, encoder at the same width, joined at fc6): the BatchNorm network with and without it on native, steps interleaved; best of the repetitions');
+    printTable(
+      ['size', 'task', 'without ms', 'with flow ms', 'with / without', 'without CPU ms', 'with flow CPU ms', 'with / without (CPU)'],
+      flowRows
+        .filter((r) => r.flow)
+        .map((r) => {
+          const plain = flowRows.find((q) => !q.flow && q.size === r.size && q.task === r.task)!;
+          return [`${frames}×${r.size}²`, r.task, fmt(plain.msPerStep), fmt(r.msPerStep), `${(r.msPerStep / plain.msPerStep).toFixed(2)}×`, fmt(plain.cpuMsPerStep), fmt(r.cpuMsPerStep), `${(r.cpuMsPerStep / plain.cpuMsPerStep).toFixed(2)}×`];
+        }),
+    );
+    console.log('');
+    console.log(`# Frames 1 and T of a batch of ${batch} clips (the branch's input, a strided slice): tfjs cpu's kernel against native's, alternating; best ms`);
+    printTable(
+      ['size', 'cpu ms', 'native ms', 'cpu / native'],
+      framePairs.map((f) => [`${frames}×${f.size}²`, fmt(f.cpuMs, 2), fmt(f.nativeMs, 2), `${(f.cpuMs / f.nativeMs).toFixed(1)}×`]),
+    );
+  }
   console.log('');
   console.log('# Precision: the BatchNorm network on native, fp32 and each other precision interleaved step for step; speed-up = fp32 ms / ms (issue 17: bf16 >= 1.6× with AVX512-BF16, >= 3× with AMX, at 5×224²)');
   for (const note of precisionNotes) console.log(`# ${note}`);
@@ -392,7 +454,7 @@ async function main(): Promise<void> {
   }
   if (args.json) {
     mkdirSync(path.dirname(path.resolve(args.json)), { recursive: true });
-    writeFileSync(args.json, JSON.stringify({ peak, widthMultiplier, batch, frames, cpu: cpu.known ? cpu.features : null, rows: all, normRatios, precision: { rows: precisionRows, table: precisionTable, notes: precisionNotes } }, null, 2));
+    writeFileSync(args.json, JSON.stringify({ peak, widthMultiplier, batch, frames, cpu: cpu.known ? cpu.features : null, rows: all, normRatios, flow: { rows: flowRows, framePairs }, precision: { rows: precisionRows, table: precisionTable, notes: precisionNotes } }, null, 2));
   }
 }
 

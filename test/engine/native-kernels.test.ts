@@ -270,6 +270,29 @@ test('native elementwise ops and sums match cpu, with fall-backs for what they d
   }
 });
 
+test('native strided slices copy exactly what cpu does; contiguous, empty and int32 slices take cpu’s path', { skip }, async () => {
+  await initBackend('native');
+  assert.notEqual(tf.getKernel('Slice', 'native')!.kernelFunc, tf.getKernel('Slice', 'cpu')!.kernelFunc, 'native has its own Slice');
+  const clip = rand([3, 5, 7, 6, 3], 11);
+  const cases: Array<[string, number[], number[]]> = [
+    ['first frame of a clip', [0, 0, 0, 0, 0], [3, 1, 7, 6, 3]],
+    ['last frame of a clip', [0, 4, 0, 0, 0], [3, 1, 7, 6, 3]],
+    ['a box inside every axis', [1, 1, 2, 1, 1], [2, 3, 4, 4, 2]],
+    ['one channel', [0, 0, 0, 0, 2], [3, 5, 7, 6, 1]],
+    ['size -1 to the end', [1, 2, 3, 0, 0], [-1, -1, -1, 6, 3]],
+    ['contiguous (a view on cpu)', [1, 0, 0, 0, 0], [2, 5, 7, 6, 3]],
+    ['empty', [0, 0, 0, 0, 0], [3, 0, 7, 6, 3]],
+  ];
+  for (const [what, begin, size] of cases) await agree(`slice ${what}`, [clip], (a) => tf.slice(a!, begin, size), 0);
+  await agree('slice of a matrix column', [rand([9, 4], 12)], (a) => tf.slice(a!, [2, 1], [5, 1]), 0);
+  await agree('slice of a vector', [rand([9], 13)], (a) => tf.slice(a!, [3], [4]), 0);
+  await agree('slice of a 6-d tensor', [rand([2, 3, 2, 4, 3, 2], 14)], (a) => tf.slice(a!, [1, 0, 1, 1, 0, 1], [1, 3, 1, 2, 3, 1]), 0);
+  const ints: Input = { shape: [4, 3], values: Int32Array.from({ length: 12 }, (_, i) => i - 5), dtype: 'int32' };
+  await agree('int32 slice (cpu path)', [ints], (a) => tf.slice(a!, [1, 1], [2, 2]), 0);
+  // The gradient flows back through the strided slice (its gradient is a pad).
+  await agree('gradient through a strided slice', [clip], (a) => tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.slice(x, [0, 4, 0, 0, 0], [3, 1, 7, 6, 3]))))(a!), 0);
+});
+
 test('native kernels leak no tensors and keep their primitive cache bounded by the shapes seen', { skip }, async () => {
   await initBackend('native');
   const backend = tf.backend() as NativeBackend;

@@ -267,20 +267,25 @@ async function benchGroup(size: number, backend: BackendName, variants: Variant[
  * native's, alternating repetition by repetition; each backend's best ms.
  */
 async function benchFramePair(size: number, repsHere: number): Promise<{ size: number; cpuMs: number; nativeMs: number }> {
-  const best: Record<'cpu' | 'native', number> = { cpu: Infinity, native: Infinity };
-  const clips = new Map<'cpu' | 'native', Tensor5D>();
+  const backends = ['cpu', 'native'] as const;
+  const best: Record<(typeof backends)[number], number> = { cpu: Infinity, native: Infinity };
+  // Each backend's own copy of the same clip (a tensor lives on the backend it was made on).
+  const clips = new Map<(typeof backends)[number], Tensor5D>();
+  for (const backend of backends) {
+    await tf.setBackend(backend);
+    clips.set(backend, tf.randomNormal([batch, frames, size, size, 3], 0, 1, 'float32', 5) as Tensor5D);
+  }
   for (let i = 0; i <= repsHere; i++) {
-    for (const backend of ['cpu', 'native'] as const) {
+    for (const backend of backends) {
       await tf.setBackend(backend);
-      if (!clips.has(backend)) clips.set(backend, tf.randomNormal([batch, frames, size, size, 3], 0, 1, 'float32', 5) as Tensor5D);
       const ms = timeMs(() => tf.tidy(() => void clipFramePair(clips.get(backend)!).dataSync()));
       // Repetition 0 warms up.
       if (i > 0) best[backend] = Math.min(best[backend], ms);
     }
   }
-  for (const [backend, clip] of clips) {
+  for (const backend of backends) {
     await tf.setBackend(backend);
-    clip.dispose();
+    clips.get(backend)!.dispose();
   }
   return { size, cpuMs: best.cpu, nativeMs: best.native };
 }

@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { createFlowNetS, gridConfigs, initBackend, readSafetensors, saveFlowNetSWeights } from '../../src/index.js';
+import { createFlowNetS, gridConfigs, initBackend, readSafetensors, saveFlowNetSWeights, tf } from '../../src/index.js';
 import { withTempDir } from '../helpers/temp-dir.js';
 import { makeCliDataset, stderrLines, tinyTrainArgs, vidpad } from '../reliability/helpers.js';
 

@@ -366,19 +366,20 @@ function unaryKernel(op: number, fallback: KernelFunc): KernelFunc {
 }
 
 /**
- * Copies the box `begin`..`begin + size` of a row-major array of `shape` into
- * `out`, one contiguous run at a time: the trailing axes a slice takes whole
- * are a single run, so taking frames 1 and T of a clip is one copy per clip
- * (cpu's kernel computes an index per element, 60× slower on the flow branch's pair).
+ * Copies the box `begin`..`begin + size` of a row-major array of `shape`
+ * (rank >= 1) into `out`, one contiguous run at a time: the trailing axes a
+ * slice takes whole are a single run, so taking frames 1 and T of a clip is
+ * one copy per clip (cpu's kernel computes an index per element, over 100×
+ * slower on the flow branch's pair in `npm run bench:engine`).
  */
-export function copySlice(src: Float32Array, shape: readonly number[], begin: readonly number[], size: readonly number[], out: Float32Array): void {
+function copySlice(src: Float32Array, shape: readonly number[], begin: readonly number[], size: readonly number[], out: Float32Array): void {
   const rank = shape.length;
   // Innermost axis that the slice does not take whole: the run spans it and every axis after it.
   let k = rank - 1;
   while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
   const strides = new Array<number>(rank).fill(1);
   for (let a = rank - 2; a >= 0; a--) strides[a] = strides[a + 1]! * shape[a + 1]!;
-  const run = rank === 0 ? 1 : size[k]! * strides[k]!;
+  const run = size[k]! * strides[k]!;
   const outer = size.slice(0, k).reduce((p, q) => p * q, 1);
   const index = new Array<number>(k).fill(0);
   let base = 0;
@@ -404,8 +405,10 @@ function sliceKernel(fallback: KernelFunc): KernelFunc {
     const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
     const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size) as [number[], number[]];
     tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
-    if (tf.util.sizeFromShape(s) === 0 || tf.slice_util.isSliceContinous(x.shape, b, s)) return fallback(args);
-    const out = backend.pool.take(tf.util.sizeFromShape(s));
+    // Rank 0 and empty slices are contiguous too.
+    const n = tf.util.sizeFromShape(s);
+    if (n === 0 || tf.slice_util.isSliceContinous(x.shape, b, s)) return fallback(args);
+    const out = backend.pool.take(n);
     copySlice(xv, x.shape, b, s, out);
     return backend.makeTensorInfo(s, 'float32', out);
   };
